@@ -1,0 +1,1 @@
+//! Sans-IO SIP stack (RFC 3261 and friends).

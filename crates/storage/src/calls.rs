@@ -1,0 +1,168 @@
+//! Call detail records (SPEC T12): opened when a call starts, updated on
+//! answer, closed when it ends; read back by the call logs (SPEC A2, U4).
+
+use domain::{
+    CallDirection, CallRecord, CallRecordId, Disposition, ExtensionNumber, NewCallRecord,
+    UnixMillis,
+};
+use sqlx::any::AnyRow;
+
+use crate::accounts::found;
+use crate::row::{get, named, parsed, parsed_opt};
+use crate::{AccountScope, StorageError, Store};
+
+/// Which calls a log shows.
+#[derive(Clone, Debug, Default)]
+pub struct CallFilter {
+    /// Calls that started at or after this time.
+    pub from: Option<UnixMillis>,
+    /// Calls that started before this time.
+    pub until: Option<UnixMillis>,
+    /// Only calls this extension made or received.
+    pub extension: Option<ExtensionNumber>,
+    pub direction: Option<CallDirection>,
+    pub disposition: Option<Disposition>,
+    /// At most this many, newest first; 0 means 1,000.
+    pub limit: u32,
+}
+
+fn record_from(row: &AnyRow) -> Result<CallRecord, StorageError> {
+    let answered: Option<i64> = get(row, "answered_at")?;
+    let ended: Option<i64> = get(row, "ended_at")?;
+    Ok(CallRecord {
+        id: CallRecordId::from_raw(get(row, "id")?),
+        account: domain::AccountId::from_raw(get(row, "account_id")?),
+        call_id: get(row, "call_id")?,
+        direction: parsed(row, "direction", named(CallDirection::parse))?,
+        caller_number: get(row, "caller_number")?,
+        caller_extension: parsed_opt(row, "caller_extension", ExtensionNumber::parse)?,
+        callee_number: get(row, "callee_number")?,
+        callee_extension: parsed_opt(row, "callee_extension", ExtensionNumber::parse)?,
+        started_at: UnixMillis::from_millis(get(row, "started_at")?),
+        answered_at: answered.map(UnixMillis::from_millis),
+        ended_at: ended.map(UnixMillis::from_millis),
+        disposition: parsed(row, "disposition", named(Disposition::parse))?,
+        hangup_cause: get(row, "hangup_cause")?,
+    })
+}
+
+impl Store {
+    /// Closes every call still open as `failed` (the switch died during
+    /// them). Run at start-up; returns how many were closed.
+    pub async fn close_interrupted_calls(&self, now: UnixMillis) -> Result<u64, StorageError> {
+        let done = sqlx::query(
+            "UPDATE call_records SET disposition = 'failed', ended_at = $1, hangup_cause = 'switch restarted'
+             WHERE disposition = 'in_progress'",
+        )
+        .bind(now.millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+}
+
+impl AccountScope<'_> {
+    /// Opens the record of a call that is starting.
+    pub async fn start_call(&self, new: &NewCallRecord) -> Result<CallRecordId, StorageError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO call_records (account_id, call_id, direction, caller_number, caller_extension, callee_number,
+                callee_extension, started_at, disposition)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'in_progress') RETURNING id",
+        )
+        .bind(self.raw())
+        .bind(new.call_id.as_str())
+        .bind(new.direction.as_str())
+        .bind(new.caller_number.as_str())
+        .bind(new.caller_extension.as_ref().map(|e| e.as_str().to_owned()))
+        .bind(new.callee_number.as_str())
+        .bind(new.callee_extension.as_ref().map(|e| e.as_str().to_owned()))
+        .bind(new.started_at.millis())
+        .fetch_one(self.pool())
+        .await?;
+        Ok(CallRecordId::from_raw(id))
+    }
+
+    /// Notes the moment the call was answered.
+    pub async fn answer_call(&self, id: CallRecordId, at: UnixMillis) -> Result<(), StorageError> {
+        let done = sqlx::query(
+            "UPDATE call_records SET answered_at = $1 WHERE account_id = $2 AND id = $3",
+        )
+        .bind(at.millis())
+        .bind(self.raw())
+        .bind(id.raw())
+        .execute(self.pool())
+        .await?;
+        found(done.rows_affected(), "call record")
+    }
+
+    /// Closes the record with how the call ended.
+    pub async fn end_call(
+        &self,
+        id: CallRecordId,
+        at: UnixMillis,
+        disposition: Disposition,
+        cause: &str,
+    ) -> Result<(), StorageError> {
+        let done = sqlx::query(
+            "UPDATE call_records SET ended_at = $1, disposition = $2, hangup_cause = $3 WHERE account_id = $4 AND id = $5",
+        )
+        .bind(at.millis())
+        .bind(disposition.as_str())
+        .bind(cause)
+        .bind(self.raw())
+        .bind(id.raw())
+        .execute(self.pool())
+        .await?;
+        found(done.rows_affected(), "call record")
+    }
+
+    /// The account's calls matching `filter`, newest first.
+    pub async fn calls(&self, filter: &CallFilter) -> Result<Vec<CallRecord>, StorageError> {
+        let mut sql = String::from("SELECT * FROM call_records WHERE account_id = $1");
+        let mut n = 1;
+        let mut next = |clause: &str, sql: &mut String| {
+            n += 1;
+            sql.push_str(&clause.replace('?', &format!("${n}")));
+        };
+        if filter.from.is_some() {
+            next(" AND started_at >= ?", &mut sql);
+        }
+        if filter.until.is_some() {
+            next(" AND started_at < ?", &mut sql);
+        }
+        if filter.extension.is_some() {
+            next(" AND (caller_extension = ?", &mut sql);
+            next(" OR callee_extension = ?)", &mut sql);
+        }
+        if filter.direction.is_some() {
+            next(" AND direction = ?", &mut sql);
+        }
+        if filter.disposition.is_some() {
+            next(" AND disposition = ?", &mut sql);
+        }
+        let limit = if filter.limit == 0 {
+            1000
+        } else {
+            filter.limit
+        };
+        sql.push_str(&format!(" ORDER BY started_at DESC, id DESC LIMIT {limit}"));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(self.raw());
+        if let Some(f) = filter.from {
+            q = q.bind(f.millis());
+        }
+        if let Some(u) = filter.until {
+            q = q.bind(u.millis());
+        }
+        if let Some(e) = &filter.extension {
+            q = q.bind(e.as_str().to_owned()).bind(e.as_str().to_owned());
+        }
+        if let Some(d) = filter.direction {
+            q = q.bind(d.as_str());
+        }
+        if let Some(d) = filter.disposition {
+            q = q.bind(d.as_str());
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.iter().map(record_from).collect()
+    }
+}

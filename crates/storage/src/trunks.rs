@@ -1,0 +1,99 @@
+//! SIP trunks (installation-wide).
+
+use std::net::IpAddr;
+
+use domain::{NewTrunk, NumberFormat, Trunk, TrunkAuth, TrunkId, TrunkTransport};
+use sqlx::any::AnyRow;
+
+use crate::row::{flag, get, named, parsed};
+use crate::{StorageError, Store};
+
+fn trunk_from(row: &AnyRow) -> Result<Trunk, StorageError> {
+    let username: Option<String> = get(row, "auth_username")?;
+    let password: Option<String> = get(row, "auth_password")?;
+    let ips: Option<String> = get(row, "ip_addresses")?;
+    let auth = match (username, password, ips) {
+        (Some(username), Some(password), _) => TrunkAuth::Credentials { username, password },
+        (_, _, Some(list)) => TrunkAuth::Ip {
+            addresses: list
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse::<IpAddr>().map_err(|_| StorageError::Corrupt {
+                        column: "ip_addresses",
+                        value: list.clone(),
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        },
+        _ => {
+            return Err(StorageError::Corrupt {
+                column: "auth_username",
+                value: String::new(),
+            });
+        }
+    };
+    let port: i64 = get(row, "port")?;
+    Ok(Trunk {
+        id: TrunkId::from_raw(get(row, "id")?),
+        name: get(row, "name")?,
+        host: get(row, "host")?,
+        port: u16::try_from(port).map_err(|_| StorageError::Corrupt {
+            column: "port",
+            value: port.to_string(),
+        })?,
+        transport: parsed(row, "transport", named(TrunkTransport::parse))?,
+        auth,
+        number_format: parsed(row, "number_format", named(NumberFormat::parse))?,
+        enabled: flag(row, "enabled")?,
+    })
+}
+
+impl Store {
+    /// Adds a trunk.
+    pub async fn create_trunk(&self, new: &NewTrunk) -> Result<Trunk, StorageError> {
+        let (user, pass, ips) = match &new.auth {
+            TrunkAuth::Credentials { username, password } => {
+                (Some(username.clone()), Some(password.clone()), None)
+            }
+            TrunkAuth::Ip { addresses } => {
+                let list: Vec<String> = addresses.iter().map(ToString::to_string).collect();
+                (None, None, Some(list.join(",")))
+            }
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO trunks (name, host, port, transport, auth_username, auth_password, ip_addresses, number_format, enabled)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE) RETURNING id",
+        )
+        .bind(new.name.as_str())
+        .bind(new.host.as_str())
+        .bind(i64::from(new.port))
+        .bind(new.transport.as_str())
+        .bind(user)
+        .bind(pass)
+        .bind(ips)
+        .bind(new.number_format.as_str())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| StorageError::conflict_or(e, || format!("a trunk named {} already exists", new.name)))?;
+        self.trunk(TrunkId::from_raw(id)).await
+    }
+
+    /// One trunk.
+    pub async fn trunk(&self, id: TrunkId) -> Result<Trunk, StorageError> {
+        let row = sqlx::query("SELECT * FROM trunks WHERE id = $1")
+            .bind(id.raw())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StorageError::NotFound("trunk"))?;
+        trunk_from(&row)
+    }
+
+    /// Every trunk, by name.
+    pub async fn trunks(&self) -> Result<Vec<Trunk>, StorageError> {
+        let rows = sqlx::query("SELECT * FROM trunks ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(trunk_from).collect()
+    }
+}

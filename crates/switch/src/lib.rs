@@ -1,0 +1,12 @@
+//! The telephone switch.
+//!
+//! Owns the decisions of the switch (the registrar today; call routing,
+//! voicemail and the receptionist later) as pure functions of configuration
+//! and state, and the thin tokio drivers that feed the sans-IO SIP core from
+//! real sockets and carry the decisions out. It does not parse SIP (that is
+//! `sip`), speak HTTP (`web`) or write SQL (`storage`).
+
+pub mod directory;
+pub mod location;
+pub mod persist;
+pub mod registrar;

@@ -1,0 +1,203 @@
+//! SIP transports: thin tokio drivers for UDP, TCP, TLS and WebSocket
+//! (RFC 7118). They move bytes only: every message that arrives becomes an
+//! [`Inbound`] on one channel that the SIP task consumes; the SIP task sends
+//! through [`Transports::send`]. Stream connections are remembered by peer,
+//! so a request to a device goes back over the connection it registered on.
+
+mod framing;
+mod stream;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+pub use framing::{Frame, FramingError, next_frame};
+pub use stream::{TlsFiles, serve_tcp, serve_tls, serve_ws};
+
+/// The largest SIP message accepted on any transport.
+pub const MAX_MESSAGE: usize = 65_535;
+
+/// How a message travels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Udp,
+    Tcp,
+    Tls,
+    Ws,
+    Wss,
+}
+
+impl Kind {
+    /// The Via transport token (RFC 3261 §20.42, RFC 7118 §5).
+    pub fn via_token(self) -> &'static str {
+        match self {
+            Self::Udp => "UDP",
+            Self::Tcp => "TCP",
+            Self::Tls => "TLS",
+            Self::Ws => "WS",
+            Self::Wss => "WSS",
+        }
+    }
+
+    /// Lower-case name for storage and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Udp => "udp",
+            Self::Tcp => "tcp",
+            Self::Tls => "tls",
+            Self::Ws => "ws",
+            Self::Wss => "wss",
+        }
+    }
+
+    /// Reliable transports shorten the RFC 3261 retransmission timers.
+    pub fn is_reliable(self) -> bool {
+        self != Self::Udp
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Identifies one stream connection for its lifetime.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ConnId(u64);
+
+/// A message (or keep-alive) that arrived.
+#[derive(Debug)]
+pub struct Inbound {
+    pub kind: Kind,
+    /// Where it came from (the real source, for `received`/`rport`).
+    pub peer: SocketAddr,
+    /// The local address it arrived on.
+    pub local: SocketAddr,
+    /// The stream connection, for answers and later requests.
+    pub conn: Option<ConnId>,
+    pub data: Bytes,
+}
+
+/// Why a message could not be sent.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The stream connection is gone and cannot be reopened (the peer is a
+    /// device behind NAT, or a WebSocket client).
+    #[error("no connection to {0} over {1}")]
+    NoConnection(SocketAddr, Kind),
+    /// The operating system refused the datagram.
+    #[error("sending to {0} failed")]
+    Io(SocketAddr, #[source] std::io::Error),
+}
+
+/// The sending side of every transport, shared by the SIP task and the
+/// connection tasks. Cheap to clone.
+#[derive(Clone)]
+pub struct Transports {
+    udp: Arc<UdpSocket>,
+    conns: Arc<Mutex<Registry>>,
+    inbound: mpsc::Sender<Inbound>,
+    next_id: Arc<AtomicU64>,
+}
+
+#[derive(Default)]
+struct Registry {
+    writers: HashMap<ConnId, (Kind, SocketAddr, mpsc::UnboundedSender<Bytes>)>,
+    by_peer: HashMap<(Kind, SocketAddr), ConnId>,
+}
+
+impl Transports {
+    /// Wraps the bound UDP socket and starts receiving on it. Inbound
+    /// messages of every transport go to `inbound`.
+    pub fn start(udp: UdpSocket, inbound: mpsc::Sender<Inbound>) -> std::io::Result<Self> {
+        let udp = Arc::new(udp);
+        let t = Self { udp: udp.clone(), conns: Arc::default(), inbound, next_id: Arc::new(AtomicU64::new(1)) };
+        let local = udp.local_addr()?;
+        let tx = t.inbound.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; MAX_MESSAGE];
+            loop {
+                match udp.recv_from(&mut buf).await {
+                    Ok((n, peer)) => {
+                        // RFC 5626 §4.4.1: keep-alives over UDP are STUN or
+                        // CRLF; a datagram of only line ends is skipped.
+                        if buf[..n].iter().all(|b| matches!(b, b'\r' | b'\n' | 0)) {
+                            continue;
+                        }
+                        let data = Bytes::copy_from_slice(&buf[..n]);
+                        let msg = Inbound { kind: Kind::Udp, peer, local, conn: None, data };
+                        if tx.send(msg).await.is_err() {
+                            return;
+                        }
+                    }
+                    // ICMP port unreachable shows up as an error on Linux:
+                    // nothing to do but carry on.
+                    Err(e) => tracing::debug!(error = %e, "UDP receive error"),
+                }
+            }
+        });
+        Ok(t)
+    }
+
+    /// The local UDP address.
+    pub fn udp_addr(&self) -> std::io::Result<SocketAddr> {
+        self.udp.local_addr()
+    }
+
+    /// Sends `data` to `dest` over `kind`, on connection `conn` when given,
+    /// else on the connection last seen from `dest`. A missing TCP or TLS
+    /// connection is not reopened here: the SIP layer decides (devices are
+    /// reached over the connection they registered on).
+    pub fn send(&self, kind: Kind, dest: SocketAddr, conn: Option<ConnId>, data: Bytes) -> Result<(), SendError> {
+        if kind == Kind::Udp {
+            return match self.udp.try_send_to(&data, dest) {
+                Ok(_) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    let udp = self.udp.clone();
+                    tokio::spawn(async move { udp.send_to(&data, dest).await });
+                    Ok(())
+                }
+                Err(e) => Err(SendError::Io(dest, e)),
+            };
+        }
+        let reg = self.conns.lock().expect("registry lock is not poisoned");
+        let id = conn.filter(|c| reg.writers.contains_key(c)).or_else(|| reg.by_peer.get(&(kind, dest)).copied());
+        match id.and_then(|id| reg.writers.get(&id)) {
+            Some((_, _, w)) if w.send(data).is_ok() => Ok(()),
+            _ => Err(SendError::NoConnection(dest, kind)),
+        }
+    }
+
+    /// Registers a new stream connection; returns its id and the receiver of
+    /// bytes to write on it.
+    fn register(&self, kind: Kind, peer: SocketAddr) -> (ConnId, mpsc::UnboundedReceiver<Bytes>) {
+        let id = ConnId(self.next_id.fetch_add(1, Ordering::Relaxed));
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut reg = self.conns.lock().expect("registry lock is not poisoned");
+        reg.writers.insert(id, (kind, peer, tx));
+        reg.by_peer.insert((kind, peer), id);
+        (id, rx)
+    }
+
+    /// Forgets a closed connection.
+    fn unregister(&self, id: ConnId) {
+        let mut reg = self.conns.lock().expect("registry lock is not poisoned");
+        if let Some((kind, peer, _)) = reg.writers.remove(&id)
+            && reg.by_peer.get(&(kind, peer)) == Some(&id)
+        {
+            reg.by_peer.remove(&(kind, peer));
+        }
+    }
+
+    /// How many stream connections are open.
+    pub fn open_connections(&self) -> usize {
+        self.conns.lock().expect("registry lock is not poisoned").writers.len()
+    }
+}

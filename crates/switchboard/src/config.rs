@@ -1,0 +1,342 @@
+//! Configuration: built-in defaults, overridden by `switchboard.toml`, then
+//! by `SWITCHBOARD_*` environment variables, then by command-line flags.
+//! Every value is parsed here, once; a bad one stops start-up with a message
+//! naming the key and where it came from.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// Values given on the command line (all optional).
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct ConfigFlags {
+    /// Configuration file [default: ./switchboard.toml when it exists]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Folder for the database, recordings and outgoing mail [default: ./data]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<String>,
+    /// sqlite://PATH or postgres://USER@HOST/DB [default: SQLite file in the data folder]
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Address of the web portals and API [default: 127.0.0.1:8080]
+    #[arg(long, global = true, value_name = "ADDR:PORT")]
+    pub http_listen: Option<String>,
+    /// Address of the SIP server, UDP and TCP [default: 0.0.0.0:5060]
+    #[arg(long, global = true, value_name = "ADDR:PORT")]
+    pub sip_listen: Option<String>,
+    /// Host or address put in SDP and Contact headers [default: the SIP address, or 127.0.0.1]
+    #[arg(long, global = true, value_name = "HOST")]
+    pub public_host: Option<String>,
+    /// SIP digest realm [default: switchboard]
+    #[arg(long, global = true, value_name = "REALM")]
+    pub sip_realm: Option<String>,
+}
+
+/// The configuration file's shape. Unknown keys are errors.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<String>,
+    database_url: Option<String>,
+    http_listen: Option<String>,
+    sip_listen: Option<String>,
+    public_host: Option<String>,
+    sip_realm: Option<String>,
+}
+
+/// Where a value came from, for messages and `switchboard config`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Default,
+    File(PathBuf),
+    Env(&'static str),
+    Flag(&'static str),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Default => f.write_str("default"),
+            Self::File(p) => write!(f, "file {}", p.display()),
+            Self::Env(v) => write!(f, "environment variable {v}"),
+            Self::Flag(v) => write!(f, "flag --{v}"),
+        }
+    }
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub http_listen: SocketAddr,
+    pub sip_listen: SocketAddr,
+    pub public_host: String,
+    pub sip_realm: String,
+    /// Where each value came from, by key, in display order.
+    pub sources: Vec<(&'static str, Source)>,
+}
+
+/// Reads the environment through a function so tests need not mutate the
+/// process environment.
+pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+impl Config {
+    /// Resolves the configuration from flags, the environment and the file.
+    pub fn load(flags: &ConfigFlags, env: EnvLookup<'_>) -> anyhow::Result<Self> {
+        let (file, file_path) = read_file(flags, env)?;
+        let pick = |key: &'static str,
+                    flag: &Option<String>,
+                    file_value: &Option<String>|
+         -> Option<(String, Source)> {
+            let env_name = env_name(key);
+            if let Some(v) = flag {
+                Some((v.clone(), Source::Flag(flag_name(key))))
+            } else if let Some(v) = env(env_name) {
+                Some((v, Source::Env(env_name)))
+            } else {
+                file_value
+                    .clone()
+                    .map(|v| (v, Source::File(file_path.clone().unwrap_or_default())))
+            }
+        };
+        let mut sources = Vec::new();
+        let mut take =
+            |key: &'static str, flag: &Option<String>, fv: &Option<String>, default: String| {
+                let (v, s) = pick(key, flag, fv).unwrap_or((default, Source::Default));
+                sources.push((key, s.clone()));
+                (v, s)
+            };
+
+        let (data_dir, _) = take("data_dir", &flags.data_dir, &file.data_dir, "./data".into());
+        let data_dir = PathBuf::from(data_dir);
+        let default_db = format!("sqlite://{}", data_dir.join("switchboard.db").display());
+        let (database_url, db_src) = take(
+            "database_url",
+            &flags.database_url,
+            &file.database_url,
+            default_db,
+        );
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            bail!("invalid database_url (from {db_src}): must start with sqlite:// or postgres://");
+        }
+        let (http, http_src) = take(
+            "http_listen",
+            &flags.http_listen,
+            &file.http_listen,
+            "127.0.0.1:8080".into(),
+        );
+        let http_listen = parse_addr("http_listen", &http, &http_src)?;
+        let (sip, sip_src) = take(
+            "sip_listen",
+            &flags.sip_listen,
+            &file.sip_listen,
+            "0.0.0.0:5060".into(),
+        );
+        let sip_listen = parse_addr("sip_listen", &sip, &sip_src)?;
+        let default_host = if sip_listen.ip().is_unspecified() {
+            IpAddr::V4(Ipv4Addr::LOCALHOST).to_string()
+        } else {
+            sip_listen.ip().to_string()
+        };
+        let (public_host, host_src) = take(
+            "public_host",
+            &flags.public_host,
+            &file.public_host,
+            default_host,
+        );
+        if public_host.is_empty()
+            || public_host.contains(|c: char| c.is_whitespace() || c == '/' || c == '@')
+        {
+            bail!(
+                "invalid public_host (from {host_src}): {public_host:?} is not a host name or address"
+            );
+        }
+        let (sip_realm, realm_src) = take(
+            "sip_realm",
+            &flags.sip_realm,
+            &file.sip_realm,
+            "switchboard".into(),
+        );
+        if sip_realm.is_empty() || sip_realm.contains(['"', '\\']) {
+            bail!(
+                "invalid sip_realm (from {realm_src}): must be non-empty without quotes or backslashes"
+            );
+        }
+        Ok(Self {
+            data_dir,
+            database_url,
+            http_listen,
+            sip_listen,
+            public_host,
+            sip_realm,
+            sources,
+        })
+    }
+
+    /// The configuration as `key = value  # source` lines, secrets masked.
+    pub fn describe(&self) -> String {
+        let value = |key: &str| match key {
+            "data_dir" => self.data_dir.display().to_string(),
+            "database_url" => storage::redact_url(&self.database_url),
+            "http_listen" => self.http_listen.to_string(),
+            "sip_listen" => self.sip_listen.to_string(),
+            "public_host" => self.public_host.clone(),
+            "sip_realm" => self.sip_realm.clone(),
+            _ => String::new(),
+        };
+        self.sources
+            .iter()
+            .map(|(k, s)| format!("{k} = {:?}  # {s}\n", value(k)))
+            .collect()
+    }
+}
+
+fn env_name(key: &str) -> &'static str {
+    match key {
+        "data_dir" => "SWITCHBOARD_DATA_DIR",
+        "database_url" => "SWITCHBOARD_DATABASE_URL",
+        "http_listen" => "SWITCHBOARD_HTTP_LISTEN",
+        "sip_listen" => "SWITCHBOARD_SIP_LISTEN",
+        "public_host" => "SWITCHBOARD_PUBLIC_HOST",
+        "sip_realm" => "SWITCHBOARD_SIP_REALM",
+        _ => "SWITCHBOARD_UNKNOWN",
+    }
+}
+
+fn flag_name(key: &str) -> &'static str {
+    match key {
+        "data_dir" => "data-dir",
+        "database_url" => "database-url",
+        "http_listen" => "http-listen",
+        "sip_listen" => "sip-listen",
+        "public_host" => "public-host",
+        "sip_realm" => "sip-realm",
+        _ => "unknown",
+    }
+}
+
+fn parse_addr(key: &str, value: &str, source: &Source) -> anyhow::Result<SocketAddr> {
+    value.parse().with_context(|| {
+        format!(
+            "invalid {key} (from {source}): {value:?} is not an address:port such as 127.0.0.1:8080"
+        )
+    })
+}
+
+fn read_file(
+    flags: &ConfigFlags,
+    env: EnvLookup<'_>,
+) -> anyhow::Result<(FileConfig, Option<PathBuf>)> {
+    let explicit = flags
+        .config
+        .clone()
+        .or_else(|| env("SWITCHBOARD_CONFIG").map(PathBuf::from));
+    let path = match explicit {
+        Some(p) => p,
+        None if Path::new("switchboard.toml").exists() => PathBuf::from("switchboard.toml"),
+        None => return Ok((FileConfig::default(), None)),
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+    let file: FileConfig = toml::from_str(&text)
+        .with_context(|| format!("invalid configuration file {}", path.display()))?;
+    Ok((file, Some(path)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn defaults_serve_on_loopback_with_sqlite_in_data() {
+        let c = Config::load(&ConfigFlags::default(), &no_env).unwrap();
+        assert_eq!(c.http_listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.sip_listen.to_string(), "0.0.0.0:5060");
+        assert_eq!(c.database_url, "sqlite://./data/switchboard.db");
+        assert_eq!(c.public_host, "127.0.0.1");
+    }
+
+    #[test]
+    fn flags_beat_environment_which_beats_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sb.toml");
+        std::fs::write(&file, "http_listen = \"127.0.0.1:9000\"\nsip_listen = \"127.0.0.1:5070\"\nsip_realm = \"file\"\n").unwrap();
+        let env = |k: &str| (k == "SWITCHBOARD_SIP_LISTEN").then(|| "127.0.0.1:5080".to_owned());
+        let flags = ConfigFlags {
+            config: Some(file.clone()),
+            sip_realm: Some("flag".into()),
+            ..Default::default()
+        };
+        let c = Config::load(&flags, &env).unwrap();
+        assert_eq!(c.http_listen.port(), 9000);
+        assert_eq!(c.sip_listen.port(), 5080);
+        assert_eq!(c.sip_realm, "flag");
+        assert_eq!(c.public_host, "127.0.0.1");
+        let text = c.describe();
+        assert!(
+            text.contains(
+                "sip_listen = \"127.0.0.1:5080\"  # environment variable SWITCHBOARD_SIP_LISTEN"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("# flag --sip-realm"), "{text}");
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_its_source() {
+        let env = |k: &str| (k == "SWITCHBOARD_HTTP_LISTEN").then(|| "localhost".to_owned());
+        let err = Config::load(&ConfigFlags::default(), &env).unwrap_err();
+        assert!(
+            format!("{err:#}").contains(
+                "invalid http_listen (from environment variable SWITCHBOARD_HTTP_LISTEN)"
+            ),
+            "{err:#}"
+        );
+        let flags = ConfigFlags {
+            database_url: Some("mysql://x".into()),
+            ..Default::default()
+        };
+        let err = Config::load(&flags, &no_env).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("database_url (from flag --database-url)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sb.toml");
+        std::fs::write(&file, "http_lisen = \"127.0.0.1:9000\"\n").unwrap();
+        let flags = ConfigFlags {
+            config: Some(file),
+            ..Default::default()
+        };
+        let err = Config::load(&flags, &no_env).unwrap_err();
+        assert!(format!("{err:#}").contains("http_lisen"), "{err:#}");
+    }
+
+    #[test]
+    fn database_password_is_masked_in_the_description() {
+        let flags = ConfigFlags {
+            database_url: Some("postgres://sb:hunter2@127.0.0.1/sb".into()),
+            ..Default::default()
+        };
+        let c = Config::load(&flags, &no_env).unwrap();
+        assert!(!c.describe().contains("hunter2"));
+        assert!(c.describe().contains("postgres://sb:****@127.0.0.1/sb"));
+    }
+}

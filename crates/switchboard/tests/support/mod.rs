@@ -1,0 +1,184 @@
+//! Starting the real `switchboard` binary for end-to-end tests.
+#![allow(dead_code)] // each test file uses a different part
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+
+/// A command running the binary with a clean environment and its data in
+/// `data`.
+pub fn command(data: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("SWITCHBOARD_DATA_DIR", data)
+        .env(
+            "SWITCHBOARD_LOG",
+            std::env::var("SWITCHBOARD_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .current_dir(data);
+    c
+}
+
+/// Runs an administrative command to completion.
+pub fn run(data: &Path, args: &[&str]) -> Output {
+    command(data).args(args).output().expect("binary runs")
+}
+
+/// Runs an administrative command that must succeed.
+pub fn run_ok(data: &Path, args: &[&str]) -> String {
+    let out = run(data, args);
+    assert!(
+        out.status.success(),
+        "switchboard {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A running `switchboard serve`.
+pub struct Server {
+    pub child: Option<Child>,
+    /// Everything printed up to the "serving" line.
+    pub banner: String,
+    pub http: SocketAddr,
+    pub sip: SocketAddr,
+    pub data: PathBuf,
+}
+
+impl Server {
+    /// Starts `serve` on free loopback ports with data in `data`.
+    pub fn start(data: &Path) -> Server {
+        Self::start_with(data, &[])
+    }
+
+    /// Same, with extra flags before `serve`.
+    pub fn start_with(data: &Path, flags: &[&str]) -> Server {
+        let mut child = command(data)
+            .args([
+                "--http-listen",
+                "127.0.0.1:0",
+                "--sip-listen",
+                "127.0.0.1:0",
+            ])
+            .args(flags)
+            .arg("serve")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("serve starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                text.push_str(&line);
+                text.push('\n');
+                if line.starts_with("Switchboard is serving") {
+                    tx.send(text.clone()).ok();
+                }
+            }
+        });
+        let banner = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("server says it is serving");
+        let line = banner
+            .lines()
+            .find(|l| l.starts_with("Switchboard is serving"))
+            .expect("serving line");
+        let http = line
+            .split("http://")
+            .nth(1)
+            .and_then(|l| l.split('/').next())
+            .expect("web address");
+        let sip = line
+            .split("SIP ")
+            .nth(1)
+            .and_then(|l| l.split(' ').next())
+            .expect("SIP address");
+        let http = http.parse().expect("web address parses");
+        let sip = sip.parse().expect("SIP address parses");
+        Server {
+            child: Some(child),
+            banner,
+            http,
+            sip,
+            data: data.to_owned(),
+        }
+    }
+
+    /// Sends SIGTERM and waits (at most 10 s) for the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("server is running");
+        let pid = child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        for _ in 0..100 {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        child.kill().ok();
+        panic!("server did not stop within 10 s of SIGTERM");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().ok();
+            c.wait().ok();
+        }
+    }
+}
+
+/// Creates account +33199000200 with users 201.. and one device each
+/// (SIP username `dev<ext>`, password `sippass<ext>`); returns the main number.
+pub fn seed_account(data: &Path, extensions: &[u32]) -> &'static str {
+    run_ok(
+        data,
+        &[
+            "account",
+            "create",
+            "--company",
+            "Acme",
+            "--main-number",
+            "+33199000200",
+            "--admin-email",
+            "boss@acme.example",
+            "--admin-password",
+            "longenough",
+        ],
+    );
+    let mut csv = String::from("extension,name,email,password,sip_username,sip_password\n");
+    for e in extensions {
+        csv.push_str(&format!(
+            "{e},User {e},u{e}@acme.example,password{e},dev{e},sippass{e}\n"
+        ));
+    }
+    let file = data.join("seed.csv");
+    std::fs::write(&file, csv).unwrap();
+    run_ok(
+        data,
+        &[
+            "import",
+            "users",
+            "--account",
+            "+33199000200",
+            "--csv",
+            file.to_str().unwrap(),
+        ],
+    );
+    "+33199000200"
+}
