@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use super::params::{Quoted, parse_digest_params};
 use super::{Algorithm, AuthError, Qop, format_nc, ha1, response};
 
 /// A digest challenge, the value of a `WWW-Authenticate` or
@@ -88,7 +89,9 @@ impl Challenge {
             realm: realm.ok_or(AuthError::MissingParam("realm"))?,
             nonce: nonce.ok_or(AuthError::MissingParam("nonce"))?,
             opaque,
-            algorithm: algorithm.as_deref().map_or(Ok(Algorithm::Md5), str::parse)?,
+            algorithm: algorithm
+                .as_deref()
+                .map_or(Ok(Algorithm::Md5), str::parse)?,
             stale: stale.is_some_and(|s| s.eq_ignore_ascii_case("true")),
             qop,
         })
@@ -192,7 +195,9 @@ impl Credentials {
         let nonce = nonce.ok_or(AuthError::MissingParam("nonce"))?;
         let uri = uri.ok_or(AuthError::MissingParam("uri"))?;
         let resp = resp.ok_or(AuthError::MissingParam("response"))?;
-        let algorithm = algorithm.as_deref().map_or(Ok(Algorithm::Md5), str::parse)?;
+        let algorithm = algorithm
+            .as_deref()
+            .map_or(Ok(Algorithm::Md5), str::parse)?;
 
         let expected_len = algorithm.hex_len();
         if resp.len() != expected_len || !resp.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -312,169 +317,6 @@ fn parse_nc(s: &str) -> Result<u32, AuthError> {
     }
 }
 
-/// Prints a string as an RFC 3261 §25.1 quoted-string, escaping `"` and `\`
-/// with quoted-pairs. CR and LF cannot appear in a quoted-string at all and
-/// are dropped, so a hostile value can never inject a header line.
-struct Quoted<'a>(&'a str);
-
-impl fmt::Display for Quoted<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use fmt::Write;
-        f.write_char('"')?;
-        for c in self.0.chars() {
-            match c {
-                '"' | '\\' => {
-                    f.write_char('\\')?;
-                    f.write_char(c)?;
-                }
-                '\r' | '\n' => {}
-                _ => f.write_char(c)?,
-            }
-        }
-        f.write_char('"')
-    }
-}
-
-/// RFC 3261 §25.1: token characters.
-fn is_token_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "-.!%*_+`'~".contains(c)
-}
-
-/// RFC 3261 §25.1: LWS, after header unfolding may still contain CRLF.
-fn is_lws(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n')
-}
-
-/// Splits `Digest name=value, name="value", ...` into lowercased names and
-/// unescaped values (RFC 3261 §25.1 quoted-string and quoted-pair).
-///
-/// Empty list elements (`a=1,,b=2`) are tolerated as in RFC 7230 §7.
-/// Unquoted values run to the next whitespace or comma, which is laxer than
-/// the token grammar so that e.g. an unquoted `uri=sip:host` still parses.
-fn parse_digest_params(input: &str) -> Result<Vec<(String, String)>, AuthError> {
-    let mut cur = Cursor { input, pos: 0 };
-    cur.skip_lws();
-    let scheme = cur.take_while(is_token_char);
-    if !scheme.eq_ignore_ascii_case("Digest") {
-        return Err(AuthError::NotDigest);
-    }
-    if !cur.peek().is_some_and(is_lws) {
-        return Err(AuthError::Syntax {
-            at: cur.pos,
-            expected: "white space after Digest",
-        });
-    }
-    let mut params = Vec::new();
-    loop {
-        while cur.peek().is_some_and(|c| is_lws(c) || c == ',') {
-            cur.bump();
-        }
-        if cur.peek().is_none() {
-            break;
-        }
-        let name = cur.take_while(is_token_char);
-        if name.is_empty() {
-            return Err(cur.syntax("parameter name"));
-        }
-        let name = name.to_ascii_lowercase();
-        cur.skip_lws();
-        if cur.peek() != Some('=') {
-            return Err(cur.syntax("'='"));
-        }
-        cur.bump();
-        cur.skip_lws();
-        let value = if cur.peek() == Some('"') {
-            cur.quoted_string()?
-        } else {
-            let v = cur.take_while(|c| !is_lws(c) && c != ',' && c != '"');
-            if v.is_empty() {
-                return Err(cur.syntax("parameter value"));
-            }
-            v.to_owned()
-        };
-        cur.skip_lws();
-        match cur.peek() {
-            None | Some(',') => {}
-            Some(_) => return Err(cur.syntax("',' or end of value")),
-        }
-        params.push((name, value));
-    }
-    if params.is_empty() {
-        return Err(cur.syntax("digest parameters"));
-    }
-    Ok(params)
-}
-
-/// A byte-position cursor over a header value.
-struct Cursor<'a> {
-    input: &'a str,
-    pos: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn peek(&self) -> Option<char> {
-        self.input[self.pos..].chars().next()
-    }
-
-    fn bump(&mut self) -> Option<char> {
-        let c = self.peek()?;
-        self.pos += c.len_utf8();
-        Some(c)
-    }
-
-    fn take_while(&mut self, pred: impl Fn(char) -> bool) -> &'a str {
-        let start = self.pos;
-        while self.peek().is_some_and(&pred) {
-            self.bump();
-        }
-        &self.input[start..self.pos]
-    }
-
-    fn skip_lws(&mut self) {
-        self.take_while(is_lws);
-    }
-
-    fn syntax(&self, expected: &'static str) -> AuthError {
-        AuthError::Syntax {
-            at: self.pos,
-            expected,
-        }
-    }
-
-    /// RFC 3261 §25.1: quoted-string = DQUOTE *(qdtext / quoted-pair)
-    /// DQUOTE, where a quoted-pair may not escape CR or LF and qdtext
-    /// excludes control characters other than white space.
-    fn quoted_string(&mut self) -> Result<String, AuthError> {
-        let start = self.pos;
-        self.bump();
-        let mut out = String::new();
-        loop {
-            let at = self.pos;
-            match self.bump() {
-                None => return Err(AuthError::UnterminatedQuote { at: start }),
-                Some('"') => return Ok(out),
-                Some('\\') => match self.bump() {
-                    None => return Err(AuthError::UnterminatedQuote { at: start }),
-                    Some('\r' | '\n') => {
-                        return Err(AuthError::Syntax {
-                            at,
-                            expected: "quoted-pair not escaping CR or LF",
-                        });
-                    }
-                    Some(c) => out.push(c),
-                },
-                Some(c) if c.is_ascii_control() && !is_lws(c) => {
-                    return Err(AuthError::Syntax {
-                        at,
-                        expected: "printable character in quoted string",
-                    });
-                }
-                Some(c) => out.push(c),
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -498,7 +340,10 @@ mod tests {
         assert_eq!(c.qop, Some(Qop::Auth));
         assert_eq!(c.nc, Some(1));
         assert_eq!(c.cnonce.as_deref(), Some("0a4f113b"));
-        assert_eq!(c.opaque.as_deref(), Some("5ccc069c403ebaf9f0171e9517f40e41"));
+        assert_eq!(
+            c.opaque.as_deref(),
+            Some("5ccc069c403ebaf9f0171e9517f40e41")
+        );
         assert_eq!(c.algorithm, Algorithm::Md5);
     }
 
@@ -509,7 +354,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ch.qop, vec!["auth", "auth-int"]);
-        let c = answer(&ch, "Mufasa", "Circle Of Life", "GET", "/dir/index.html", "0a4f113b", 1);
+        let c = answer(
+            &ch,
+            "Mufasa",
+            "Circle Of Life",
+            "GET",
+            "/dir/index.html",
+            "0a4f113b",
+            1,
+        );
         assert_eq!(c, Credentials::parse(RFC2617_AUTH).unwrap());
     }
 
@@ -563,7 +416,10 @@ mod tests {
             let v = format!(
                 r#"Digest username="a", realm="r", nonce="n", uri="u", response="6629fae49393a05397450978507c4ef1", qop=auth, cnonce="c", nc={nc}"#
             );
-            assert!(matches!(Credentials::parse(&v), Err(AuthError::BadNonceCount(_))), "{nc}");
+            assert!(
+                matches!(Credentials::parse(&v), Err(AuthError::BadNonceCount(_))),
+                "{nc}"
+            );
         }
     }
 
@@ -622,7 +478,10 @@ mod tests {
 
     #[test]
     fn malformed_values_report_the_failing_position() {
-        assert_eq!(Credentials::parse(r#"Basic dXNlcjpwYXNz"#), Err(AuthError::NotDigest));
+        assert_eq!(
+            Credentials::parse(r#"Basic dXNlcjpwYXNz"#),
+            Err(AuthError::NotDigest)
+        );
         assert_eq!(
             Credentials::parse(r#"Digest username="a"#),
             Err(AuthError::UnterminatedQuote { at: 16 })
@@ -638,10 +497,16 @@ mod tests {
             Credentials::parse("Digest username=\"a\\\r\nb\""),
             Err(AuthError::Syntax { .. })
         ));
-        assert!(matches!(Credentials::parse("Digest"), Err(AuthError::Syntax { .. })));
+        assert!(matches!(
+            Credentials::parse("Digest"),
+            Err(AuthError::Syntax { .. })
+        ));
         assert!(matches!(
             Credentials::parse("Digest username"),
-            Err(AuthError::Syntax { expected: "'='", .. })
+            Err(AuthError::Syntax {
+                expected: "'='",
+                ..
+            })
         ));
     }
 

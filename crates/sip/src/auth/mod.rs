@@ -18,13 +18,13 @@
 //! so no type in this module can print one.
 
 mod header;
+mod nonce;
+mod params;
 mod server;
 
 pub use header::{Challenge, Credentials, answer};
-pub use server::{
-    DEFAULT_MAX_TRACKED_NONCES, DigestServer, NcCheck, NonceCounts, NonceState, Nonces, Reason,
-    Verdict,
-};
+pub use nonce::{DEFAULT_MAX_TRACKED_NONCES, NcCheck, NonceCounts, NonceState, Nonces};
+pub use server::{DigestServer, Reason, Verdict};
 
 use std::fmt;
 use std::str::FromStr;
@@ -245,7 +245,12 @@ mod tests {
 
     #[test]
     fn rfc2617_example_response_matches_the_published_value() {
-        let h = ha1(Algorithm::Md5, "Mufasa", "testrealm@host.com", "Circle Of Life");
+        let h = ha1(
+            Algorithm::Md5,
+            "Mufasa",
+            "testrealm@host.com",
+            "Circle Of Life",
+        );
         let r = response(
             Algorithm::Md5,
             &h,
@@ -259,7 +264,12 @@ mod tests {
 
     #[test]
     fn rfc7616_sha256_example_response_matches_the_published_value() {
-        let h = ha1(Algorithm::Sha256, "Mufasa", "http-auth@example.org", "Circle of Life");
+        let h = ha1(
+            Algorithm::Sha256,
+            "Mufasa",
+            "http-auth@example.org",
+            "Circle of Life",
+        );
         let r = response(
             Algorithm::Sha256,
             &h,
@@ -276,7 +286,12 @@ mod tests {
 
     #[test]
     fn rfc7616_md5_example_response_matches_the_published_value() {
-        let h = ha1(Algorithm::Md5, "Mufasa", "http-auth@example.org", "Circle of Life");
+        let h = ha1(
+            Algorithm::Md5,
+            "Mufasa",
+            "http-auth@example.org",
+            "Circle of Life",
+        );
         let r = response(
             Algorithm::Md5,
             &h,
@@ -293,7 +308,10 @@ mod tests {
         let h = ha1(Algorithm::Md5, "u", "r", "p");
         let ha2 = Algorithm::Md5.hash_joined(&[b"REGISTER", b"sip:r"]);
         let expected = Algorithm::Md5.hash_joined(&[h.as_bytes(), b"n", ha2.as_bytes()]);
-        assert_eq!(response(Algorithm::Md5, &h, "REGISTER", "sip:r", "n", None), expected);
+        assert_eq!(
+            response(Algorithm::Md5, &h, "REGISTER", "sip:r", "n", None),
+            expected
+        );
     }
 
     #[test]

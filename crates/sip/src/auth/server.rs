@@ -1,232 +1,8 @@
-//! Server side of digest authentication: stateless nonces, replay
-//! protection and credential verification (RFC 3261 §22.4, RFC 7616 §3.4,
-//! §5.5 and RFC 8760 §2.4).
+//! Server side of digest authentication: challenge issuing and credential
+//! verification (RFC 3261 §22.4, RFC 7616 §3.4 and RFC 8760 §2.4).
 
-use std::collections::{BTreeSet, HashMap};
-use std::fmt;
-
-use sha2::{Digest, Sha256};
-
+use super::nonce::{NcCheck, NonceCounts, Nonces};
 use super::{Algorithm, Challenge, Credentials, Qop, ct_eq, response};
-
-/// Default bound on the number of nonces whose counts [`NonceCounts`] tracks.
-pub const DEFAULT_MAX_TRACKED_NONCES: usize = 100_000;
-
-/// Bytes of timestamp, random value and MAC inside a nonce.
-const NONCE_TS_LEN: usize = 8;
-const NONCE_RANDOM_LEN: usize = 8;
-const NONCE_MAC_LEN: usize = 16;
-const NONCE_RAW_LEN: usize = NONCE_TS_LEN + NONCE_RANDOM_LEN + NONCE_MAC_LEN;
-
-/// Issues and checks stateless nonces bound to a server secret.
-///
-/// RFC 7616 §3.3 suggests a nonce of the form `time-stamp H(time-stamp ":"
-/// ETag ":" secret-data)`. Here a nonce is the lowercase hex of
-/// `timestamp_ms (8 bytes BE) ‖ random (8 bytes BE) ‖ SHA-256(secret ‖
-/// timestamp ‖ random)[..16]`, 64 characters. The fixed length rules out
-/// SHA-256 length extension. `Debug` never prints the secret.
-#[derive(Clone)]
-pub struct Nonces {
-    secret: [u8; 32],
-    lifetime_ms: u64,
-}
-
-/// Outcome of checking a nonce with [`Nonces::check`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NonceState {
-    /// The nonce was issued by this server and has not expired.
-    Fresh,
-    /// The nonce was issued by this server but has expired; RFC 7616 §3.3
-    /// says to re-challenge with `stale=true`.
-    Stale,
-    /// The nonce was not issued with this server's secret.
-    Forged,
-}
-
-impl Nonces {
-    /// Creates a nonce issuer whose nonces stay fresh for `lifetime_ms`.
-    pub fn new(secret: [u8; 32], lifetime_ms: u64) -> Self {
-        Nonces {
-            secret,
-            lifetime_ms,
-        }
-    }
-
-    /// Returns how long an issued nonce stays fresh, in milliseconds.
-    pub fn lifetime_ms(&self) -> u64 {
-        self.lifetime_ms
-    }
-
-    /// Issues a nonce at `now_ms`; `random` must come from a CSPRNG so that
-    /// nonces issued in the same millisecond differ (RFC 7616 §5.5).
-    pub fn issue(&self, now_ms: u64, random: u64) -> String {
-        let mut raw = [0u8; NONCE_RAW_LEN];
-        raw[..NONCE_TS_LEN].copy_from_slice(&now_ms.to_be_bytes());
-        raw[NONCE_TS_LEN..NONCE_TS_LEN + NONCE_RANDOM_LEN].copy_from_slice(&random.to_be_bytes());
-        let mac = self.mac(&raw[..NONCE_TS_LEN + NONCE_RANDOM_LEN]);
-        raw[NONCE_TS_LEN + NONCE_RANDOM_LEN..].copy_from_slice(&mac);
-        hex::encode(raw)
-    }
-
-    /// Classifies `nonce` as fresh, stale or forged at `now_ms`.
-    pub fn check(&self, nonce: &str, now_ms: u64) -> NonceState {
-        match self.expires_at(nonce) {
-            None => NonceState::Forged,
-            Some(expires) if now_ms >= expires => NonceState::Stale,
-            Some(_) => NonceState::Fresh,
-        }
-    }
-
-    /// Returns the instant (Unix ms) at which an authentic nonce turns
-    /// stale, or `None` when the nonce is not one this server issued.
-    pub fn expires_at(&self, nonce: &str) -> Option<u64> {
-        // Only the canonical lowercase form is accepted, so one nonce has
-        // exactly one spelling and one replay-table key.
-        if nonce.len() != NONCE_RAW_LEN * 2
-            || !nonce.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-        {
-            return None;
-        }
-        let raw = hex::decode(nonce).ok()?;
-        let (data, mac) = raw.split_at(NONCE_TS_LEN + NONCE_RANDOM_LEN);
-        if !ct_eq(&self.mac(data), mac) {
-            return None;
-        }
-        let mut ts = [0u8; NONCE_TS_LEN];
-        ts.copy_from_slice(&data[..NONCE_TS_LEN]);
-        Some(u64::from_be_bytes(ts).saturating_add(self.lifetime_ms))
-    }
-
-    fn mac(&self, data: &[u8]) -> [u8; NONCE_MAC_LEN] {
-        let mut h = Sha256::new();
-        h.update(self.secret);
-        h.update(data);
-        let full = h.finalize();
-        let mut out = [0u8; NONCE_MAC_LEN];
-        out.copy_from_slice(&full[..NONCE_MAC_LEN]);
-        out
-    }
-}
-
-impl fmt::Debug for Nonces {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Nonces")
-            .field("secret", &"<redacted>")
-            .field("lifetime_ms", &self.lifetime_ms)
-            .finish()
-    }
-}
-
-/// Outcome of [`NonceCounts::record`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NcCheck {
-    /// The count is higher than any seen for this nonce and was recorded.
-    Accepted,
-    /// The count is not higher than one already seen: a replay
-    /// (RFC 7616 §3.4: the server can detect replays by tracking nc).
-    Replayed,
-    /// The nonce may have been evicted to bound memory, so its history is
-    /// unknown; the caller should treat the nonce as stale and re-challenge.
-    Forgotten,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct CountEntry {
-    highest_nc: u32,
-    expires_at_ms: u64,
-}
-
-/// Bounded memory of the highest nonce count seen per nonce, for replay
-/// protection (RFC 7616 §3.4 and §5.5; RFC 2617 §3.2.2 nonce-count).
-///
-/// Entries are dropped once their nonce expires. When the table is full the
-/// entry expiring soonest is evicted, and any later use of a nonce that
-/// could have been evicted is reported as [`NcCheck::Forgotten`], so
-/// eviction never reopens a replay window.
-#[derive(Debug, Clone)]
-pub struct NonceCounts {
-    max_entries: usize,
-    entries: HashMap<String, CountEntry>,
-    by_expiry: BTreeSet<(u64, String)>,
-    /// Latest expiry among evicted entries; unknown nonces expiring at or
-    /// before it may have been evicted.
-    evicted_through_ms: Option<u64>,
-}
-
-impl Default for NonceCounts {
-    fn default() -> Self {
-        NonceCounts::new(DEFAULT_MAX_TRACKED_NONCES)
-    }
-}
-
-impl NonceCounts {
-    /// Creates a table that tracks at most `max_entries` nonces (at least 1).
-    pub fn new(max_entries: usize) -> Self {
-        NonceCounts {
-            max_entries: max_entries.max(1),
-            entries: HashMap::new(),
-            by_expiry: BTreeSet::new(),
-            evicted_through_ms: None,
-        }
-    }
-
-    /// Returns the number of nonces currently tracked.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Returns whether no nonce is tracked.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// Records count `nc` for `nonce`, which turns stale at `expires_at_ms`,
-    /// accepting it only if it exceeds every count seen before for that
-    /// nonce. Expired entries are purged first.
-    pub fn record(&mut self, nonce: &str, nc: u32, expires_at_ms: u64, now_ms: u64) -> NcCheck {
-        self.purge_expired(now_ms);
-        if let Some(entry) = self.entries.get_mut(nonce) {
-            if nc > entry.highest_nc {
-                entry.highest_nc = nc;
-                return NcCheck::Accepted;
-            }
-            return NcCheck::Replayed;
-        }
-        if self.evicted_through_ms.is_some_and(|t| expires_at_ms <= t) {
-            return NcCheck::Forgotten;
-        }
-        while self.entries.len() >= self.max_entries {
-            let Some((exp, old)) = self.by_expiry.pop_first() else {
-                break;
-            };
-            self.entries.remove(&old);
-            self.evicted_through_ms = Some(self.evicted_through_ms.map_or(exp, |t| t.max(exp)));
-        }
-        if self.evicted_through_ms.is_some_and(|t| expires_at_ms <= t) {
-            return NcCheck::Forgotten;
-        }
-        self.entries.insert(
-            nonce.to_owned(),
-            CountEntry {
-                highest_nc: nc,
-                expires_at_ms,
-            },
-        );
-        self.by_expiry.insert((expires_at_ms, nonce.to_owned()));
-        NcCheck::Accepted
-    }
-
-    fn purge_expired(&mut self, now_ms: u64) {
-        while let Some((exp, _)) = self.by_expiry.first() {
-            if *exp > now_ms {
-                break;
-            }
-            if let Some((_, nonce)) = self.by_expiry.pop_first() {
-                self.entries.remove(&nonce);
-            }
-        }
-    }
-}
 
 /// Result of [`DigestServer::verify`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -377,10 +153,7 @@ impl DigestServer {
         }
         match qop_params {
             Some((0, _)) => Verdict::Rejected(Reason::Replayed),
-            Some((nc, _)) => match self
-                .counts
-                .record(&creds.nonce, nc, expires_at_ms, now_ms)
-            {
+            Some((nc, _)) => match self.counts.record(&creds.nonce, nc, expires_at_ms, now_ms) {
                 NcCheck::Accepted => Verdict::Ok,
                 NcCheck::Replayed => Verdict::Rejected(Reason::Replayed),
                 NcCheck::Forgotten => Verdict::Stale,
@@ -416,40 +189,7 @@ mod tests {
     }
 
     #[test]
-    fn issued_nonces_are_fresh_within_their_lifetime() {
-        let n = Nonces::new(SECRET, LIFETIME);
-        let nonce = n.issue(T0, 42);
-        assert_eq!(nonce.len(), 64);
-        assert_eq!(n.check(&nonce, T0), NonceState::Fresh);
-        assert_eq!(n.check(&nonce, T0 + LIFETIME - 1), NonceState::Fresh);
-        assert_ne!(nonce, n.issue(T0, 43));
-    }
-
-    #[test]
-    fn stale_nonce_is_reported_as_stale() {
-        let n = Nonces::new(SECRET, LIFETIME);
-        let nonce = n.issue(T0, 42);
-        assert_eq!(n.check(&nonce, T0 + LIFETIME), NonceState::Stale);
-    }
-
-    #[test]
-    fn forged_nonces_are_detected() {
-        let n = Nonces::new(SECRET, LIFETIME);
-        let nonce = n.issue(T0, 42);
-        let other = Nonces::new([8; 32], LIFETIME);
-        assert_eq!(other.check(&nonce, T0), NonceState::Forged);
-        // Pushing the timestamp forward breaks the MAC.
-        let mut tampered = nonce.clone().into_bytes();
-        tampered[15] = if tampered[15] == b'f' { b'e' } else { b'f' };
-        let tampered = String::from_utf8(tampered).unwrap();
-        assert_eq!(n.check(&tampered, T0), NonceState::Forged);
-        assert_eq!(n.check(&nonce.to_uppercase(), T0), NonceState::Forged);
-        assert_eq!(n.check("dcd98b7102dd2f0e8b11d0f600bfb0c093", T0), NonceState::Forged);
-        assert_eq!(n.check("", T0), NonceState::Forged);
-    }
-
-    #[test]
-    fn nonce_debug_output_hides_the_secret() {
+    fn server_debug_output_hides_the_nonce_secret() {
         let dbg = format!("{:?}", server());
         assert!(dbg.contains("<redacted>"));
         assert!(!dbg.contains("7, 7"));
@@ -475,8 +215,8 @@ mod tests {
             let mut s = server();
             let ch = s.challenges(T0, 9, false).remove(i);
             assert_eq!(ch.algorithm, alg);
-            let header = alice_answers(&Challenge::parse(&ch.to_string()).unwrap(), "s3cret", 1)
-                .to_string();
+            let header =
+                alice_answers(&Challenge::parse(&ch.to_string()).unwrap(), "s3cret", 1).to_string();
             let creds = Credentials::parse(&header).unwrap();
             let v = s.verify(&creds, "REGISTER", Some(&alice_ha1(alg)), T0 + 1_000);
             assert_eq!(v, Verdict::Ok);
@@ -488,7 +228,12 @@ mod tests {
         let mut s = server();
         let ch = s.challenges(T0, 9, false).remove(0);
         let creds = alice_answers(&ch, "s3cret", 1);
-        let v = s.verify(&creds, "REGISTER", Some(&alice_ha1(Algorithm::Sha256)), T0 + LIFETIME);
+        let v = s.verify(
+            &creds,
+            "REGISTER",
+            Some(&alice_ha1(Algorithm::Sha256)),
+            T0 + LIFETIME,
+        );
         assert_eq!(v, Verdict::Stale);
     }
 
@@ -497,7 +242,12 @@ mod tests {
         let mut s = server();
         let ch = s.challenges(T0, 9, false).remove(0);
         let creds = alice_answers(&ch, "guess", 1);
-        let v = s.verify(&creds, "REGISTER", Some(&alice_ha1(Algorithm::Sha256)), T0 + LIFETIME);
+        let v = s.verify(
+            &creds,
+            "REGISTER",
+            Some(&alice_ha1(Algorithm::Sha256)),
+            T0 + LIFETIME,
+        );
         assert_eq!(v, Verdict::Rejected(Reason::WrongResponse));
     }
 
@@ -523,7 +273,10 @@ mod tests {
             Verdict::Rejected(Reason::Replayed)
         );
         let third = alice_answers(&ch, "s3cret", 3);
-        assert_eq!(s.verify(&third, "REGISTER", Some(&ha1), T0 + 2), Verdict::Ok);
+        assert_eq!(
+            s.verify(&third, "REGISTER", Some(&ha1), T0 + 2),
+            Verdict::Ok
+        );
         let second = alice_answers(&ch, "s3cret", 2);
         assert_eq!(
             s.verify(&second, "REGISTER", Some(&ha1), T0 + 3),
@@ -561,7 +314,9 @@ mod tests {
         let unknown = s.verify(&creds, "REGISTER", None, T0);
         assert_eq!(wrong_pw, Verdict::Rejected(Reason::WrongResponse));
         assert_eq!(unknown, Verdict::Rejected(Reason::UnknownUser));
-        assert!(matches!(wrong_pw, Verdict::Rejected(_)) && matches!(unknown, Verdict::Rejected(_)));
+        assert!(
+            matches!(wrong_pw, Verdict::Rejected(_)) && matches!(unknown, Verdict::Rejected(_))
+        );
     }
 
     #[test]
@@ -601,30 +356,10 @@ mod tests {
         );
         s.allow_legacy = true;
         assert_eq!(s.verify(&creds, "REGISTER", Some(&ha1), T0), Verdict::Ok);
-        assert_eq!(s.verify(&creds, "REGISTER", Some(&ha1), T0 + 1), Verdict::Stale);
-    }
-
-    #[test]
-    fn nonce_counts_drop_entries_whose_nonce_expired() {
-        let mut c = NonceCounts::new(10);
-        assert_eq!(c.record("a", 1, T0 + 10, T0), NcCheck::Accepted);
-        assert_eq!(c.record("b", 1, T0 + 20, T0), NcCheck::Accepted);
-        assert_eq!(c.len(), 2);
-        assert_eq!(c.record("c", 1, T0 + 30, T0 + 15), NcCheck::Accepted);
-        assert_eq!(c.len(), 2);
-    }
-
-    #[test]
-    fn nonce_counts_stay_bounded_and_never_forget_silently() {
-        let mut c = NonceCounts::new(2);
-        assert_eq!(c.record("a", 1, T0 + 10, T0), NcCheck::Accepted);
-        assert_eq!(c.record("b", 1, T0 + 20, T0), NcCheck::Accepted);
-        assert_eq!(c.record("c", 1, T0 + 30, T0), NcCheck::Accepted);
-        assert_eq!(c.len(), 2);
-        // "a" was evicted; a replay of it must not be accepted as new.
-        assert_eq!(c.record("a", 1, T0 + 10, T0), NcCheck::Forgotten);
-        assert_eq!(c.record("b", 1, T0 + 20, T0), NcCheck::Replayed);
-        assert_eq!(c.record("c", 2, T0 + 30, T0), NcCheck::Accepted);
+        assert_eq!(
+            s.verify(&creds, "REGISTER", Some(&ha1), T0 + 1),
+            Verdict::Stale
+        );
     }
 
     #[test]
@@ -634,10 +369,31 @@ mod tests {
         let ha1 = alice_ha1(Algorithm::Sha256);
         let old = s.challenges(T0, 1, false).remove(0);
         let new = s.challenges(T0 + 1, 2, false).remove(0);
-        assert_eq!(s.verify(&alice_answers(&old, "s3cret", 1), "REGISTER", Some(&ha1), T0 + 2), Verdict::Ok);
-        assert_eq!(s.verify(&alice_answers(&new, "s3cret", 1), "REGISTER", Some(&ha1), T0 + 3), Verdict::Ok);
         assert_eq!(
-            s.verify(&alice_answers(&old, "s3cret", 2), "REGISTER", Some(&ha1), T0 + 4),
+            s.verify(
+                &alice_answers(&old, "s3cret", 1),
+                "REGISTER",
+                Some(&ha1),
+                T0 + 2
+            ),
+            Verdict::Ok
+        );
+        assert_eq!(
+            s.verify(
+                &alice_answers(&new, "s3cret", 1),
+                "REGISTER",
+                Some(&ha1),
+                T0 + 3
+            ),
+            Verdict::Ok
+        );
+        assert_eq!(
+            s.verify(
+                &alice_answers(&old, "s3cret", 2),
+                "REGISTER",
+                Some(&ha1),
+                T0 + 4
+            ),
             Verdict::Stale
         );
     }
