@@ -205,12 +205,13 @@ mod tests {
         let input = b"INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCSeq: 99999999999 INVITE\r\nCall-ID: c\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\n\r\n";
         let err = parse(input).unwrap_err();
         let bytes = error_response(input, &err).unwrap();
-        let Message::Response(r) = parse(&bytes).unwrap() else {
-            panic!()
-        };
-        assert_eq!(r.status, StatusCode::BAD_REQUEST);
-        assert!(r.reason.contains("CSeq"), "{}", r.reason);
-        assert_eq!(r.call_id(), Some("c"));
+        // The bad CSeq is copied as received, so the client can match it.
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            text.starts_with("SIP/2.0 400 Bad Request (invalid CSeq header"),
+            "{text}"
+        );
+        assert!(text.contains("\r\nCall-ID: c\r\n"));
     }
 
     #[test]
