@@ -95,6 +95,10 @@ async fn serve_conn<S>(
 
 /// Accepts the handshake only if the client offers `sip` (RFC 7118 §4.1),
 /// and names it in the answer.
+#[expect(
+    clippy::result_large_err,
+    reason = "the signature is tungstenite's handshake callback"
+)]
 fn choose_sip(request: &Request, mut response: Response) -> Result<Response, ErrorResponse> {
     let offers_sip = request
         .headers()
