@@ -206,8 +206,10 @@ impl Transports {
             };
         }
         let reg = self.conns.lock().expect("registry lock is not poisoned");
+        // A connection id of another transport kind is ignored rather than
+        // written to with the wrong framing.
         let id = conn
-            .filter(|c| reg.writers.contains_key(c))
+            .filter(|c| reg.writers.get(c).is_some_and(|(k, _, _)| *k == kind))
             .or_else(|| reg.by_peer.get(&(kind, dest)).copied());
         match id.and_then(|id| reg.writers.get(&id)) {
             Some((_, _, w)) if w.send(data).is_ok() => Ok(()),
