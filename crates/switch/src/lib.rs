@@ -10,3 +10,4 @@ pub mod directory;
 pub mod location;
 pub mod persist;
 pub mod registrar;
+pub mod transport;

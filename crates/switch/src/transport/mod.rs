@@ -6,22 +6,30 @@
 
 mod framing;
 mod stream;
+mod ws;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 pub use framing::{Frame, FramingError, next_frame};
-pub use stream::{TlsFiles, serve_tcp, serve_tls, serve_ws};
+pub use stream::{TlsError, TlsFiles, serve_tcp, serve_tls};
+pub use ws::{serve_ws, serve_wss};
 
 /// The largest SIP message accepted on any transport.
 pub const MAX_MESSAGE: usize = 65_535;
+
+/// How long a stream connection may carry no traffic at all before it is
+/// closed. Clients keep NAT bindings open with CRLF keep-alives well within
+/// this (RFC 5626 §4.4.1 suggests 95 to 120 seconds).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// How a message travels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -95,6 +103,10 @@ pub enum SendError {
     /// The operating system refused the datagram.
     #[error("sending to {0} failed")]
     Io(SocketAddr, #[source] std::io::Error),
+    /// A new TCP connection to the destination could not be opened (refused,
+    /// unreachable, or timed out).
+    #[error("connecting to {0} failed")]
+    Connect(SocketAddr, #[source] std::io::Error),
 }
 
 /// The sending side of every transport, shared by the SIP task and the
@@ -105,6 +117,7 @@ pub struct Transports {
     conns: Arc<Mutex<Registry>>,
     inbound: mpsc::Sender<Inbound>,
     next_id: Arc<AtomicU64>,
+    idle: Duration,
 }
 
 #[derive(Default)]
@@ -118,7 +131,13 @@ impl Transports {
     /// messages of every transport go to `inbound`.
     pub fn start(udp: UdpSocket, inbound: mpsc::Sender<Inbound>) -> std::io::Result<Self> {
         let udp = Arc::new(udp);
-        let t = Self { udp: udp.clone(), conns: Arc::default(), inbound, next_id: Arc::new(AtomicU64::new(1)) };
+        let t = Self {
+            udp: udp.clone(),
+            conns: Arc::default(),
+            inbound,
+            next_id: Arc::new(AtomicU64::new(1)),
+            idle: IDLE_TIMEOUT,
+        };
         let local = udp.local_addr()?;
         let tx = t.inbound.clone();
         tokio::spawn(async move {
@@ -132,7 +151,13 @@ impl Transports {
                             continue;
                         }
                         let data = Bytes::copy_from_slice(&buf[..n]);
-                        let msg = Inbound { kind: Kind::Udp, peer, local, conn: None, data };
+                        let msg = Inbound {
+                            kind: Kind::Udp,
+                            peer,
+                            local,
+                            conn: None,
+                            data,
+                        };
                         if tx.send(msg).await.is_err() {
                             return;
                         }
@@ -146,6 +171,13 @@ impl Transports {
         Ok(t)
     }
 
+    /// Sets how long stream connections served from now on may stay without
+    /// traffic (default [`IDLE_TIMEOUT`]).
+    pub fn with_idle_timeout(mut self, idle: Duration) -> Self {
+        self.idle = idle;
+        self
+    }
+
     /// The local UDP address.
     pub fn udp_addr(&self) -> std::io::Result<SocketAddr> {
         self.udp.local_addr()
@@ -155,7 +187,13 @@ impl Transports {
     /// else on the connection last seen from `dest`. A missing TCP or TLS
     /// connection is not reopened here: the SIP layer decides (devices are
     /// reached over the connection they registered on).
-    pub fn send(&self, kind: Kind, dest: SocketAddr, conn: Option<ConnId>, data: Bytes) -> Result<(), SendError> {
+    pub fn send(
+        &self,
+        kind: Kind,
+        dest: SocketAddr,
+        conn: Option<ConnId>,
+        data: Bytes,
+    ) -> Result<(), SendError> {
         if kind == Kind::Udp {
             return match self.udp.try_send_to(&data, dest) {
                 Ok(_) => Ok(()),
@@ -168,7 +206,11 @@ impl Transports {
             };
         }
         let reg = self.conns.lock().expect("registry lock is not poisoned");
-        let id = conn.filter(|c| reg.writers.contains_key(c)).or_else(|| reg.by_peer.get(&(kind, dest)).copied());
+        // A connection id of another transport kind is ignored rather than
+        // written to with the wrong framing.
+        let id = conn
+            .filter(|c| reg.writers.get(c).is_some_and(|(k, _, _)| *k == kind))
+            .or_else(|| reg.by_peer.get(&(kind, dest)).copied());
         match id.and_then(|id| reg.writers.get(&id)) {
             Some((_, _, w)) if w.send(data).is_ok() => Ok(()),
             _ => Err(SendError::NoConnection(dest, kind)),
@@ -186,6 +228,16 @@ impl Transports {
         (id, rx)
     }
 
+    /// The open connection last seen from `peer` over `kind`, if any.
+    pub fn connection_to(&self, kind: Kind, peer: SocketAddr) -> Option<ConnId> {
+        let reg = self.conns.lock().expect("registry lock is not poisoned");
+        let id = reg.by_peer.get(&(kind, peer)).copied()?;
+        reg.writers
+            .get(&id)
+            .filter(|(_, _, w)| !w.is_closed())
+            .map(|_| id)
+    }
+
     /// Forgets a closed connection.
     fn unregister(&self, id: ConnId) {
         let mut reg = self.conns.lock().expect("registry lock is not poisoned");
@@ -198,6 +250,22 @@ impl Transports {
 
     /// How many stream connections are open.
     pub fn open_connections(&self) -> usize {
-        self.conns.lock().expect("registry lock is not poisoned").writers.len()
+        self.conns
+            .lock()
+            .expect("registry lock is not poisoned")
+            .writers
+            .len()
+    }
+}
+
+/// Unregisters a stream connection when its task ends, however it ends.
+struct Registered {
+    transports: Transports,
+    id: ConnId,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.transports.unregister(self.id);
     }
 }
