@@ -7,6 +7,7 @@
 //! `sip`), speak HTTP (`web`) or write SQL (`storage`).
 
 pub mod directory;
+pub mod endpoint;
 pub mod location;
 pub mod persist;
 pub mod registrar;

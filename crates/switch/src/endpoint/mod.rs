@@ -1,0 +1,265 @@
+//! The switch's SIP endpoint: what it does with every message that
+//! arrives, as a synchronous state machine. Time and randomness come in;
+//! bytes to send, binding changes to store, and device look-ups to make
+//! come out as [`Step`]s. The tokio shell in `crate::server` carries them
+//! out, so everything here is tested without sockets.
+//!
+//! Today it serves OPTIONS and REGISTER (SPEC T1); calls come next.
+
+mod register;
+mod retransmit;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use domain::{BindingChange, UnixMillis};
+use sip::auth::DigestServer;
+use sip::{HeaderName, Message, Method, Request, Response, SipMessage, StatusCode};
+
+pub use register::PendingRegister;
+use retransmit::ResponseCache;
+
+use crate::directory::DeviceCredentials;
+use crate::location::Location;
+use crate::registrar::RegistrarPolicy;
+use crate::transport::{ConnId, Inbound, Kind};
+
+/// Option tags the switch implements (RFC 3261 §8.2.2.3).
+pub const SUPPORTED: &[&str] = &["path", "outbound"];
+
+/// Methods the switch accepts today, for Allow.
+pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER";
+
+/// Bytes for one destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    pub kind: Kind,
+    pub dest: SocketAddr,
+    pub conn: Option<ConnId>,
+    pub bytes: Vec<u8>,
+}
+
+/// What the shell must do after the endpoint handled an input.
+#[derive(Debug)]
+pub enum Step {
+    /// Nothing to do (absorbed retransmission, stray response, ACK).
+    Nothing,
+    /// Send these bytes.
+    Send(Transmit),
+    /// Send the response and store the binding changes.
+    Register(Transmit, Vec<BindingChange>),
+    /// Look the device up (it is not cached) and call
+    /// [`Endpoint::resume_register`] with the answer.
+    LookUp(Box<PendingRegister>),
+}
+
+/// Counters for metrics and tests.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counters {
+    pub requests: u64,
+    pub bad_requests: u64,
+    pub dropped: u64,
+    pub retransmissions: u64,
+    pub registrations: u64,
+    pub auth_failures: u64,
+}
+
+/// Where a request came from, as the response needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Source {
+    pub kind: Kind,
+    pub peer: SocketAddr,
+    pub conn: Option<ConnId>,
+}
+
+impl From<&Inbound> for Source {
+    fn from(i: &Inbound) -> Self {
+        Self {
+            kind: i.kind,
+            peer: i.peer,
+            conn: i.conn,
+        }
+    }
+}
+
+/// The endpoint's state.
+pub struct Endpoint {
+    pub(crate) digest: DigestServer,
+    pub(crate) location: Location,
+    pub(crate) policy: RegistrarPolicy,
+    cache: ResponseCache,
+    pub counters: Counters,
+}
+
+impl Endpoint {
+    /// An endpoint answering challenges for `realm` with nonces signed by
+    /// `secret`, serving the stored `location`.
+    pub fn new(realm: &str, secret: [u8; 32], policy: RegistrarPolicy, location: Location) -> Self {
+        Self {
+            // RFC 7616 §3.3: a nonce lives long enough for a registration
+            // to be answered; 5 minutes, then `stale=true`.
+            digest: DigestServer::new(realm, secret, 300_000),
+            location,
+            policy,
+            cache: ResponseCache::default(),
+            counters: Counters::default(),
+        }
+    }
+
+    /// The location service (for routing calls and showing state).
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// Handles one message from the network. `random` feeds tags and
+    /// nonces. `cached` answers device look-ups without waiting when the
+    /// directory already knows the username.
+    pub fn receive(
+        &mut self,
+        now: UnixMillis,
+        random: u64,
+        input: &Inbound,
+        cached: impl Fn(&str) -> Option<Option<Arc<DeviceCredentials>>>,
+    ) -> Step {
+        let source = Source::from(input);
+        let request = match sip::parse(&input.data) {
+            Ok(Message::Request(r)) => r,
+            // Responses to the switch's own requests arrive here once the
+            // switch sends requests (calls, carrier registration).
+            Ok(Message::Response(_)) => {
+                self.counters.dropped += 1;
+                return Step::Nothing;
+            }
+            Err(e) => {
+                self.counters.bad_requests += 1;
+                tracing::debug!(peer = %input.peer, error = %e, "unparsable SIP message");
+                return match sip::uas::error_response(&input.data, &e) {
+                    Some(bytes) => Step::Send(self.reply_to(source, None, bytes)),
+                    None => {
+                        self.counters.dropped += 1;
+                        Step::Nothing
+                    }
+                };
+            }
+        };
+        self.counters.requests += 1;
+        if request.method == Method::Ack {
+            return Step::Nothing;
+        }
+        let key = retransmit::key(&request);
+        if let Some(k) = &key
+            && let Some(previous) = self.cache.get(k, now)
+        {
+            self.counters.retransmissions += 1;
+            return match previous {
+                Some(bytes) => Step::Send(self.reply_to(source, Some(&request), bytes.to_vec())),
+                // Still being looked up: the answer will come.
+                None => Step::Nothing,
+            };
+        }
+        let to_tag = format!("{random:016x}");
+        if let Err(rejection) = sip::uas::check_request(&request, SUPPORTED) {
+            self.counters.bad_requests += 1;
+            let resp = rejection.response(&stamp_via(&request, source.peer), &to_tag);
+            return self.finish(now, key, source, &request, resp);
+        }
+        let request = stamp_via(&request, source.peer);
+        match request.method {
+            Method::Options => {
+                let mut resp = request.response(StatusCode::OK, Some(&to_tag));
+                resp.headers.push(HeaderName::Allow, ALLOW);
+                resp.headers.push(HeaderName::Accept, "application/sdp");
+                resp.headers
+                    .push(HeaderName::Supported, SUPPORTED.join(", "));
+                self.finish(now, key, source, &request, resp)
+            }
+            Method::Register => {
+                let step = self.register(now, random, source, request, &cached);
+                if let (Some(k), Step::LookUp(_)) = (&key, &step) {
+                    self.cache.pending(k.clone(), now);
+                }
+                step
+            }
+            _ => {
+                let mut resp = request.response(StatusCode::NOT_IMPLEMENTED, Some(&to_tag));
+                resp.reason = format!("Not Implemented ({} is not served yet)", request.method);
+                resp.headers.push(HeaderName::Allow, ALLOW);
+                self.finish(now, key, source, &request, resp)
+            }
+        }
+    }
+
+    /// Drops bindings that expired; returns the changes to store.
+    pub fn expire(&mut self, now: UnixMillis) -> Vec<BindingChange> {
+        self.cache.purge(now);
+        self.location.expire(now)
+    }
+
+    fn cache_forget(&mut self, key: &str) {
+        self.cache.forget(key);
+    }
+
+    /// Records the response for retransmissions and addresses it.
+    fn finish(
+        &mut self,
+        now: UnixMillis,
+        key: Option<retransmit::Key>,
+        source: Source,
+        request: &Request,
+        response: Response,
+    ) -> Step {
+        let bytes = response.to_bytes();
+        if let Some(k) = key
+            && source.kind == Kind::Udp
+        {
+            self.cache.insert(k, bytes.clone(), now);
+        }
+        Step::Send(self.reply_to(source, Some(request), bytes))
+    }
+
+    /// RFC 3261 §18.2.2 and RFC 3581 §4: on a stream, back over the same
+    /// connection; over UDP to the source port when `rport` was asked,
+    /// else to the source address and the Via port.
+    fn reply_to(&self, source: Source, request: Option<&Request>, bytes: Vec<u8>) -> Transmit {
+        let mut dest = source.peer;
+        if source.kind == Kind::Udp
+            && let Some(via) = request.and_then(|r| r.top_via().ok())
+            && !via.wants_rport()
+        {
+            dest.set_port(via.port.unwrap_or(5060));
+        }
+        Transmit {
+            kind: source.kind,
+            dest,
+            conn: source.conn,
+            bytes,
+        }
+    }
+}
+
+/// Adds `received` and `rport` to the top Via (RFC 3261 §18.2.1, RFC 3581
+/// §4), so the response tells the client how it was seen.
+fn stamp_via(request: &Request, peer: SocketAddr) -> Request {
+    let mut request = request.clone();
+    let Ok(mut via) = request.top_via() else {
+        return request;
+    };
+    let seen: IpAddr = peer.ip();
+    let same_host = matches!(&via.host, sip::Host::V4(a) if IpAddr::V4(*a) == seen)
+        || matches!(&via.host, sip::Host::V6(a) if IpAddr::V6(*a) == seen);
+    let rport = via.wants_rport();
+    if !same_host || rport {
+        via.params.set("received", Some(seen.to_string()));
+    }
+    if rport {
+        via.params.set("rport", Some(peer.port().to_string()));
+    }
+    if !same_host || rport {
+        request.headers.pop_first_value(&HeaderName::Via);
+        request.headers.push_front(HeaderName::Via, via.to_string());
+    }
+    request
+}
+
+#[cfg(test)]
+mod tests;
