@@ -93,6 +93,10 @@ pub fn parse(input: &[u8]) -> Result<Message, ParseError> {
         Some(i) => (i, i + 4),
         None => match memmem::find(input, b"\n\n") {
             Some(i) => (i, i + 2),
+            // A datagram that ends right after its last header line has
+            // lost only the empty line; RFC 5118 §4.10 carries two such
+            // messages that implementations accept.
+            None if input.ends_with(b"\r\n") => (input.len() - 2, input.len()),
             None => return Err(ParseError::Unterminated),
         },
     };

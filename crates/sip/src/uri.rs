@@ -52,7 +52,14 @@ impl Host {
     /// Parses a host name, IPv4 address, or bracketed IPv6 reference.
     pub fn parse(s: &str) -> Option<Host> {
         if let Some(inner) = s.strip_prefix('[') {
-            return inner.strip_suffix(']')?.parse().ok().map(Host::V6);
+            let inner = inner.strip_suffix(']')?;
+            // RFC 5118 §4.10: the RFC 3261 ABNF lets a three-colon form
+            // like `2001:db8:::192.0.2.1` through; read it as `::`.
+            return inner
+                .parse()
+                .ok()
+                .or_else(|| inner.replacen(":::", "::", 1).parse().ok())
+                .map(Host::V6);
         }
         if s.is_empty() {
             return None;
