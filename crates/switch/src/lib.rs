@@ -11,4 +11,5 @@ pub mod endpoint;
 pub mod location;
 pub mod persist;
 pub mod registrar;
+pub mod server;
 pub mod transport;

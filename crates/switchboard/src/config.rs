@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
+use sip::auth::Algorithm;
 
 /// Values given on the command line (all optional).
 #[derive(Debug, Default, Clone, clap::Args)]
@@ -34,6 +35,24 @@ pub struct ConfigFlags {
     /// SIP digest realm [default: switchboard]
     #[arg(long, global = true, value_name = "REALM")]
     pub sip_realm: Option<String>,
+    /// Address of SIP over TLS [default: off]
+    #[arg(long, global = true, value_name = "ADDR:PORT")]
+    pub sip_tls_listen: Option<String>,
+    /// Address of SIP over WebSocket, RFC 7118 [default: off]
+    #[arg(long, global = true, value_name = "ADDR:PORT")]
+    pub sip_ws_listen: Option<String>,
+    /// Address of SIP over secure WebSocket [default: off]
+    #[arg(long, global = true, value_name = "ADDR:PORT")]
+    pub sip_wss_listen: Option<String>,
+    /// PEM certificate chain for TLS and WSS
+    #[arg(long, global = true, value_name = "FILE")]
+    pub sip_tls_cert: Option<String>,
+    /// PEM private key for TLS and WSS
+    #[arg(long, global = true, value_name = "FILE")]
+    pub sip_tls_key: Option<String>,
+    /// Digest algorithms offered, in order of preference [default: MD5,SHA-256]
+    #[arg(long, global = true, value_name = "LIST")]
+    pub sip_digest_algorithms: Option<String>,
 }
 
 /// The configuration file's shape. Unknown keys are errors.
@@ -46,6 +65,12 @@ struct FileConfig {
     sip_listen: Option<String>,
     public_host: Option<String>,
     sip_realm: Option<String>,
+    sip_tls_listen: Option<String>,
+    sip_ws_listen: Option<String>,
+    sip_wss_listen: Option<String>,
+    sip_tls_cert: Option<String>,
+    sip_tls_key: Option<String>,
+    sip_digest_algorithms: Option<String>,
 }
 
 /// Where a value came from, for messages and `switchboard config`.
@@ -77,6 +102,16 @@ pub struct Config {
     pub sip_listen: SocketAddr,
     pub public_host: String,
     pub sip_realm: String,
+    /// Optional listeners: SIP over TLS, WebSocket, secure WebSocket.
+    pub sip_tls_listen: Option<SocketAddr>,
+    pub sip_ws_listen: Option<SocketAddr>,
+    pub sip_wss_listen: Option<SocketAddr>,
+    /// Certificate and key for TLS and WSS.
+    pub sip_tls_cert: Option<PathBuf>,
+    pub sip_tls_key: Option<PathBuf>,
+    /// Digest algorithms offered to devices, in order of preference. MD5
+    /// first by default: many phones read only the first challenge.
+    pub sip_digest_algorithms: Vec<Algorithm>,
     /// Where each value came from, by key, in display order.
     pub sources: Vec<(&'static str, Source)>,
 }
@@ -170,7 +205,67 @@ impl Config {
                 "invalid sip_realm (from {realm_src}): must be non-empty without quotes or backslashes"
             );
         }
+        let mut optional_addr = |key: &'static str, flag: &Option<String>, fv: &Option<String>| {
+            let (v, src) = take(key, flag, fv, String::new());
+            if v.is_empty() {
+                Ok(None)
+            } else {
+                parse_addr(key, &v, &src).map(Some)
+            }
+        };
+        let sip_tls_listen = optional_addr(
+            "sip_tls_listen",
+            &flags.sip_tls_listen,
+            &file.sip_tls_listen,
+        )?;
+        let sip_ws_listen =
+            optional_addr("sip_ws_listen", &flags.sip_ws_listen, &file.sip_ws_listen)?;
+        let sip_wss_listen = optional_addr(
+            "sip_wss_listen",
+            &flags.sip_wss_listen,
+            &file.sip_wss_listen,
+        )?;
+        let (cert, _) = take(
+            "sip_tls_cert",
+            &flags.sip_tls_cert,
+            &file.sip_tls_cert,
+            String::new(),
+        );
+        let (key, _) = take(
+            "sip_tls_key",
+            &flags.sip_tls_key,
+            &file.sip_tls_key,
+            String::new(),
+        );
+        let sip_tls_cert = (!cert.is_empty()).then(|| PathBuf::from(cert));
+        let sip_tls_key = (!key.is_empty()).then(|| PathBuf::from(key));
+        if (sip_tls_listen.is_some() || sip_wss_listen.is_some())
+            && (sip_tls_cert.is_none() || sip_tls_key.is_none())
+        {
+            bail!("sip_tls_listen and sip_wss_listen need sip_tls_cert and sip_tls_key");
+        }
+        let (algs, algs_src) = take(
+            "sip_digest_algorithms",
+            &flags.sip_digest_algorithms,
+            &file.sip_digest_algorithms,
+            "MD5,SHA-256".into(),
+        );
+        let sip_digest_algorithms = algs
+            .split(',')
+            .map(|a| a.trim().parse::<Algorithm>())
+            .collect::<Result<Vec<_>, _>>()
+            .ok()
+            .filter(|v| !v.is_empty())
+            .with_context(|| {
+                format!("invalid sip_digest_algorithms (from {algs_src}): {algs:?} must list MD5 and/or SHA-256")
+            })?;
         Ok(Self {
+            sip_digest_algorithms,
+            sip_tls_listen,
+            sip_ws_listen,
+            sip_wss_listen,
+            sip_tls_cert,
+            sip_tls_key,
             data_dir,
             database_url,
             http_listen,
@@ -183,6 +278,12 @@ impl Config {
 
     /// The configuration as `key = value  # source` lines, secrets masked.
     pub fn describe(&self) -> String {
+        let opt = |a: Option<SocketAddr>| a.map(|a| a.to_string()).unwrap_or_default();
+        let path = |p: &Option<PathBuf>| {
+            p.as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        };
         let value = |key: &str| match key {
             "data_dir" => self.data_dir.display().to_string(),
             "database_url" => storage::redact_url(&self.database_url),
@@ -190,6 +291,17 @@ impl Config {
             "sip_listen" => self.sip_listen.to_string(),
             "public_host" => self.public_host.clone(),
             "sip_realm" => self.sip_realm.clone(),
+            "sip_tls_listen" => opt(self.sip_tls_listen),
+            "sip_ws_listen" => opt(self.sip_ws_listen),
+            "sip_wss_listen" => opt(self.sip_wss_listen),
+            "sip_tls_cert" => path(&self.sip_tls_cert),
+            "sip_tls_key" => path(&self.sip_tls_key),
+            "sip_digest_algorithms" => self
+                .sip_digest_algorithms
+                .iter()
+                .map(|a| a.token())
+                .collect::<Vec<_>>()
+                .join(","),
             _ => String::new(),
         };
         self.sources
@@ -207,6 +319,12 @@ fn env_name(key: &str) -> &'static str {
         "sip_listen" => "SWITCHBOARD_SIP_LISTEN",
         "public_host" => "SWITCHBOARD_PUBLIC_HOST",
         "sip_realm" => "SWITCHBOARD_SIP_REALM",
+        "sip_tls_listen" => "SWITCHBOARD_SIP_TLS_LISTEN",
+        "sip_ws_listen" => "SWITCHBOARD_SIP_WS_LISTEN",
+        "sip_wss_listen" => "SWITCHBOARD_SIP_WSS_LISTEN",
+        "sip_tls_cert" => "SWITCHBOARD_SIP_TLS_CERT",
+        "sip_tls_key" => "SWITCHBOARD_SIP_TLS_KEY",
+        "sip_digest_algorithms" => "SWITCHBOARD_SIP_DIGEST_ALGORITHMS",
         _ => "SWITCHBOARD_UNKNOWN",
     }
 }
@@ -219,6 +337,12 @@ fn flag_name(key: &str) -> &'static str {
         "sip_listen" => "sip-listen",
         "public_host" => "public-host",
         "sip_realm" => "sip-realm",
+        "sip_tls_listen" => "sip-tls-listen",
+        "sip_ws_listen" => "sip-ws-listen",
+        "sip_wss_listen" => "sip-wss-listen",
+        "sip_tls_cert" => "sip-tls-cert",
+        "sip_tls_key" => "sip-tls-key",
+        "sip_digest_algorithms" => "sip-digest-algorithms",
         _ => "unknown",
     }
 }

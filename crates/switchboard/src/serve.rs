@@ -1,9 +1,21 @@
 //! `switchboard serve`: runs the HTTP portals and the SIP switch until
 //! SIGINT or SIGTERM, then stops cleanly.
 
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
 use anyhow::Context as _;
+use rand::RngExt as _;
 use storage::Store;
+use switch::directory::Directory;
+use switch::endpoint::{Endpoint, EndpointConfig};
+use switch::location::Location;
+use switch::persist::BindingWriter;
+use switch::registrar::RegistrarPolicy;
+use switch::transport::{self, TlsFiles, Transports};
 use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::{mpsc, watch};
 
 use crate::config::Config;
 use crate::{demo, now};
@@ -40,11 +52,68 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
                 config.sip_listen
             )
         })?;
-    tracing::info!(http = %http.local_addr()?, sip = %sip_udp.local_addr()?, "switchboard is serving");
+    let sip_addr = sip_udp.local_addr()?;
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let (inbound_tx, inbound_rx) = mpsc::channel(16_384);
+    let transports = Transports::start(sip_udp, inbound_tx)?;
+    let mut listening = vec![format!("SIP {sip_addr} (UDP, TCP)")];
+    transport::serve_tcp(sip_tcp, transports.clone());
+    let tls = match (&config.sip_tls_cert, &config.sip_tls_key) {
+        (Some(cert), Some(key)) => Some(
+            TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            }
+            .acceptor()
+            .context("cannot load the TLS certificate (sip_tls_cert, sip_tls_key)")?,
+        ),
+        _ => None,
+    };
+    if let (Some(addr), Some(acceptor)) = (config.sip_tls_listen, &tls) {
+        let l = bind_tcp(addr, "sip_tls_listen").await?;
+        listening.push(format!("SIPS {} (TLS)", l.local_addr()?));
+        transport::serve_tls(l, acceptor.clone(), transports.clone());
+    }
+    if let Some(addr) = config.sip_ws_listen {
+        let l = bind_tcp(addr, "sip_ws_listen").await?;
+        listening.push(format!("WS {}", l.local_addr()?));
+        transport::serve_ws(l, transports.clone());
+    }
+    if let (Some(addr), Some(acceptor)) = (config.sip_wss_listen, &tls) {
+        let l = bind_tcp(addr, "sip_wss_listen").await?;
+        listening.push(format!("WSS {}", l.local_addr()?));
+        transport::serve_wss(l, acceptor.clone(), transports.clone());
+    }
+
+    let secret = nonce_secret(&store).await?;
+    let location = Location::load(store.live_bindings(now()).await?);
+    tracing::info!(bindings = location.len(), "registrations loaded");
+    let endpoint = Endpoint::new(
+        EndpointConfig {
+            realm: config.sip_realm.clone(),
+            secret,
+            algorithms: config.sip_digest_algorithms.clone(),
+            policy: RegistrarPolicy::default(),
+        },
+        location,
+    );
+    let directory = Arc::new(Directory::new(store.clone(), Duration::from_secs(60)));
+    let (writer, writer_task) = BindingWriter::spawn(store.clone());
+    let sip_task = tokio::spawn(switch::server::run(
+        endpoint,
+        transports,
+        inbound_rx,
+        directory,
+        writer,
+        shutdown_rx,
+        now,
+    ));
+
+    tracing::info!(http = %http.local_addr()?, sip = %sip_addr, "switchboard is serving");
     println!(
-        "Switchboard is serving: web http://{}/  SIP {} (UDP, TCP)",
+        "Switchboard is serving: web http://{}/  {}",
         http.local_addr()?,
-        sip_udp.local_addr()?
+        listening.join("  ")
     );
 
     let app = web::router(web::AppState {
@@ -52,10 +121,37 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     });
     let server = axum::serve(http, app).with_graceful_shutdown(shutdown_signal());
     server.await.context("HTTP server failed")?;
-    drop((sip_udp, sip_tcp));
+    let _ = shutdown_tx.send(true);
+    let counters = sip_task.await.context("SIP task failed")?;
+    tracing::info!(?counters, "SIP stopped");
+    // The writer stops once the SIP task dropped its sender, after storing
+    // what was queued: registrations made just before the stop survive.
+    writer_task.await.context("binding writer failed")?;
     store.close().await;
     tracing::info!("switchboard stopped");
     Ok(())
+}
+
+async fn bind_tcp(addr: SocketAddr, key: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} ({key})"))
+}
+
+/// The secret that signs digest nonces, shared by every node through the
+/// database so a nonce issued by one is honoured by another and across
+/// restarts.
+async fn nonce_secret(store: &Store) -> anyhow::Result<[u8; 32]> {
+    let hex_secret = store
+        .installation_value("sip_nonce_secret", || {
+            let bytes: [u8; 32] = rand::rng().random();
+            hex::encode(bytes)
+        })
+        .await?;
+    let mut secret = [0u8; 32];
+    hex::decode_to_slice(&hex_secret, &mut secret)
+        .context("stored sip_nonce_secret is not 64 hex digits")?;
+    Ok(secret)
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM.

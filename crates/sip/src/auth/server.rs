@@ -55,8 +55,10 @@ pub struct DigestServer {
     pub nonces: Nonces,
     /// Replay protection.
     pub counts: NonceCounts,
-    /// Enabled algorithms; challenges list SHA-256 before MD5 regardless of
-    /// order here (RFC 8760 §2.4).
+    /// Enabled algorithms in order of preference: challenges follow this
+    /// order (RFC 8760 §2.4). Many deployed clients (SIPp, older PJSIP,
+    /// Asterisk) only read the first challenge, so MD5 first is the
+    /// compatible choice and SHA-256 first the strict one.
     pub algorithms: Vec<Algorithm>,
     /// Whether to accept legacy RFC 2069 credentials without qop. Off by
     /// default. When on, each nonce may be used once in that form: legacy
@@ -66,27 +68,27 @@ pub struct DigestServer {
 }
 
 impl DigestServer {
-    /// Creates a server for `realm` offering SHA-256 and MD5, with nonces
+    /// Creates a server for `realm` offering MD5 then SHA-256, with nonces
     /// valid for `nonce_lifetime_ms` and a default-sized replay table.
     pub fn new(realm: impl Into<String>, secret: [u8; 32], nonce_lifetime_ms: u64) -> Self {
         DigestServer {
             realm: realm.into(),
             nonces: Nonces::new(secret, nonce_lifetime_ms),
             counts: NonceCounts::default(),
-            algorithms: vec![Algorithm::Sha256, Algorithm::Md5],
+            algorithms: vec![Algorithm::Md5, Algorithm::Sha256],
             allow_legacy: false,
         }
     }
 
-    /// Builds one challenge per enabled algorithm, SHA-256 first then MD5
-    /// (RFC 8760 §2.4: in order of preference), all sharing one fresh
+    /// Builds one challenge per enabled algorithm in order of preference
+    /// (RFC 8760 §2.4), all sharing one fresh
     /// nonce. Send each as its own `WWW-Authenticate` (or
     /// `Proxy-Authenticate`) header; set `stale` after [`Verdict::Stale`].
     pub fn challenges(&self, now_ms: u64, random: u64, stale: bool) -> Vec<Challenge> {
         let nonce = self.nonces.issue(now_ms, random);
-        [Algorithm::Sha256, Algorithm::Md5]
-            .into_iter()
-            .filter(|a| self.algorithms.contains(a))
+        self.algorithms
+            .iter()
+            .copied()
             .map(|alg| Challenge {
                 stale,
                 ..Challenge::new(self.realm.clone(), nonce.clone(), alg)
@@ -176,8 +178,11 @@ mod tests {
     const T0: u64 = 1_700_000_000_000;
     const URI: &str = "sip:pbx.example.com";
 
+    /// A server preferring SHA-256, the order these tests index by.
     fn server() -> DigestServer {
-        DigestServer::new("pbx.example.com", SECRET, LIFETIME)
+        let mut s = DigestServer::new("pbx.example.com", SECRET, LIFETIME);
+        s.algorithms = vec![Algorithm::Sha256, Algorithm::Md5];
+        s
     }
 
     fn alice_ha1(alg: Algorithm) -> String {
@@ -196,13 +201,15 @@ mod tests {
     }
 
     #[test]
-    fn challenges_list_sha256_before_md5() {
+    fn challenges_follow_the_order_of_preference() {
         let mut s = server();
-        s.algorithms = vec![Algorithm::Md5, Algorithm::Sha256];
+        s.algorithms = vec![Algorithm::Sha256, Algorithm::Md5];
         let chs = s.challenges(T0, 1, false);
         assert_eq!(chs.len(), 2);
         assert_eq!(chs[0].algorithm, Algorithm::Sha256);
         assert_eq!(chs[1].algorithm, Algorithm::Md5);
+        s.algorithms = vec![Algorithm::Md5, Algorithm::Sha256];
+        assert_eq!(s.challenges(T0, 1, false)[0].algorithm, Algorithm::Md5);
         assert!(chs.iter().all(|c| c.offers_qop_auth() && !c.stale));
         assert!(s.challenges(T0, 1, true).iter().all(|c| c.stale));
         s.algorithms = vec![Algorithm::Md5];

@@ -13,7 +13,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use domain::{BindingChange, UnixMillis};
-use sip::auth::DigestServer;
+use sip::auth::{Algorithm, DigestServer};
 use sip::{HeaderName, Message, Method, Request, Response, SipMessage, StatusCode};
 
 pub use register::PendingRegister;
@@ -82,6 +82,18 @@ impl From<&Inbound> for Source {
     }
 }
 
+/// How the endpoint is set up.
+#[derive(Clone, Debug)]
+pub struct EndpointConfig {
+    /// The digest realm of challenges.
+    pub realm: String,
+    /// Signs nonces; shared by every node.
+    pub secret: [u8; 32],
+    /// Digest algorithms offered, in order of preference.
+    pub algorithms: Vec<Algorithm>,
+    pub policy: RegistrarPolicy,
+}
+
 /// The endpoint's state.
 pub struct Endpoint {
     pub(crate) digest: DigestServer,
@@ -92,15 +104,16 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// An endpoint answering challenges for `realm` with nonces signed by
-    /// `secret`, serving the stored `location`.
-    pub fn new(realm: &str, secret: [u8; 32], policy: RegistrarPolicy, location: Location) -> Self {
+    /// An endpoint configured by `config`, serving the stored `location`.
+    pub fn new(config: EndpointConfig, location: Location) -> Self {
+        // RFC 7616 §3.3: a nonce lives long enough for a registration to
+        // be answered; 5 minutes, then `stale=true`.
+        let mut digest = DigestServer::new(config.realm, config.secret, 300_000);
+        digest.algorithms = config.algorithms;
         Self {
-            // RFC 7616 §3.3: a nonce lives long enough for a registration
-            // to be answered; 5 minutes, then `stale=true`.
-            digest: DigestServer::new(realm, secret, 300_000),
+            digest,
             location,
-            policy,
+            policy: config.policy,
             cache: ResponseCache::default(),
             counters: Counters::default(),
         }

@@ -45,7 +45,7 @@ impl ResponseCache {
     /// being worked out (`Some(None)`).
     pub fn get(&self, key: &str, now: UnixMillis) -> Option<Option<&[u8]>> {
         let (at, bytes) = self.entries.get(key)?;
-        (now.millis() - at.millis() < KEEP_MS).then(|| bytes.as_deref())
+        (now.millis() - at.millis() < KEEP_MS).then_some(bytes.as_deref())
     }
 
     pub fn pending(&mut self, key: Key, now: UnixMillis) {

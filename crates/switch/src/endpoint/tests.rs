@@ -25,12 +25,13 @@ fn device(name: &str, password: &str) -> Arc<DeviceCredentials> {
 }
 
 fn endpoint() -> Endpoint {
-    Endpoint::new(
-        REALM,
-        [9; 32],
-        RegistrarPolicy::default(),
-        Location::default(),
-    )
+    let config = EndpointConfig {
+        realm: REALM.into(),
+        secret: [9; 32],
+        algorithms: vec![sip::auth::Algorithm::Sha256, sip::auth::Algorithm::Md5],
+        policy: RegistrarPolicy::default(),
+    };
+    Endpoint::new(config, Location::default())
 }
 
 fn inbound(text: &str) -> Inbound {
