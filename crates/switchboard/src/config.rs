@@ -53,6 +53,9 @@ pub struct ConfigFlags {
     /// Digest algorithms offered, in order of preference [default: MD5,SHA-256]
     #[arg(long, global = true, value_name = "LIST")]
     pub sip_digest_algorithms: Option<String>,
+    /// Shortest registration accepted, in seconds; shorter ones get 423 [default: 60]
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub sip_min_expires: Option<String>,
 }
 
 /// The configuration file's shape. Unknown keys are errors.
@@ -71,6 +74,7 @@ struct FileConfig {
     sip_tls_cert: Option<String>,
     sip_tls_key: Option<String>,
     sip_digest_algorithms: Option<String>,
+    sip_min_expires: Option<String>,
 }
 
 /// Where a value came from, for messages and `switchboard config`.
@@ -112,6 +116,8 @@ pub struct Config {
     /// Digest algorithms offered to devices, in order of preference. MD5
     /// first by default: many phones read only the first challenge.
     pub sip_digest_algorithms: Vec<Algorithm>,
+    /// Shortest registration accepted (RFC 3261 §10.3 step 7).
+    pub sip_min_expires: u32,
     /// Where each value came from, by key, in display order.
     pub sources: Vec<(&'static str, Source)>,
 }
@@ -259,7 +265,23 @@ impl Config {
             .with_context(|| {
                 format!("invalid sip_digest_algorithms (from {algs_src}): {algs:?} must list MD5 and/or SHA-256")
             })?;
+        let (min, min_src) = take(
+            "sip_min_expires",
+            &flags.sip_min_expires,
+            &file.sip_min_expires,
+            "60".into(),
+        );
+        let sip_min_expires = min
+            .parse::<u32>()
+            .ok()
+            .filter(|m| (1..=3600).contains(m))
+            .with_context(|| {
+                format!(
+                    "invalid sip_min_expires (from {min_src}): {min:?} must be 1 to 3600 seconds"
+                )
+            })?;
         Ok(Self {
+            sip_min_expires,
             sip_digest_algorithms,
             sip_tls_listen,
             sip_ws_listen,
@@ -296,6 +318,7 @@ impl Config {
             "sip_wss_listen" => opt(self.sip_wss_listen),
             "sip_tls_cert" => path(&self.sip_tls_cert),
             "sip_tls_key" => path(&self.sip_tls_key),
+            "sip_min_expires" => self.sip_min_expires.to_string(),
             "sip_digest_algorithms" => self
                 .sip_digest_algorithms
                 .iter()
@@ -325,6 +348,7 @@ fn env_name(key: &str) -> &'static str {
         "sip_tls_cert" => "SWITCHBOARD_SIP_TLS_CERT",
         "sip_tls_key" => "SWITCHBOARD_SIP_TLS_KEY",
         "sip_digest_algorithms" => "SWITCHBOARD_SIP_DIGEST_ALGORITHMS",
+        "sip_min_expires" => "SWITCHBOARD_SIP_MIN_EXPIRES",
         _ => "SWITCHBOARD_UNKNOWN",
     }
 }
@@ -343,6 +367,7 @@ fn flag_name(key: &str) -> &'static str {
         "sip_tls_cert" => "sip-tls-cert",
         "sip_tls_key" => "sip-tls-key",
         "sip_digest_algorithms" => "sip-digest-algorithms",
+        "sip_min_expires" => "sip-min-expires",
         _ => "unknown",
     }
 }

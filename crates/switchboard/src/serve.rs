@@ -25,9 +25,6 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     if closed > 0 {
         tracing::warn!(closed, "closed calls left open by a previous run as failed");
     }
-    if let Some(text) = demo::seed_if_empty(&store, &config, now()).await? {
-        println!("{text}");
-    }
 
     let http = TcpListener::bind(config.http_listen)
         .await
@@ -53,6 +50,14 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
             )
         })?;
     let sip_addr = sip_udp.local_addr()?;
+    // The demo's sign-in text names the addresses really bound (port 0
+    // picks one).
+    let mut shown = config.clone();
+    shown.http_listen = http.local_addr()?;
+    shown.sip_listen = sip_addr;
+    if let Some(text) = demo::seed_if_empty(&store, &shown, now()).await? {
+        println!("{text}");
+    }
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let (inbound_tx, inbound_rx) = mpsc::channel(16_384);
     let transports = Transports::start(sip_udp, inbound_tx)?;
@@ -93,7 +98,10 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
             realm: config.sip_realm.clone(),
             secret,
             algorithms: config.sip_digest_algorithms.clone(),
-            policy: RegistrarPolicy::default(),
+            policy: RegistrarPolicy {
+                min_expires: config.sip_min_expires,
+                ..RegistrarPolicy::default()
+            },
         },
         location,
     );
