@@ -50,7 +50,7 @@ pub struct ConfigFlags {
     /// PEM private key for TLS and WSS
     #[arg(long, global = true, value_name = "FILE")]
     pub sip_tls_key: Option<String>,
-    /// Digest algorithms offered, in order of preference [default: MD5,SHA-256]
+    /// Digest algorithms offered, in order of preference: MD5, SHA-256 or both [default: MD5]
     #[arg(long, global = true, value_name = "LIST")]
     pub sip_digest_algorithms: Option<String>,
     /// Shortest registration accepted, in seconds; shorter ones get 423 [default: 60]
@@ -114,7 +114,9 @@ pub struct Config {
     pub sip_tls_cert: Option<PathBuf>,
     pub sip_tls_key: Option<PathBuf>,
     /// Digest algorithms offered to devices, in order of preference. MD5
-    /// first by default: many phones read only the first challenge.
+    /// alone by default: many deployed clients read only the first
+    /// challenge (SIPp, older PJSIP) or give up on a SHA-256 one they do
+    /// not know (baresip 1.0), even when an MD5 one follows.
     pub sip_digest_algorithms: Vec<Algorithm>,
     /// Shortest registration accepted (RFC 3261 §10.3 step 7).
     pub sip_min_expires: u32,
@@ -254,7 +256,7 @@ impl Config {
             "sip_digest_algorithms",
             &flags.sip_digest_algorithms,
             &file.sip_digest_algorithms,
-            "MD5,SHA-256".into(),
+            "MD5".into(),
         );
         let sip_digest_algorithms = algs
             .split(',')

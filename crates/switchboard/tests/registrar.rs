@@ -337,3 +337,60 @@ fn torture_messages_over_tcp_get_answers_on_the_same_connection() {
     let n = conn.read(&mut buf).expect("server still answers OPTIONS");
     assert_eq!(status_of(&buf[..n]), Some(200));
 }
+
+#[test]
+fn sha256_digest_registers_when_the_operator_offers_it() {
+    use sip::auth::{Algorithm, Challenge, answer};
+    let dir = tempfile::tempdir().unwrap();
+    seed_account(dir.path(), &[201]);
+    let server = Server::start_with(dir.path(), &["--sip-digest-algorithms", "SHA-256,MD5"]);
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let local = sock.local_addr().unwrap();
+    let register = |cseq: u32, auth: &str| {
+        format!(
+            "REGISTER sip:{} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bKsha{cseq};rport\r\n\
+             From: <sip:dev201@127.0.0.1>;tag=s1\r\nTo: <sip:dev201@127.0.0.1>\r\nCall-ID: sha-1\r\n\
+             CSeq: {cseq} REGISTER\r\nMax-Forwards: 70\r\nContact: <sip:dev201@{local}>\r\n{auth}Content-Length: 0\r\n\r\n",
+            server.sip
+        )
+    };
+    let mut buf = vec![0u8; 8192];
+    sock.send_to(register(1, "").as_bytes(), server.sip)
+        .unwrap();
+    let (n, _) = sock.recv_from(&mut buf).unwrap();
+    let sip::Message::Response(challenge) = sip::parse(&buf[..n]).unwrap() else {
+        panic!("expected a response")
+    };
+    let first = challenge
+        .headers
+        .get(&sip::HeaderName::WwwAuthenticate)
+        .unwrap();
+    let first = Challenge::parse(first).unwrap();
+    assert_eq!(
+        first.algorithm,
+        Algorithm::Sha256,
+        "the preferred challenge comes first"
+    );
+    let creds = answer(
+        &first,
+        "dev201",
+        "sippass201",
+        "REGISTER",
+        &format!("sip:{}", server.sip),
+        "cn1",
+        1,
+    );
+    sock.send_to(
+        register(2, &format!("Authorization: {creds}\r\n")).as_bytes(),
+        server.sip,
+    )
+    .unwrap();
+    let (n, _) = sock.recv_from(&mut buf).unwrap();
+    assert_eq!(
+        status_of(&buf[..n]),
+        Some(200),
+        "{}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+}
