@@ -14,6 +14,7 @@ pub mod method;
 pub mod parse;
 pub mod status;
 mod syntax;
+pub mod transaction;
 pub mod uri;
 
 pub use header::{Header, HeaderName, Headers};
