@@ -230,3 +230,6 @@ pub(crate) fn earliest(deadlines: &[Option<Instant>]) -> Option<Instant> {
 
 #[cfg(test)]
 pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests;
