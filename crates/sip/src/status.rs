@@ -60,6 +60,8 @@ impl StatusCode {
     }
 
     /// The RFC 3261 §21 reason phrase, or a generic one for the class.
+    // The class ranges are deliberate fallbacks after the known codes.
+    #[allow(clippy::match_overlapping_arm)]
     pub fn reason(self) -> &'static str {
         match self.0 {
             100 => "Trying",

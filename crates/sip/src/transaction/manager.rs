@@ -52,10 +52,10 @@ pub struct Transactions {
 
 #[derive(Debug)]
 enum Transaction {
-    ClientInvite(ClientInvite),
-    ClientNonInvite(ClientNonInvite),
-    ServerInvite(ServerInvite),
-    ServerNonInvite(ServerNonInvite),
+    InviteClient(ClientInvite),
+    NonInviteClient(ClientNonInvite),
+    InviteServer(ServerInvite),
+    NonInviteServer(ServerNonInvite),
 }
 
 impl Transactions {
@@ -90,7 +90,7 @@ impl Transactions {
         }
         let (timers, out) = (self.config.timers, &mut self.out);
         let t = if request.method == Method::Invite {
-            Transaction::ClientInvite(ClientInvite::start(
+            Transaction::InviteClient(ClientInvite::start(
                 now,
                 key.clone(),
                 request,
@@ -99,7 +99,7 @@ impl Transactions {
                 out,
             ))
         } else {
-            Transaction::ClientNonInvite(ClientNonInvite::start(
+            Transaction::NonInviteClient(ClientNonInvite::start(
                 now,
                 key.clone(),
                 &request,
@@ -134,8 +134,8 @@ impl Transactions {
             .get_mut(key)
             .ok_or_else(|| TransactionError::Unknown(key.clone()))?;
         match t {
-            Transaction::ServerInvite(t) => t.respond(now, &response, &mut self.out)?,
-            Transaction::ServerNonInvite(t) => t.respond(now, &response, &mut self.out)?,
+            Transaction::InviteServer(t) => t.respond(now, &response, &mut self.out)?,
+            Transaction::NonInviteServer(t) => t.respond(now, &response, &mut self.out)?,
             _ => return Err(TransactionError::NotServer(key.clone())),
         }
         self.reap(key);
@@ -157,8 +157,8 @@ impl Transactions {
         }
         let full = self.live.len() >= self.config.max_transactions;
         match self.live.get_mut(&key) {
-            Some(Transaction::ServerInvite(t)) => t.on_request(&mut self.out),
-            Some(Transaction::ServerNonInvite(t)) => t.on_request(&mut self.out),
+            Some(Transaction::InviteServer(t)) => t.on_request(&mut self.out),
+            Some(Transaction::NonInviteServer(t)) => t.on_request(&mut self.out),
             Some(_) => {}
             None if full => {
                 // RFC 3261 §21.5.4: an overloaded server answers 503,
@@ -174,7 +174,7 @@ impl Transactions {
             None => {
                 let timers = self.config.timers;
                 let t = if request.method == Method::Invite {
-                    Transaction::ServerInvite(ServerInvite::start(
+                    Transaction::InviteServer(ServerInvite::start(
                         now,
                         key.clone(),
                         &request,
@@ -182,7 +182,7 @@ impl Transactions {
                         timers,
                     ))
                 } else {
-                    Transaction::ServerNonInvite(ServerNonInvite::start(
+                    Transaction::NonInviteServer(ServerNonInvite::start(
                         key.clone(),
                         from.clone(),
                         timers,
@@ -204,8 +204,8 @@ impl Transactions {
     ) -> Result<(), TransactionError> {
         let key = TransactionKey::for_response(&response)?;
         match self.live.get_mut(&key) {
-            Some(Transaction::ClientInvite(t)) => t.on_response(now, response, &mut self.out),
-            Some(Transaction::ClientNonInvite(t)) => t.on_response(now, response, &mut self.out),
+            Some(Transaction::InviteClient(t)) => t.on_response(now, response, &mut self.out),
+            Some(Transaction::NonInviteClient(t)) => t.on_response(now, response, &mut self.out),
             _ => self.out.event(Event::StrayResponse { response }),
         }
         self.reap(&key);
@@ -215,17 +215,24 @@ impl Transactions {
     /// Fires every timer due at `now` and drops terminated transactions.
     pub fn handle_timeout(&mut self, now: Instant) {
         for t in self.live.values_mut() {
-            if !t.deadline().is_some_and(|d| d <= now) {
+            if t.deadline().is_none_or(|d| d > now) {
                 continue;
             }
             match t {
-                Transaction::ClientInvite(t) => t.on_timeout(now, &mut self.out),
-                Transaction::ClientNonInvite(t) => t.on_timeout(now, &mut self.out),
-                Transaction::ServerInvite(t) => t.on_timeout(now, &mut self.out),
-                Transaction::ServerNonInvite(t) => t.on_timeout(now),
+                Transaction::InviteClient(t) => t.on_timeout(now, &mut self.out),
+                Transaction::NonInviteClient(t) => t.on_timeout(now, &mut self.out),
+                Transaction::InviteServer(t) => t.on_timeout(now, &mut self.out),
+                Transaction::NonInviteServer(t) => t.on_timeout(now),
             }
         }
         self.live.retain(|_, t| t.state() != State::Terminated);
+    }
+
+    /// Drops a transaction at the TU's request, without an event: an
+    /// INVITE client transaction still in Proceeding 64*T1 after its CANCEL
+    /// went out, say (RFC 3261 §9.1). Returns whether it existed.
+    pub fn terminate(&mut self, key: &TransactionKey) -> bool {
+        self.live.remove(key).is_some()
     }
 
     /// The transport failed to send for `key` (RFC 3261 §17.1.1.2,
@@ -283,11 +290,11 @@ impl Transactions {
             // response carried the ACK's To tag.
             let to = ack.to()?;
             key.rfc2543_ack_candidates().into_iter().find(|k| {
-                matches!(self.live.get(k), Some(Transaction::ServerInvite(t)) if t.to_tag() == to.tag())
+                matches!(self.live.get(k), Some(Transaction::InviteServer(t)) if t.to_tag() == to.tag())
             })
         };
         let target = matched.as_ref().and_then(|k| match self.live.get_mut(k) {
-            Some(Transaction::ServerInvite(t)) => Some(t),
+            Some(Transaction::InviteServer(t)) => Some(t),
             _ => None,
         });
         match target {
@@ -312,19 +319,19 @@ impl Transactions {
 impl Transaction {
     fn state(&self) -> State {
         match self {
-            Transaction::ClientInvite(t) => t.state(),
-            Transaction::ClientNonInvite(t) => t.state(),
-            Transaction::ServerInvite(t) => t.state(),
-            Transaction::ServerNonInvite(t) => t.state(),
+            Transaction::InviteClient(t) => t.state(),
+            Transaction::NonInviteClient(t) => t.state(),
+            Transaction::InviteServer(t) => t.state(),
+            Transaction::NonInviteServer(t) => t.state(),
         }
     }
 
     fn deadline(&self) -> Option<Instant> {
         match self {
-            Transaction::ClientInvite(t) => t.deadline(),
-            Transaction::ClientNonInvite(t) => t.deadline(),
-            Transaction::ServerInvite(t) => t.deadline(),
-            Transaction::ServerNonInvite(t) => t.deadline(),
+            Transaction::InviteClient(t) => t.deadline(),
+            Transaction::NonInviteClient(t) => t.deadline(),
+            Transaction::InviteServer(t) => t.deadline(),
+            Transaction::NonInviteServer(t) => t.deadline(),
         }
     }
 }

@@ -93,13 +93,15 @@ fn rfc2543_ack_without_cookie_matches_the_invite_by_the_response_to_tag() {
     let mut ack = invite.clone();
     ack.method = Method::Ack;
     ack.headers.set(HeaderName::CSeq, "1 ACK");
-    ack.headers.set(HeaderName::To, "<sip:bob@b.example>;tag=other");
+    ack.headers
+        .set(HeaderName::To, "<sip:bob@b.example>;tag=other");
     tx.handle_request(t0 + ms(20), ack.clone(), peer(false))
         .unwrap();
     assert!(matches!(tx.poll_event(), Some(Event::Ack { .. })));
     assert_eq!(tx.state(&key), Some(State::Completed), "wrong To tag");
 
-    ack.headers.set(HeaderName::To, "<sip:bob@b.example>;tag=t1");
+    ack.headers
+        .set(HeaderName::To, "<sip:bob@b.example>;tag=t1");
     tx.handle_request(t0 + ms(30), ack, peer(false)).unwrap();
     assert_eq!(tx.state(&key), Some(State::Confirmed));
     assert_eq!(tx.poll_event(), None);
