@@ -2,7 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Backoff, Event, Outbox, Peer, State, Timers, TransactionKey, earliest, wait};
+use super::{
+    Backoff, Event, Outbox, Peer, State, Timers, TransactionKey, earliest, end_timers, wait,
+};
 use crate::header::HeaderName;
 use crate::message::{Request, Response, SipMessage};
 use crate::method::Method;
@@ -115,16 +117,9 @@ impl ClientInvite {
     }
 
     pub(crate) fn on_timeout(&mut self, now: Instant, out: &mut Outbox) {
-        if self.timer_b.is_some_and(|b| b <= now) {
-            // RFC 3261 §17.1.1.2: Timer B fired in Calling; tell the TU.
-            self.state = State::Terminated;
-            out.event(Event::Timeout {
-                key: self.key.clone(),
-            });
-            return;
-        }
-        if self.linger.is_some_and(|l| l <= now) {
-            // RFC 3261 §17.1.1.2 Timer D, RFC 6026 §8.4 Timer M.
+        // RFC 3261 §17.1.1.2: Timer B fires in Calling and tells the TU;
+        // Timer D (and RFC 6026 §8.4 Timer M) end the transaction quietly.
+        if end_timers(now, self.timer_b, self.linger, &self.key, out) {
             self.state = State::Terminated;
             return;
         }

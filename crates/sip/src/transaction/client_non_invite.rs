@@ -2,7 +2,9 @@
 
 use std::time::Instant;
 
-use super::{Backoff, Event, Outbox, Peer, State, Timers, TransactionKey, earliest, wait};
+use super::{
+    Backoff, Event, Outbox, Peer, State, Timers, TransactionKey, earliest, end_timers, wait,
+};
 use crate::message::{Request, Response, SipMessage};
 
 #[derive(Debug)]
@@ -77,15 +79,9 @@ impl ClientNonInvite {
     }
 
     pub(crate) fn on_timeout(&mut self, now: Instant, out: &mut Outbox) {
-        if self.timer_f.is_some_and(|f| f <= now) {
-            // RFC 3261 §17.1.2.2: Timer F fired before a final response.
-            self.state = State::Terminated;
-            out.event(Event::Timeout {
-                key: self.key.clone(),
-            });
-            return;
-        }
-        if self.timer_k.is_some_and(|k| k <= now) {
+        // RFC 3261 §17.1.2.2: Timer F fires before a final response and
+        // tells the TU; Timer K ends Completed quietly.
+        if end_timers(now, self.timer_f, self.timer_k, &self.key, out) {
             self.state = State::Terminated;
             return;
         }

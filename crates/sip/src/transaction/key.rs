@@ -44,21 +44,13 @@ struct Rfc2543Id {
 impl TransactionKey {
     /// The key of the client transaction that sends `request`.
     pub fn client(request: &Request) -> Result<TransactionKey, HeaderError> {
-        let via = request.top_via()?;
-        let branch = via
-            .branch()
-            .ok_or_else(|| HeaderError::new("Via", "no branch"))?;
-        Ok(Self::client_key(branch, request.cseq()?.method))
+        Self::client_key(request)
     }
 
     /// The key of the client transaction a response belongs to: its top
     /// Via branch and CSeq method (RFC 3261 §17.1.3).
     pub fn for_response(response: &Response) -> Result<TransactionKey, HeaderError> {
-        let via = response.top_via()?;
-        let branch = via
-            .branch()
-            .ok_or_else(|| HeaderError::new("Via", "no branch"))?;
-        Ok(Self::client_key(branch, response.cseq()?.method))
+        Self::client_key(response)
     }
 
     /// The key of the server transaction a received request belongs to.
@@ -145,14 +137,19 @@ impl TransactionKey {
         }
     }
 
-    fn client_key(branch: &str, method: Method) -> TransactionKey {
-        TransactionKey {
+    /// RFC 3261 §17.1.3: the top Via branch and the CSeq method.
+    fn client_key(message: &impl SipMessage) -> Result<TransactionKey, HeaderError> {
+        let via = message.top_via()?;
+        let branch = via
+            .branch()
+            .ok_or_else(|| HeaderError::new("Via", "no branch"))?;
+        Ok(TransactionKey {
             role: Role::Client,
-            method,
+            method: message.cseq()?.method,
             id: Id::Client {
                 branch: branch.to_owned(),
             },
-        }
+        })
     }
 }
 

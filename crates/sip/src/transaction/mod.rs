@@ -223,6 +223,23 @@ pub(crate) fn wait(now: Instant, reliable: bool, unreliable: Duration) -> Option
     (!reliable).then(|| now + unreliable)
 }
 
+/// Fires a transaction's ending timers: `timeout` (Timer B, F or H)
+/// tells the TU, `linger` (Timer D, I, J, K, L or M) ends it quietly.
+/// Returns whether the transaction ended.
+pub(crate) fn end_timers(
+    now: Instant,
+    timeout: Option<Instant>,
+    linger: Option<Instant>,
+    key: &TransactionKey,
+    out: &mut Outbox,
+) -> bool {
+    if timeout.is_some_and(|t| t <= now) {
+        out.event(Event::Timeout { key: key.clone() });
+        return true;
+    }
+    linger.is_some_and(|l| l <= now)
+}
+
 /// The earliest of some deadlines.
 pub(crate) fn earliest(deadlines: &[Option<Instant>]) -> Option<Instant> {
     deadlines.iter().flatten().min().copied()

@@ -3,7 +3,8 @@
 use std::time::{Duration, Instant};
 
 use super::{
-    Backoff, Event, Outbox, Peer, State, Timers, TransactionError, TransactionKey, earliest, wait,
+    Backoff, Event, Outbox, Peer, State, Timers, TransactionError, TransactionKey, earliest,
+    end_timers, wait,
 };
 use crate::message::{Request, Response, SipMessage};
 use crate::status::StatusCode;
@@ -150,16 +151,9 @@ impl ServerInvite {
     }
 
     pub(crate) fn on_timeout(&mut self, now: Instant, out: &mut Outbox) {
-        if self.timer_h.is_some_and(|h| h <= now) {
-            // RFC 3261 §17.2.1: Timer H fired without an ACK.
-            self.state = State::Terminated;
-            out.event(Event::Timeout {
-                key: self.key.clone(),
-            });
-            return;
-        }
-        if self.linger.is_some_and(|l| l <= now) {
-            // RFC 3261 §17.2.1 Timer I, RFC 6026 §8.7 Timer L.
+        // RFC 3261 §17.2.1: Timer H fires without an ACK and tells the TU;
+        // Timer I (and RFC 6026 §8.7 Timer L) end the transaction quietly.
+        if end_timers(now, self.timer_h, self.linger, &self.key, out) {
             self.state = State::Terminated;
             return;
         }

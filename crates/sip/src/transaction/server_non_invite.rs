@@ -101,10 +101,8 @@ mod tests {
     #[test]
     fn retransmitted_request_gets_the_last_response_again() {
         let t0 = Instant::now();
-        let (mut t, bye, mut out) = {
-            let (t, bye) = trying(false);
-            (t, bye, Outbox::default())
-        };
+        let (mut t, bye) = trying(false);
+        let mut out = Outbox::default();
         t.on_request(&mut out);
         assert!(out.transmits.is_empty(), "Trying discards copies");
         let ok = bye.response(StatusCode::OK, Some("b"));
