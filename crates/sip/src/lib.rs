@@ -15,6 +15,7 @@ pub mod method;
 pub mod parse;
 pub mod status;
 mod syntax;
+pub mod transaction;
 pub mod uas;
 pub mod uri;
 
