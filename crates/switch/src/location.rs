@@ -3,25 +3,51 @@
 //! Kept in memory by the SIP task that owns it (no locks on the hot path)
 //! and written behind to storage as [`BindingChange`]s, so registrations
 //! survive a restart: at start-up the live bindings are loaded back.
+//!
+//! A refresh that changes nothing but the expiry is only written when the
+//! stored copy would cover less than half of the new interval: a phone
+//! refreshing every few minutes costs a write every other refresh at
+//! most, and the stored binding never lapses while the phone keeps
+//! refreshing.
 
 use std::collections::HashMap;
 
 use domain::{Binding, BindingChange, DeviceId, UnixMillis};
 
+/// Whether `new` only moves the expiry (and the CSeq) of `old`.
+fn is_refresh(old: &Binding, new: &Binding) -> bool {
+    old.instance == new.instance
+        && old.source == new.source
+        && old.transport == new.transport
+        && old.call_id == new.call_id
+        && old.q_millis == new.q_millis
+        && old.user_agent == new.user_agent
+}
+
+/// Whether the stored expiry still covers half of `new`'s interval.
+fn covers_half(stored: UnixMillis, new: &Binding) -> bool {
+    let interval = new.expires_at.millis() - new.updated_at.millis();
+    stored.millis() - new.updated_at.millis() >= interval / 2
+}
+
 /// Live bindings by device.
 #[derive(Debug, Default)]
 pub struct Location {
     by_device: HashMap<DeviceId, Vec<Binding>>,
+    /// The expiry of each binding as last written to storage.
+    stored: HashMap<(DeviceId, String), UnixMillis>,
 }
 
 impl Location {
     /// Rebuilds the service from stored bindings.
     pub fn load(bindings: Vec<Binding>) -> Self {
         let mut by_device: HashMap<DeviceId, Vec<Binding>> = HashMap::new();
+        let mut stored = HashMap::new();
         for b in bindings {
+            stored.insert((b.device, b.contact.clone()), b.expires_at);
             by_device.entry(b.device).or_default().push(b);
         }
-        Self { by_device }
+        Self { by_device, stored }
     }
 
     /// The device's bindings (possibly some already expired: callers filter
@@ -53,12 +79,24 @@ impl Location {
                 contact: o.contact.clone(),
             })
             .collect();
-        changes.extend(
-            new.iter()
-                .filter(|n| !old.contains(n))
-                .cloned()
-                .map(BindingChange::Save),
-        );
+        for o in &old {
+            if !new.iter().any(|n| n.contact == o.contact) {
+                self.stored.remove(&(device, o.contact.clone()));
+            }
+        }
+        for n in &new {
+            let key = (device, n.contact.clone());
+            let stored = self.stored.get(&key).copied();
+            let unchanged = match (old.iter().find(|o| o.contact == n.contact), stored) {
+                (Some(o), _) if o == n => true,
+                (Some(o), Some(at)) => is_refresh(o, n) && covers_half(at, n),
+                _ => false,
+            };
+            if !unchanged {
+                self.stored.insert(key, n.expires_at);
+                changes.push(BindingChange::Save(n.clone()));
+            }
+        }
         if !new.is_empty() {
             self.by_device.insert(device, new);
         }
@@ -68,10 +106,12 @@ impl Location {
     /// Drops every binding expired at `now`; returns the changes to store.
     pub fn expire(&mut self, now: UnixMillis) -> Vec<BindingChange> {
         let mut changes = Vec::new();
+        let stored = &mut self.stored;
         self.by_device.retain(|device, list| {
             list.retain(|b| {
                 let keep = b.expires_at > now;
                 if !keep {
+                    stored.remove(&(*device, b.contact.clone()));
                     changes.push(BindingChange::Remove {
                         device: *device,
                         contact: b.contact.clone(),
@@ -136,6 +176,28 @@ mod tests {
             ]
         );
         assert!(loc.replace(d, vec![]).len() == 2 && loc.is_empty());
+    }
+
+    #[test]
+    fn a_refresh_is_written_only_when_the_stored_copy_covers_less_than_half() {
+        let d = DeviceId::from_raw(1);
+        let at = |updated: i64, expires: i64, cseq: u32| Binding {
+            updated_at: UnixMillis::from_millis(updated),
+            cseq,
+            ..b(1, "sip:a@h", expires, 1000)
+        };
+        let mut loc = Location::default();
+        assert_eq!(loc.replace(d, vec![at(0, 1000, 1)]).len(), 1);
+        // Refreshed at 100 for 1000 more: the stored 1000 covers 900 of
+        // it, more than half; nothing to write.
+        assert!(loc.replace(d, vec![at(100, 1100, 2)]).is_empty());
+        assert_eq!(loc.bindings(d)[0].expires_at, UnixMillis::from_millis(1100));
+        // At 600 the stored copy covers 400 of 1000: written.
+        assert_eq!(loc.replace(d, vec![at(600, 1600, 3)]).len(), 1);
+        // A changed source (NAT rebinding) is always written.
+        let mut moved = at(650, 1650, 4);
+        moved.source = "192.0.2.9:5060".into();
+        assert_eq!(loc.replace(d, vec![moved]).len(), 1);
     }
 
     #[test]
