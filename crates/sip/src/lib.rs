@@ -7,6 +7,7 @@
 //! next deadline come out. The tokio drivers that move the bytes live in
 //! the `switch` crate.
 
+pub mod dialog;
 pub mod header;
 pub mod headers;
 pub mod message;
