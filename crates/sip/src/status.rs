@@ -109,11 +109,11 @@ impl StatusCode {
             603 => "Decline",
             604 => "Does Not Exist Anywhere",
             606 => "Not Acceptable",
-            100..=199 => "Provisional",
-            200..=299 => "Success",
-            300..=399 => "Redirection",
-            400..=499 => "Client Error",
-            500..=599 => "Server Error",
+            c if c < 200 => "Provisional",
+            c if c < 300 => "Success",
+            c if c < 400 => "Redirection",
+            c if c < 500 => "Client Error",
+            c if c < 600 => "Server Error",
             _ => "Global Failure",
         }
     }
