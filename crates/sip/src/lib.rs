@@ -8,6 +8,7 @@
 //! the `switch` crate.
 
 pub mod auth;
+pub mod dialog;
 pub mod header;
 pub mod headers;
 pub mod message;
