@@ -4,7 +4,7 @@
 //! after the first one was sent; while the answer is still being worked
 //! out, retransmissions are dropped.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use domain::UnixMillis;
 use sip::{Request, SipMessage};
@@ -12,7 +12,7 @@ use sip::{Request, SipMessage};
 /// How long a response is kept: Timer J, 64*T1 (RFC 3261 §17.2.2).
 const KEEP_MS: i64 = 32_000;
 
-/// A cap on remembered transactions; beyond it the oldest half goes.
+/// A cap on remembered transactions; beyond it the oldest go first.
 const MAX_ENTRIES: usize = 200_000;
 
 /// Identifies a server transaction (RFC 3261 §17.2.3).
@@ -35,9 +35,12 @@ pub fn key(request: &Request) -> Option<Key> {
     ))
 }
 
+/// Responses by transaction, with their insertion order so expiry costs
+/// only what expires.
 #[derive(Default)]
 pub struct ResponseCache {
     entries: HashMap<Key, (UnixMillis, Option<Vec<u8>>)>,
+    order: VecDeque<(UnixMillis, Key)>,
 }
 
 impl ResponseCache {
@@ -49,13 +52,11 @@ impl ResponseCache {
     }
 
     pub fn pending(&mut self, key: Key, now: UnixMillis) {
-        self.make_room();
-        self.entries.insert(key, (now, None));
+        self.put(key, now, None);
     }
 
     pub fn insert(&mut self, key: Key, bytes: Vec<u8>, now: UnixMillis) {
-        self.make_room();
-        self.entries.insert(key, (now, Some(bytes)));
+        self.put(key, now, Some(bytes));
     }
 
     /// Forgets a pending marker (the look-up failed).
@@ -65,18 +66,60 @@ impl ResponseCache {
 
     /// Drops what Timer J let go.
     pub fn purge(&mut self, now: UnixMillis) {
-        self.entries
-            .retain(|_, (at, _)| now.millis() - at.millis() < KEEP_MS);
+        while let Some((at, _)) = self.order.front() {
+            if now.millis() - at.millis() < KEEP_MS && self.entries.len() < MAX_ENTRIES {
+                break;
+            }
+            let (at, key) = self.order.pop_front().expect("front exists");
+            // A key answered again later has a newer time: keep it.
+            if self.entries.get(&key).is_some_and(|(t, _)| *t == at) {
+                self.entries.remove(&key);
+            }
+        }
     }
 
-    fn make_room(&mut self) {
-        if self.entries.len() < MAX_ENTRIES {
-            return;
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn put(&mut self, key: Key, now: UnixMillis, value: Option<Vec<u8>>) {
+        if self.entries.len() >= MAX_ENTRIES {
+            // Past the cap the oldest go first, before Timer J.
+            self.purge(now);
         }
-        let mut times: Vec<i64> = self.entries.values().map(|(t, _)| t.millis()).collect();
-        let mid = times.len() / 2;
-        let (_, median, _) = times.select_nth_unstable(mid);
-        let median = *median;
-        self.entries.retain(|_, (t, _)| t.millis() > median);
+        self.order.push_back((now, key.clone()));
+        self.entries.insert(key, (now, value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn responses_are_kept_for_timer_j_then_purged_in_order() {
+        let mut c = ResponseCache::default();
+        c.insert("a".into(), b"one".to_vec(), UnixMillis::from_millis(0));
+        c.insert("b".into(), b"two".to_vec(), UnixMillis::from_millis(10_000));
+        assert_eq!(
+            c.get("a", UnixMillis::from_millis(31_999)),
+            Some(Some(&b"one"[..]))
+        );
+        c.purge(UnixMillis::from_millis(32_000));
+        assert_eq!(c.len(), 1);
+        assert_eq!(c.get("a", UnixMillis::from_millis(32_000)), None);
+        assert!(c.get("b", UnixMillis::from_millis(32_000)).is_some());
+    }
+
+    #[test]
+    fn a_pending_marker_answered_later_keeps_its_newer_time() {
+        let mut c = ResponseCache::default();
+        c.pending("a".into(), UnixMillis::from_millis(0));
+        c.insert("a".into(), b"ok".to_vec(), UnixMillis::from_millis(20_000));
+        c.purge(UnixMillis::from_millis(33_000));
+        assert_eq!(
+            c.get("a", UnixMillis::from_millis(33_000)),
+            Some(Some(&b"ok"[..]))
+        );
     }
 }
