@@ -78,6 +78,7 @@ impl ResponseCache {
         }
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.entries.len()
     }
