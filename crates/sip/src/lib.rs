@@ -14,6 +14,7 @@ pub mod headers;
 pub mod message;
 pub mod method;
 pub mod parse;
+pub mod size;
 pub mod status;
 mod syntax;
 pub mod transaction;
