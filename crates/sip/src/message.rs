@@ -124,31 +124,30 @@ pub trait SipMessage {
     fn write_start_line(&self, out: &mut String);
 }
 
+/// The accessors both message kinds share field for field.
+macro_rules! fields {
+    () => {
+        fn headers(&self) -> &Headers {
+            &self.headers
+        }
+        fn headers_mut(&mut self) -> &mut Headers {
+            &mut self.headers
+        }
+        fn body(&self) -> &[u8] {
+            &self.body
+        }
+    };
+}
+
 impl SipMessage for Request {
-    fn headers(&self) -> &Headers {
-        &self.headers
-    }
-    fn headers_mut(&mut self) -> &mut Headers {
-        &mut self.headers
-    }
-    fn body(&self) -> &[u8] {
-        &self.body
-    }
+    fields!();
     fn write_start_line(&self, out: &mut String) {
         let _ = write!(out, "{} {} SIP/2.0\r\n", self.method, self.uri);
     }
 }
 
 impl SipMessage for Response {
-    fn headers(&self) -> &Headers {
-        &self.headers
-    }
-    fn headers_mut(&mut self) -> &mut Headers {
-        &mut self.headers
-    }
-    fn body(&self) -> &[u8] {
-        &self.body
-    }
+    fields!();
     fn write_start_line(&self, out: &mut String) {
         let _ = write!(out, "SIP/2.0 {} {}\r\n", self.status, self.reason);
     }

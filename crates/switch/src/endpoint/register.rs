@@ -46,15 +46,12 @@ impl Endpoint {
         let credentials = match Credentials::parse(value) {
             Ok(c) => c,
             Err(e) => {
-                self.counters.bad_requests += 1;
-                let reason = format!("Bad Request (Authorization: {e})");
-                return self.answer(
+                return self.bad_request(
                     now,
                     key,
                     source,
                     &request,
-                    StatusCode::BAD_REQUEST,
-                    Some(reason),
+                    format!("Authorization: {e}"),
                     random,
                 );
             }
@@ -115,17 +112,7 @@ impl Endpoint {
         let spec = match register_request(&request, device.device, &device, source) {
             Ok(s) => s,
             Err(problem) => {
-                self.counters.bad_requests += 1;
-                let reason = format!("Bad Request ({problem})");
-                return self.answer(
-                    now,
-                    key,
-                    source,
-                    &request,
-                    StatusCode::BAD_REQUEST,
-                    Some(reason),
-                    random,
-                );
+                return self.bad_request(now, key, source, &request, format!("{problem}"), random);
             }
         };
         let current = self.location.bindings(device.device).to_vec();
@@ -153,16 +140,7 @@ impl Endpoint {
                 self.finish(now, key, source, &request, resp)
             }
             Decision::BadRequest(problem) => {
-                let reason = format!("Bad Request ({problem})");
-                self.answer(
-                    now,
-                    key,
-                    source,
-                    &request,
-                    StatusCode::BAD_REQUEST,
-                    Some(reason),
-                    random,
-                )
+                self.bad_request(now, key, source, &request, problem.to_owned(), random)
             }
         }
     }
@@ -191,6 +169,29 @@ impl Endpoint {
                 .push(HeaderName::WwwAuthenticate, c.to_string());
         }
         self.finish(now, key, source, request, resp)
+    }
+
+    /// A 400 whose reason phrase names `problem`.
+    fn bad_request(
+        &mut self,
+        now: UnixMillis,
+        key: Option<Key>,
+        source: Source,
+        request: &Request,
+        problem: String,
+        random: u64,
+    ) -> Step {
+        self.counters.bad_requests += 1;
+        let reason = format!("Bad Request ({problem})");
+        self.answer(
+            now,
+            key,
+            source,
+            request,
+            StatusCode::BAD_REQUEST,
+            Some(reason),
+            random,
+        )
     }
 
     #[expect(
