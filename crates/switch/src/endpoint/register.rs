@@ -112,7 +112,7 @@ impl Endpoint {
         let spec = match register_request(&request, device.device, &device, source) {
             Ok(s) => s,
             Err(problem) => {
-                return self.bad_request(now, key, source, &request, format!("{problem}"), random);
+                return self.bad_request(now, key, source, &request, problem, random);
             }
         };
         let current = self.location.bindings(device.device).to_vec();
