@@ -13,7 +13,10 @@ use tokio::sync::{mpsc, watch};
 use crate::directory::{DeviceCredentials, Directory};
 use crate::endpoint::{Counters, Endpoint, PendingRegister, Step, Transmit};
 use crate::persist::BindingWriter;
-use crate::transport::{Inbound, Transports};
+use crate::transport::{Inbound, Transports, UdpReceiver};
+
+/// Datagrams handled per wake-up before the other inputs get a turn.
+const UDP_BURST: usize = 64;
 
 /// How often expired bindings and old transactions are swept.
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
@@ -25,9 +28,14 @@ type LookedUp = (
 
 /// Runs the SIP endpoint until `shutdown` turns true or the transports
 /// close. Returns the final counters.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the wiring of the SIP task, named once"
+)]
 pub async fn run(
     mut endpoint: Endpoint,
     transports: Transports,
+    mut udp_in: UdpReceiver,
     mut inbound: mpsc::Receiver<Inbound>,
     directory: Arc<Directory>,
     writer: BindingWriter,
@@ -46,45 +54,52 @@ pub async fn run(
         rng_state ^= rng_state >> 27;
         rng_state.wrapping_mul(0x2545_f491_4f6c_dd1d)
     };
+    let lookups = |pending: Box<PendingRegister>| {
+        let dir = directory.clone();
+        let done = done_tx.clone();
+        tokio::spawn(async move {
+            let result = dir.lookup(pending.username()).await;
+            let _ = done.send((pending, result));
+        });
+    };
+    let carry_out = |step: Step| match step {
+        Step::Nothing => {}
+        Step::Send(t) => send(&transports, t),
+        Step::Register(t, changes) => {
+            send(&transports, t);
+            writer.queue(changes);
+        }
+        Step::LookUp(pending) => lookups(pending),
+    };
     loop {
-        let step = tokio::select! {
+        tokio::select! {
+            msg = udp_in.recv() => {
+                // Take what else is already queued before waiting again:
+                // under load one wake-up serves a burst of datagrams.
+                let mut next = Some(msg);
+                let mut budget = UDP_BURST;
+                while let Some(msg) = next {
+                    let now_instant = std::time::Instant::now();
+                    carry_out(endpoint.receive(clock(), random(), &msg, |name| directory.cached(name, now_instant)));
+                    budget -= 1;
+                    next = if budget > 0 { udp_in.try_recv() } else { None };
+                }
+            }
             msg = inbound.recv() => {
                 let Some(msg) = msg else { break };
-                let dir = &directory;
                 let now_instant = std::time::Instant::now();
-                endpoint.receive(clock(), random(), &msg, |name| dir.cached(name, now_instant))
+                carry_out(endpoint.receive(clock(), random(), &msg, |name| directory.cached(name, now_instant)));
             }
             Some((pending, result)) = done_rx.recv() => match result {
-                Ok(device) => endpoint.resume_register(clock(), *pending, device),
+                Ok(device) => carry_out(endpoint.resume_register(clock(), *pending, device)),
                 Err(e) => {
                     tracing::warn!(error = %e, "device look-up failed");
                     endpoint.abandon_register(&pending);
-                    Step::Nothing
                 }
             },
-            _ = sweep.tick() => {
-                writer.queue(endpoint.expire(clock()));
-                Step::Nothing
-            }
+            _ = sweep.tick() => writer.queue(endpoint.expire(clock())),
             _ = shutdown.changed() => {
                 if *shutdown.borrow() { break }
-                Step::Nothing
-            }
-        };
-        match step {
-            Step::Nothing => {}
-            Step::Send(t) => send(&transports, t),
-            Step::Register(t, changes) => {
-                send(&transports, t);
-                writer.queue(changes);
-            }
-            Step::LookUp(pending) => {
-                let dir = directory.clone();
-                let done = done_tx.clone();
-                tokio::spawn(async move {
-                    let result = dir.lookup(pending.username()).await;
-                    let _ = done.send((pending, result));
-                });
             }
         }
     }

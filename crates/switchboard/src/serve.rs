@@ -60,7 +60,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     }
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let (inbound_tx, inbound_rx) = mpsc::channel(16_384);
-    let transports = Transports::start(sip_udp, inbound_tx)?;
+    let (transports, udp_in) = Transports::with_udp_receiver(sip_udp, inbound_tx)?;
     let mut listening = vec![format!("SIP {sip_addr} (UDP, TCP)")];
     transport::serve_tcp(sip_tcp, transports.clone());
     let tls = match (&config.sip_tls_cert, &config.sip_tls_key) {
@@ -110,6 +110,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     let sip_task = tokio::spawn(switch::server::run(
         endpoint,
         transports,
+        udp_in,
         inbound_rx,
         directory,
         writer,

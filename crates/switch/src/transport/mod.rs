@@ -6,6 +6,7 @@
 
 mod framing;
 mod stream;
+mod udp;
 mod ws;
 
 use std::collections::HashMap;
@@ -21,6 +22,7 @@ use tokio::sync::mpsc;
 
 pub use framing::{Frame, FramingError, next_frame};
 pub use stream::{TlsError, TlsFiles, serve_tcp, serve_tls};
+pub use udp::UdpReceiver;
 pub use ws::{serve_ws, serve_wss};
 
 /// The largest SIP message accepted on any transport.
@@ -130,45 +132,36 @@ impl Transports {
     /// Wraps the bound UDP socket and starts receiving on it. Inbound
     /// messages of every transport go to `inbound`.
     pub fn start(udp: UdpSocket, inbound: mpsc::Sender<Inbound>) -> std::io::Result<Self> {
+        let (t, mut udp_in) = Self::with_udp_receiver(udp, inbound)?;
+        let tx = t.inbound.clone();
+        tokio::spawn(async move {
+            loop {
+                let msg = udp_in.recv().await;
+                if tx.send(msg).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(t)
+    }
+
+    /// Wraps the bound UDP socket and hands its receiving half to the
+    /// caller, which reads datagrams itself; stream transports still
+    /// deliver to `inbound`.
+    pub fn with_udp_receiver(
+        udp: UdpSocket,
+        inbound: mpsc::Sender<Inbound>,
+    ) -> std::io::Result<(Self, UdpReceiver)> {
         let udp = Arc::new(udp);
+        let receiver = UdpReceiver::new(udp.clone())?;
         let t = Self {
-            udp: udp.clone(),
+            udp,
             conns: Arc::default(),
             inbound,
             next_id: Arc::new(AtomicU64::new(1)),
             idle: IDLE_TIMEOUT,
         };
-        let local = udp.local_addr()?;
-        let tx = t.inbound.clone();
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; MAX_MESSAGE];
-            loop {
-                match udp.recv_from(&mut buf).await {
-                    Ok((n, peer)) => {
-                        // RFC 5626 §4.4.1: keep-alives over UDP are STUN or
-                        // CRLF; a datagram of only line ends is skipped.
-                        if buf[..n].iter().all(|b| matches!(b, b'\r' | b'\n' | 0)) {
-                            continue;
-                        }
-                        let data = Bytes::copy_from_slice(&buf[..n]);
-                        let msg = Inbound {
-                            kind: Kind::Udp,
-                            peer,
-                            local,
-                            conn: None,
-                            data,
-                        };
-                        if tx.send(msg).await.is_err() {
-                            return;
-                        }
-                    }
-                    // ICMP port unreachable shows up as an error on Linux:
-                    // nothing to do but carry on.
-                    Err(e) => tracing::debug!(error = %e, "UDP receive error"),
-                }
-            }
-        });
-        Ok(t)
+        Ok((t, receiver))
     }
 
     /// Sets how long stream connections served from now on may stay without
