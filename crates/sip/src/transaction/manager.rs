@@ -1,7 +1,8 @@
 //! The endpoint that owns every transaction and routes messages to them
 //! (RFC 3261 §17.1.3, §17.2.3).
 
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Reverse;
+use std::collections::hash_map::Entry;
 use std::collections::{BinaryHeap, HashMap};
 use std::time::Instant;
 
@@ -20,7 +21,7 @@ pub struct Config {
     pub timers: Timers,
     /// The most transactions alive at once. Beyond it new requests get a
     /// stateless 503 and [`Transactions::send_request`] fails. The default,
-    /// a million, bounds memory at about 1.3 GB; see [`Transactions`] for
+    /// a million, bounds memory at about 1.2 GB; see [`Transactions`] for
     /// what one transaction costs.
     pub max_transactions: usize,
 }
@@ -37,45 +38,53 @@ impl Default for Config {
 /// Every client and server transaction of one endpoint.
 ///
 /// Cost: every call is O(1) or O(log n) in the number of live
-/// transactions, amortised. Transactions sit in a hash map by key, and
-/// their deadlines in a min-heap with lazy deletion: when a deadline
-/// changes, the new one is pushed and the old entry stays behind, to be
-/// dropped when it reaches the top or when the heap, grown past four
-/// times the live transactions, is rebuilt.
+/// transactions, amortised. A hash map finds a transaction's slot by key;
+/// a min-heap of (deadline, slot) entries orders the timers, with lazy
+/// deletion: when a deadline changes, the new one is pushed and the old
+/// entry stays behind, to be dropped when it reaches the top or when the
+/// heap, grown past four times the live transactions, is rebuilt.
+/// Checking an entry costs a slot lookup, no hashing.
 ///
 /// Memory: at most [`Config::max_transactions`] transactions. Every state
 /// has a timer that ends it except the two that wait for the TU (a server
 /// transaction before its final response, an INVITE client transaction
 /// in Proceeding); the TU bounds those by answering or cancelling. The
 /// transmit and event queues grow until drained with `poll_transmit` and
-/// `poll_event`, which the driver does after every `handle_*` call.
+/// `poll_event`, which the driver does after every `handle_*` call. The
+/// map, the slots and the heap keep the capacity of their busiest moment.
 ///
-/// A transaction costs roughly 1 to 1.5 KiB on a 64-bit target:
+/// A transaction costs roughly 1 to 1.3 KiB on a 64-bit target:
 ///
-/// - its map entry, 120 bytes (an 80-byte key and a 40-byte slot), over a
-///   load factor between 7/16 and 7/8: 140 to 270 bytes;
-/// - its state machine, boxed so that the map entry stays small: 230 to
-///   510 bytes, 230 for the non-INVITE server transaction;
-/// - its heap entry, 104 bytes, up to twice that in spare capacity;
-/// - three copies of its key (the map's, the state machine's, the heap
-///   entry's), each with a branch and a sent-by string of 20 to 40 bytes
-///   on the heap: about 250 bytes;
+/// - its map entry, 88 bytes (an 80-byte key and a slot number), over a
+///   load factor between 7/16 and 7/8: 100 to 200 bytes;
+/// - its slot, 40 bytes, and its heap entry, 32 bytes;
+/// - its state machine, boxed so that a slot stays small: 230 to 510
+///   bytes, 230 for the non-INVITE server transaction;
+/// - two copies of its key (the map's and the state machine's), each with
+///   a branch and a sent-by string of 20 to 40 bytes on the heap: about
+///   170 bytes;
 /// - the bytes it keeps to retransmit: a server transaction's last
 ///   response (300 to 600 bytes for a 200 to a REGISTER) or a client
 ///   transaction's request.
 ///
 /// A registrar answering 10,000 REGISTERs a second over UDP holds 640,000
 /// transactions in Completed, since Timer J is 64*T1 (RFC 3261 §17.2.2):
-/// about 800 MB. The default limit of a million allows about 1.3 GB.
+/// about 750 MB. The default limit of a million allows about 1.2 GB.
 #[derive(Debug)]
 pub struct Transactions {
     config: Config,
-    live: HashMap<TransactionKey, Slot>,
+    /// Each live transaction's index in `slots`.
+    index: HashMap<TransactionKey, u32>,
+    slots: Vec<Option<Slot>>,
+    /// Empty slots, reused before `slots` grows.
+    free: Vec<u32>,
     /// Every live deadline, plus stale entries not yet dropped.
     deadlines: BinaryHeap<Reverse<Deadline>>,
     /// Numbers heap entries so that an entry is current exactly when its
-    /// transaction's [`Slot::due`] names it.
+    /// slot's `due` names it, even after the slot is reused.
     seq: u64,
+    /// Whether the top of `deadlines` may be stale.
+    stale_top: bool,
     out: Outbox,
 }
 
@@ -91,36 +100,16 @@ struct Slot {
     t: Transaction,
     /// The deadline and sequence number of the heap entry that stands for
     /// this transaction; `None` while it has no deadline. Any other heap
-    /// entry with its key is stale.
+    /// entry naming this slot is stale.
     due: Option<(Instant, u64)>,
 }
 
 /// A heap entry, ordered by time and then by push order.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Deadline {
     at: Instant,
     seq: u64,
-    key: TransactionKey,
-}
-
-impl PartialEq for Deadline {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-
-impl Eq for Deadline {}
-
-impl PartialOrd for Deadline {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Deadline {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
-    }
+    slot: u32,
 }
 
 #[derive(Debug)]
@@ -135,9 +124,12 @@ impl Transactions {
     pub fn new(config: Config) -> Self {
         Self {
             config,
-            live: HashMap::new(),
+            index: HashMap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
             deadlines: BinaryHeap::new(),
             seq: 0,
+            stale_top: false,
             out: Outbox::default(),
         }
     }
@@ -157,10 +149,10 @@ impl Transactions {
             return Err(TransactionError::NoRfc3261Branch);
         }
         let key = TransactionKey::client(&request)?;
-        if self.live.contains_key(&key) {
+        if self.index.contains_key(&key) {
             return Err(TransactionError::Duplicate(key));
         }
-        if self.live.len() >= self.config.max_transactions {
+        if self.index.len() >= self.config.max_transactions {
             return Err(TransactionError::TooMany);
         }
         let (timers, out) = (self.config.timers, &mut self.out);
@@ -183,8 +175,9 @@ impl Transactions {
                 out,
             )))
         };
-        self.live.insert(key.clone(), Slot { t, due: None });
-        self.touch(&key);
+        let slot = self.insert(t);
+        self.index.insert(key.clone(), slot);
+        self.touch(slot);
         self.settle();
         Ok(key)
     }
@@ -207,15 +200,14 @@ impl Transactions {
         response: Response,
     ) -> Result<(), TransactionError> {
         let slot = self
-            .live
-            .get_mut(key)
+            .find(key)
             .ok_or_else(|| TransactionError::Unknown(key.clone()))?;
-        match &mut slot.t {
-            Transaction::InviteServer(t) => t.respond(now, &response, &mut self.out)?,
-            Transaction::NonInviteServer(t) => t.respond(now, &response, &mut self.out)?,
+        match self.transaction(slot) {
+            (Transaction::InviteServer(t), out) => t.respond(now, &response, out)?,
+            (Transaction::NonInviteServer(t), out) => t.respond(now, &response, out)?,
             _ => return Err(TransactionError::NotServer(key.clone())),
         }
-        self.touch(key);
+        self.touch(slot);
         self.settle();
         Ok(())
     }
@@ -233,48 +225,55 @@ impl Transactions {
         if request.method == Method::Ack {
             return self.handle_ack(now, key, request, from);
         }
-        let full = self.live.len() >= self.config.max_transactions;
-        match self.live.get_mut(&key).map(|slot| &mut slot.t) {
-            Some(Transaction::InviteServer(t)) => t.on_request(&mut self.out),
-            Some(Transaction::NonInviteServer(t)) => t.on_request(&mut self.out),
-            Some(_) => {}
-            None if full => {
-                // RFC 3261 §21.5.4: an overloaded server answers 503,
-                // statelessly since it keeps no transaction.
-                let busy = request.response(StatusCode::SERVICE_UNAVAILABLE, None);
-                self.out.transmits.push_back(Transmit {
-                    to: from,
-                    bytes: busy.to_bytes(),
-                    key: None,
-                });
-                return Ok(());
+        if let Some(slot) = self.find(&key) {
+            match self.transaction(slot) {
+                (Transaction::InviteServer(t), out) => t.on_request(out),
+                (Transaction::NonInviteServer(t), out) => t.on_request(out),
+                _ => {}
             }
-            None => {
-                let timers = self.config.timers;
-                let t = if request.method == Method::Invite {
-                    Transaction::InviteServer(Box::new(ServerInvite::start(
-                        now,
-                        key.clone(),
-                        &request,
-                        from.clone(),
-                        timers,
-                    )))
-                } else {
-                    Transaction::NonInviteServer(Box::new(ServerNonInvite::start(
-                        key.clone(),
-                        from.clone(),
-                        timers,
-                    )))
-                };
-                self.live.insert(key.clone(), Slot { t, due: None });
-                self.touch(&key);
-                self.settle();
-                self.out.event(Event::NewRequest { key, request, from });
-                return Ok(());
-            }
+            self.touch(slot);
+            self.settle();
+            return Ok(());
         }
-        self.touch(&key);
+        if self.index.len() >= self.config.max_transactions {
+            // RFC 3261 §21.5.4: an overloaded server answers 503,
+            // statelessly since it keeps no transaction.
+            let busy = request.response(StatusCode::SERVICE_UNAVAILABLE, None);
+            self.out.transmits.push_back(Transmit {
+                to: from,
+                bytes: busy.to_bytes(),
+                key: None,
+            });
+            return Ok(());
+        }
+        let timers = self.config.timers;
+        let t = if request.method == Method::Invite {
+            Transaction::InviteServer(Box::new(ServerInvite::start(
+                now,
+                key.clone(),
+                &request,
+                from.clone(),
+                timers,
+            )))
+        } else {
+            Transaction::NonInviteServer(Box::new(ServerNonInvite::start(
+                key.clone(),
+                from.clone(),
+                timers,
+            )))
+        };
+        let slot = self.insert(t);
+        let key = match self.index.entry(key) {
+            Entry::Vacant(e) => {
+                let key = e.key().clone();
+                e.insert(slot);
+                key
+            }
+            Entry::Occupied(_) => unreachable!("find saw no transaction with this key"),
+        };
+        self.touch(slot);
         self.settle();
+        self.out.event(Event::NewRequest { key, request, from });
         Ok(())
     }
 
@@ -286,12 +285,15 @@ impl Transactions {
         response: Response,
     ) -> Result<(), TransactionError> {
         let key = TransactionKey::for_response(&response)?;
-        match self.live.get_mut(&key).map(|slot| &mut slot.t) {
-            Some(Transaction::InviteClient(t)) => t.on_response(now, response, &mut self.out),
-            Some(Transaction::NonInviteClient(t)) => t.on_response(now, response, &mut self.out),
+        let slot = self.find(&key);
+        match slot.map(|slot| self.transaction(slot)) {
+            Some((Transaction::InviteClient(t), out)) => t.on_response(now, response, out),
+            Some((Transaction::NonInviteClient(t), out)) => t.on_response(now, response, out),
             _ => self.out.event(Event::StrayResponse { response }),
         }
-        self.touch(&key);
+        if let Some(slot) = slot {
+            self.touch(slot);
+        }
         self.settle();
         Ok(())
     }
@@ -307,23 +309,23 @@ impl Transactions {
             let Some(Reverse(d)) = self.deadlines.pop() else {
                 break;
             };
-            if let Some(slot) = self.live.get_mut(&d.key)
+            if let Some(Some(slot)) = self.slots.get_mut(d.slot as usize)
                 && slot.due == Some((d.at, d.seq))
             {
                 slot.due = None;
-                due.push(d.key);
+                due.push(d.slot);
             }
         }
-        for key in due {
-            if let Some(slot) = self.live.get_mut(&key) {
-                match &mut slot.t {
-                    Transaction::InviteClient(t) => t.on_timeout(now, &mut self.out),
-                    Transaction::NonInviteClient(t) => t.on_timeout(now, &mut self.out),
-                    Transaction::InviteServer(t) => t.on_timeout(now, &mut self.out),
-                    Transaction::NonInviteServer(t) => t.on_timeout(now),
-                }
+        // Popping may have uncovered a stale entry.
+        self.stale_top = true;
+        for slot in due {
+            match self.transaction(slot) {
+                (Transaction::InviteClient(t), out) => t.on_timeout(now, out),
+                (Transaction::NonInviteClient(t), out) => t.on_timeout(now, out),
+                (Transaction::InviteServer(t), out) => t.on_timeout(now, out),
+                (Transaction::NonInviteServer(t), _) => t.on_timeout(now),
             }
-            self.touch(&key);
+            self.touch(slot);
         }
         self.settle();
     }
@@ -332,18 +334,20 @@ impl Transactions {
     /// INVITE client transaction still in Proceeding 64*T1 after its CANCEL
     /// went out, say (RFC 3261 §9.1). Returns whether it existed.
     pub fn terminate(&mut self, key: &TransactionKey) -> bool {
-        let existed = self.live.remove(key).is_some();
+        let Some(slot) = self.find(key) else {
+            return false;
+        };
+        self.remove(slot);
         self.settle();
-        existed
+        true
     }
 
     /// The transport failed to send for `key` (RFC 3261 §17.1.1.2,
     /// §17.1.2.2, §17.2.4): the transaction ends and the TU hears of it.
     pub fn handle_transport_error(&mut self, key: &TransactionKey) {
-        if self.live.remove(key).is_some() {
+        if self.terminate(key) {
             self.out.event(Event::TransportError { key: key.clone() });
         }
-        self.settle();
     }
 
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
@@ -362,16 +366,17 @@ impl Transactions {
 
     /// The state of a live transaction.
     pub fn state(&self, key: &TransactionKey) -> Option<State> {
-        self.live.get(key).map(|slot| slot.t.state())
+        let slot = *self.index.get(key)?;
+        self.slots[slot as usize].as_ref().map(|s| s.t.state())
     }
 
     /// How many transactions are alive.
     pub fn len(&self) -> usize {
-        self.live.len()
+        self.index.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.live.is_empty()
+        self.index.is_empty()
     }
 
     /// How many entries the deadline heap holds, stale ones included.
@@ -388,59 +393,98 @@ impl Transactions {
         from: Peer,
     ) -> Result<(), TransactionError> {
         let matched = if key.branch().is_some() {
-            Some(key)
+            self.find(&key)
         } else {
             // RFC 3261 §17.2.3: an RFC 2543 ACK matches the INVITE whose
             // response carried the ACK's To tag.
             let to = ack.to()?;
-            key.rfc2543_ack_candidates().into_iter().find(|k| {
-                matches!(
-                    self.live.get(k).map(|slot| &slot.t),
-                    Some(Transaction::InviteServer(t)) if t.to_tag() == to.tag()
-                )
-            })
+            key.rfc2543_ack_candidates()
+                .iter()
+                .filter_map(|k| self.find(k))
+                .find(|&slot| {
+                    matches!(
+                        &self.slots[slot as usize],
+                        Some(Slot { t: Transaction::InviteServer(t), .. })
+                            if t.to_tag() == to.tag()
+                    )
+                })
         };
-        let target =
-            matched
-                .as_ref()
-                .and_then(|k| match self.live.get_mut(k).map(|slot| &mut slot.t) {
-                    Some(Transaction::InviteServer(t)) => Some(t),
-                    _ => None,
-                });
+        let target = matched.and_then(|slot| match self.transaction(slot) {
+            (Transaction::InviteServer(t), out) => Some((t, out)),
+            _ => None,
+        });
         match target {
-            Some(t) => t.on_ack(now, ack, from, &mut self.out),
+            Some((t, out)) => t.on_ack(now, ack, from, out),
             // RFC 3261 §17.2.3: an ACK matching no transaction (the ACK
             // for a 2xx) goes to the TU.
             None => self.out.event(Event::Ack { request: ack, from }),
         }
-        if let Some(k) = matched {
-            self.touch(&k);
+        if let Some(slot) = matched {
+            self.touch(slot);
         }
         self.settle();
         Ok(())
     }
 
-    /// Brings the index up to date after something happened to `key`: a
-    /// terminated transaction is removed at once, and a changed deadline
-    /// gets a new heap entry (the old one goes stale).
-    fn touch(&mut self, key: &TransactionKey) {
-        let Some(slot) = self.live.get_mut(key) else {
+    fn find(&self, key: &TransactionKey) -> Option<u32> {
+        self.index.get(key).copied()
+    }
+
+    /// The transaction in a live slot, and the outbox for it to write to.
+    fn transaction(&mut self, slot: u32) -> (&mut Transaction, &mut Outbox) {
+        match &mut self.slots[slot as usize] {
+            Some(s) => (&mut s.t, &mut self.out),
+            None => unreachable!("slot {slot} is empty"),
+        }
+    }
+
+    /// Puts a new transaction in a free slot; the caller indexes it.
+    fn insert(&mut self, t: Transaction) -> u32 {
+        let s = Some(Slot { t, due: None });
+        match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = s;
+                slot
+            }
+            None => {
+                let slot = u32::try_from(self.slots.len()).expect("under 2^32 transactions");
+                self.slots.push(s);
+                slot
+            }
+        }
+    }
+
+    /// Forgets a live transaction; its heap entry goes stale.
+    fn remove(&mut self, slot: u32) {
+        if let Some(s) = self.slots[slot as usize].take() {
+            self.index.remove(s.t.key());
+            self.free.push(slot);
+            self.stale_top |= s.due.is_some();
+        }
+    }
+
+    /// Brings the index up to date after something happened to a
+    /// transaction: a terminated one is removed at once, and a changed
+    /// deadline gets a new heap entry (the old one goes stale).
+    fn touch(&mut self, slot: u32) {
+        let Some(s) = &mut self.slots[slot as usize] else {
             return;
         };
-        if slot.t.state() == State::Terminated {
-            self.live.remove(key);
+        if s.t.state() == State::Terminated {
+            self.remove(slot);
             return;
         }
-        let deadline = slot.t.deadline();
-        if deadline == slot.due.map(|(at, _)| at) {
+        let deadline = s.t.deadline();
+        if deadline == s.due.map(|(at, _)| at) {
             return;
         }
-        slot.due = deadline.map(|at| (at, self.seq));
+        self.stale_top |= s.due.is_some();
+        s.due = deadline.map(|at| (at, self.seq));
         if let Some(at) = deadline {
             self.deadlines.push(Reverse(Deadline {
                 at,
                 seq: self.seq,
-                key: key.clone(),
+                slot,
             }));
             self.seq += 1;
         }
@@ -452,21 +496,31 @@ impl Transactions {
     /// transactions. Each entry is pushed and dropped once, so the cost is
     /// amortised O(log n) per push.
     fn settle(&mut self) {
-        let live = &self.live;
-        let current = |d: &Deadline| {
-            live.get(&d.key)
-                .is_some_and(|slot| slot.due == Some((d.at, d.seq)))
-        };
-        if self.deadlines.len() > COMPACT_RATIO * live.len() + COMPACT_SLACK {
+        let slots = &self.slots;
+        let current = |d: &Deadline| matches!(slots.get(d.slot as usize), Some(Some(s)) if s.due == Some((d.at, d.seq)));
+        if self.deadlines.len() > COMPACT_RATIO * self.index.len() + COMPACT_SLACK {
             self.deadlines.retain(|Reverse(d)| current(d));
+            self.stale_top = false;
         }
-        while self.deadlines.peek().is_some_and(|Reverse(d)| !current(d)) {
-            self.deadlines.pop();
+        if self.stale_top {
+            while self.deadlines.peek().is_some_and(|Reverse(d)| !current(d)) {
+                self.deadlines.pop();
+            }
+            self.stale_top = false;
         }
     }
 }
 
 impl Transaction {
+    fn key(&self) -> &TransactionKey {
+        match self {
+            Transaction::InviteClient(t) => t.key(),
+            Transaction::NonInviteClient(t) => t.key(),
+            Transaction::InviteServer(t) => t.key(),
+            Transaction::NonInviteServer(t) => t.key(),
+        }
+    }
+
     fn state(&self) -> State {
         match self {
             Transaction::InviteClient(t) => t.state(),
