@@ -2,7 +2,6 @@
 //! (RFC 3261 §17.1.3, §17.2.3).
 
 use std::cmp::Reverse;
-use std::collections::hash_map::Entry;
 use std::collections::{BinaryHeap, HashMap};
 use std::time::Instant;
 
@@ -263,14 +262,7 @@ impl Transactions {
             )))
         };
         let slot = self.insert(t);
-        let key = match self.index.entry(key) {
-            Entry::Vacant(e) => {
-                let key = e.key().clone();
-                e.insert(slot);
-                key
-            }
-            Entry::Occupied(_) => unreachable!("find saw no transaction with this key"),
-        };
+        self.index.insert(key.clone(), slot);
         self.touch(slot);
         self.settle();
         self.out.event(Event::NewRequest { key, request, from });
