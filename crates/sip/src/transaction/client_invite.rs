@@ -56,6 +56,10 @@ impl ClientInvite {
         }
     }
 
+    pub(crate) fn key(&self) -> &TransactionKey {
+        &self.key
+    }
+
     pub(crate) fn state(&self) -> State {
         self.state
     }

@@ -46,6 +46,10 @@ impl ClientNonInvite {
         }
     }
 
+    pub(crate) fn key(&self) -> &TransactionKey {
+        &self.key
+    }
+
     pub(crate) fn state(&self) -> State {
         self.state
     }

@@ -58,6 +58,10 @@ impl ServerInvite {
         }
     }
 
+    pub(crate) fn key(&self) -> &TransactionKey {
+        &self.key
+    }
+
     pub(crate) fn state(&self) -> State {
         self.state
     }

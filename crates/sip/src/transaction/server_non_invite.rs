@@ -29,6 +29,10 @@ impl ServerNonInvite {
         }
     }
 
+    pub(crate) fn key(&self) -> &TransactionKey {
+        &self.key
+    }
+
     pub(crate) fn state(&self) -> State {
         self.state
     }

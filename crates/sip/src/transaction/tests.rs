@@ -243,3 +243,120 @@ fn responding_to_an_unknown_or_client_transaction_is_an_error() {
         Err(TransactionError::Unknown(server_key))
     );
 }
+
+/// A REGISTER from its own client, so every one starts a transaction.
+fn register(n: usize) -> Request {
+    let mut r = request(Method::Register, &format!("z9hG4bKreg{n}"));
+    r.headers
+        .set(HeaderName::CallId, format!("reg-{n}@a.example"));
+    r
+}
+
+#[test]
+fn deadlines_fire_in_order_with_many_transactions() {
+    const N: usize = 10_000;
+    let t0 = Instant::now();
+    let mut tx = endpoint();
+    // One REGISTER a millisecond, answered at once, so Timer J (64*T1,
+    // RFC 3261 §17.2.2) ends transaction n at n ms + 32 s.
+    for n in 0..N {
+        let at = t0 + ms(n as u64);
+        tx.handle_timeout(at);
+        let reg = register(n);
+        tx.handle_request(at, reg.clone(), peer(false)).unwrap();
+        let key = new_request_key(&mut tx);
+        tx.respond(at, &key, reg.response(StatusCode::OK, Some("r")))
+            .unwrap();
+        if n % 7 == 0 {
+            // A retransmission gets the 200 again and moves no deadline.
+            tx.handle_request(at, reg, peer(false)).unwrap();
+        }
+    }
+    assert_eq!(tx.len(), N);
+    assert!(
+        tx.heap_len() <= N,
+        "no stale entries without moved deadlines"
+    );
+    sent(&mut tx);
+
+    let mut ended = 0;
+    while let Some(at) = tx.poll_timeout() {
+        assert_eq!(at, t0 + ms(32_000 + ended as u64), "in arrival order");
+        tx.handle_timeout(at - ms(1) / 2);
+        assert_eq!(tx.len(), N - ended, "nothing ends before its Timer J");
+        tx.handle_timeout(at);
+        ended += 1;
+        assert_eq!(tx.len(), N - ended, "exactly one ends at its Timer J");
+        assert!(tx.heap_len() <= 4 * tx.len() + 64);
+    }
+    assert_eq!(ended, N);
+    assert!(tx.is_empty());
+    assert_eq!(tx.heap_len(), 0);
+    assert_eq!(tx.poll_event(), None, "Timer J ends quietly");
+    assert!(tx.poll_transmit().is_none());
+}
+
+#[test]
+fn stale_heap_entries_do_not_fire_early() {
+    let t0 = Instant::now();
+    let mut tx = endpoint();
+    let invite = request(Method::Invite, "z9hG4bKstale");
+    tx.handle_request(t0, invite.clone(), peer(false)).unwrap();
+    let key = new_request_key(&mut tx);
+    // RFC 3261 §17.2.1: the automatic 100 Trying is due at 200 ms.
+    assert_eq!(tx.poll_timeout(), Some(t0 + ms(200)));
+    // A 486 at 100 ms cancels it and starts Timer G at T1, so the
+    // deadline moves from 200 ms to 600 ms.
+    tx.respond(
+        t0 + ms(100),
+        &key,
+        invite.response(StatusCode::BUSY_HERE, Some("b")),
+    )
+    .unwrap();
+    assert_eq!(
+        sent(&mut tx).iter().map(status_of).collect::<Vec<_>>(),
+        [486]
+    );
+    assert_eq!(tx.poll_timeout(), Some(t0 + ms(600)), "not the old 200 ms");
+    tx.handle_timeout(t0 + ms(200));
+    tx.handle_timeout(t0 + ms(599));
+    assert!(
+        sent(&mut tx).is_empty(),
+        "no 100 Trying and no early resend"
+    );
+    assert_eq!(tx.state(&key), Some(State::Completed));
+    tx.handle_timeout(t0 + ms(600));
+    assert_eq!(
+        sent(&mut tx).iter().map(status_of).collect::<Vec<_>>(),
+        [486]
+    );
+    assert_eq!(tx.poll_timeout(), Some(t0 + ms(1600)), "Timer G doubled");
+}
+
+#[test]
+fn the_deadline_heap_is_rebuilt_when_ended_transactions_leave_it_stale() {
+    let t0 = Instant::now();
+    let mut tx = endpoint();
+    let keys: Vec<_> = (0..1_000)
+        .map(|n| {
+            let branch = format!("z9hG4bKte{n}");
+            tx.send_request(t0, request(Method::Options, &branch), peer(false))
+                .unwrap()
+        })
+        .collect();
+    let survivor = tx
+        .send_request(t0, request(Method::Options, "z9hG4bKlast"), peer(false))
+        .unwrap();
+    for key in &keys {
+        tx.handle_transport_error(key);
+        assert!(tx.heap_len() <= 4 * tx.len() + 64);
+    }
+    assert_eq!(tx.len(), 1);
+    // RFC 3261 §17.1.2.2: Timer E still retransmits the survivor at T1.
+    assert_eq!(tx.poll_timeout(), Some(t0 + ms(500)));
+    sent(&mut tx);
+    tx.handle_timeout(t0 + ms(500));
+    let resent = std::iter::from_fn(|| tx.poll_transmit()).collect::<Vec<_>>();
+    assert_eq!(resent.len(), 1);
+    assert_eq!(resent[0].key.as_ref(), Some(&survivor));
+}
