@@ -169,10 +169,18 @@ fn read_body(headers: &Headers, rest: &[u8]) -> Result<Vec<u8>, ParseError> {
     Ok(rest[..declared].to_vec())
 }
 
+/// Whether `s` starts with `SIP/` in any case. The comparison is on bytes:
+/// the fourth byte may fall inside a multibyte character.
+fn starts_with_sip_slash(s: &str) -> bool {
+    s.as_bytes()
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
+}
+
 fn version(v: &str) -> Result<(), ParseError> {
     // SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT, "SIP" case-insensitive.
     let ok = v.len() > 4
-        && v[..4].eq_ignore_ascii_case("SIP/")
+        && starts_with_sip_slash(v)
         && v[4..].split_once('.').is_some_and(|(a, b)| {
             !a.is_empty()
                 && !b.is_empty()
@@ -189,7 +197,7 @@ fn version(v: &str) -> Result<(), ParseError> {
 }
 
 fn message_from(line: &str, headers: Headers, body: Vec<u8>) -> Result<Message, ParseError> {
-    if line.len() >= 4 && line[..4].eq_ignore_ascii_case("SIP/") {
+    if starts_with_sip_slash(line) {
         // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
         let mut parts = line.splitn(3, ' ');
         let v = parts.next().unwrap_or_default();
@@ -417,6 +425,20 @@ Content-Length: 4\r\n\r\nv=0\n";
         let e = parse(b"NEWMETHOD sip:a@b SIP/2.0\r\nCSeq: 1 INVITE\r\n\r\n").unwrap_err();
         assert!(matches!(e, ParseError::CSeqMismatch { .. }));
         assert!(e.reason().starts_with("Bad Request (CSeq method INVITE"));
+    }
+
+    #[test]
+    fn start_lines_with_a_multibyte_character_at_byte_four_are_rejected_without_panicking() {
+        // Both used to panic slicing the start line at byte 4.
+        for input in [
+            "abc\u{e9} sip:a@b SIP/2.0\r\n\r\n",
+            "INVITE sip:a@b SIP\u{e9}2.0\r\n\r\n",
+        ] {
+            assert!(
+                matches!(parse(input.as_bytes()), Err(ParseError::StartLine(_))),
+                "{input:?}"
+            );
+        }
     }
 
     #[test]
