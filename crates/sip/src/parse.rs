@@ -80,6 +80,12 @@ impl ParseError {
     }
 }
 
+/// What is trimmed around a header value. A stray CR before the line's
+/// CRLF is trimmed with the spaces: kept, it would end the value, and
+/// printed back it would run into the empty line and vanish, so the
+/// printed message would not read back the same.
+const VALUE_PADDING: [char; 3] = [' ', '\t', '\r'];
+
 /// Parses one message from a datagram or a framed stream message. Bytes
 /// after the Content-Length body are ignored (RFC 3261 §18.3; RFC 4475
 /// §3.1.1.7 dblreq); without Content-Length the body is the rest.
@@ -114,7 +120,7 @@ pub fn parse(input: &[u8]) -> Result<Message, ParseError> {
             let (_, value) = current
                 .as_mut()
                 .ok_or_else(|| ParseError::HeaderLine(line.to_owned()))?;
-            let more = line.trim_matches([' ', '\t']);
+            let more = line.trim_matches(VALUE_PADDING);
             if !more.is_empty() {
                 if !value.is_empty() {
                     value.push(' ');
@@ -133,7 +139,7 @@ pub fn parse(input: &[u8]) -> Result<Message, ParseError> {
         if !is_token_str(name) {
             return Err(ParseError::HeaderLine(line.to_owned()));
         }
-        let value = line[colon + 1..].trim_matches([' ', '\t']);
+        let value = line[colon + 1..].trim_matches(VALUE_PADDING);
         current = Some((HeaderName::parse(name), value.to_owned()));
     }
     if let Some((name, value)) = current {
@@ -439,6 +445,17 @@ Content-Length: 4\r\n\r\nv=0\n";
                 "{input:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_stray_cr_ending_a_header_value_is_trimmed_so_printing_round_trips() {
+        // The value used to keep the CR; printed last, "a\r\r\n\r\n" then
+        // ended the head one byte early and read back as "a".
+        let m = parse(b"OPTIONS sip:a@b SIP/2.0\r\nl: 0\r\nX-A: a\r\r\n  b\r\r\nX-B: c\r\r\n\n")
+            .unwrap();
+        assert_eq!(m.headers().get(&HeaderName::parse("X-A")), Some("a b"));
+        assert_eq!(m.headers().get(&HeaderName::parse("X-B")), Some("c"));
+        assert_eq!(parse(&m.to_bytes()), Ok(m));
     }
 
     #[test]
