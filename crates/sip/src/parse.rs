@@ -3,6 +3,8 @@
 //! Via, From, To, Call-ID, CSeq, Max-Forwards, Content-Length, Contact,
 //! Date) and keeps every other header as received.
 
+use std::sync::LazyLock;
+
 use memchr::memmem;
 
 use crate::header::{HeaderName, Headers};
@@ -95,9 +97,14 @@ pub fn parse(input: &[u8]) -> Result<Message, ParseError> {
         .position(|b| *b != b'\r' && *b != b'\n')
         .ok_or(ParseError::Empty)?;
     let input = &input[start..];
-    let (head_end, body_start) = match memmem::find(input, b"\r\n\r\n") {
+    // The searchers are built once: building one costs about as much as
+    // searching a whole message head.
+    static CRLFCRLF: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(b"\r\n\r\n"));
+    static LFLF: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"\n\n"));
+    let (head_end, body_start) = match CRLFCRLF.find(input) {
         Some(i) => (i, i + 4),
-        None => match memmem::find(input, b"\n\n") {
+        None => match LFLF.find(input) {
             Some(i) => (i, i + 2),
             // A datagram that ends right after its last header line has
             // lost only the empty line; RFC 5118 §4.10 carries two such
@@ -109,7 +116,23 @@ pub fn parse(input: &[u8]) -> Result<Message, ParseError> {
     let head = std::str::from_utf8(&input[..head_end]).map_err(|_| ParseError::NotUtf8)?;
     let rest = &input[body_start..];
 
-    let mut lines = head.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+    // memchr finds line ends and colons faster than `str::split` and
+    // `str::find`, which search byte by byte.
+    let mut rest_of_head = Some(head);
+    let mut lines = std::iter::from_fn(move || {
+        let h = rest_of_head?;
+        let line = match memchr::memchr(b'\n', h.as_bytes()) {
+            Some(i) => {
+                rest_of_head = Some(&h[i + 1..]);
+                &h[..i]
+            }
+            None => {
+                rest_of_head = None;
+                h
+            }
+        };
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    });
     let start_line = lines.next().ok_or(ParseError::Empty)?;
     let mut headers = Headers::with_capacity(16);
     let mut current: Option<(HeaderName, String)> = None;
@@ -132,8 +155,7 @@ pub fn parse(input: &[u8]) -> Result<Message, ParseError> {
         if let Some((name, value)) = current.take() {
             headers.push(name, value);
         }
-        let colon = line
-            .find(':')
+        let colon = memchr::memchr(b':', line.as_bytes())
             .ok_or_else(|| ParseError::HeaderLine(line.to_owned()))?;
         let name = line[..colon].trim_end_matches([' ', '\t']);
         if !is_token_str(name) {
@@ -224,8 +246,10 @@ fn message_from(line: &str, headers: Headers, body: Vec<u8>) -> Result<Message, 
         }));
     }
     // Request-Line = Method SP Request-URI SP SIP-Version, single spaces.
-    let parts: Vec<&str> = line.split(' ').collect();
-    let [method, uri, v] = parts[..] else {
+    let mut parts = line.split(' ');
+    let (Some(method), Some(uri), Some(v), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(ParseError::StartLine(
             "a request line is a method, a URI and a version separated by single spaces".into(),
         ));
