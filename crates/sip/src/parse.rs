@@ -3,6 +3,8 @@
 //! Via, From, To, Call-ID, CSeq, Max-Forwards, Content-Length, Contact,
 //! Date) and keeps every other header as received.
 
+use std::sync::LazyLock;
+
 use memchr::memmem;
 
 use crate::header::{HeaderName, Headers};
@@ -80,6 +82,12 @@ impl ParseError {
     }
 }
 
+/// What is trimmed around a header value. A stray CR before the line's
+/// CRLF is trimmed with the spaces: kept, it would end the value, and
+/// printed back it would run into the empty line and vanish, so the
+/// printed message would not read back the same.
+const VALUE_PADDING: [char; 3] = [' ', '\t', '\r'];
+
 /// Parses one message from a datagram or a framed stream message. Bytes
 /// after the Content-Length body are ignored (RFC 3261 §18.3; RFC 4475
 /// §3.1.1.7 dblreq); without Content-Length the body is the rest.
@@ -89,9 +97,14 @@ pub fn parse(input: &[u8]) -> Result<Message, ParseError> {
         .position(|b| *b != b'\r' && *b != b'\n')
         .ok_or(ParseError::Empty)?;
     let input = &input[start..];
-    let (head_end, body_start) = match memmem::find(input, b"\r\n\r\n") {
+    // The searchers are built once: building one costs about as much as
+    // searching a whole message head.
+    static CRLFCRLF: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(b"\r\n\r\n"));
+    static LFLF: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"\n\n"));
+    let (head_end, body_start) = match CRLFCRLF.find(input) {
         Some(i) => (i, i + 4),
-        None => match memmem::find(input, b"\n\n") {
+        None => match LFLF.find(input) {
             Some(i) => (i, i + 2),
             // A datagram that ends right after its last header line has
             // lost only the empty line; RFC 5118 §4.10 carries two such
@@ -103,7 +116,23 @@ pub fn parse(input: &[u8]) -> Result<Message, ParseError> {
     let head = std::str::from_utf8(&input[..head_end]).map_err(|_| ParseError::NotUtf8)?;
     let rest = &input[body_start..];
 
-    let mut lines = head.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+    // memchr finds line ends and colons faster than `str::split` and
+    // `str::find`, which search byte by byte.
+    let mut rest_of_head = Some(head);
+    let mut lines = std::iter::from_fn(move || {
+        let h = rest_of_head?;
+        let line = match memchr::memchr(b'\n', h.as_bytes()) {
+            Some(i) => {
+                rest_of_head = Some(&h[i + 1..]);
+                &h[..i]
+            }
+            None => {
+                rest_of_head = None;
+                h
+            }
+        };
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    });
     let start_line = lines.next().ok_or(ParseError::Empty)?;
     let mut headers = Headers::with_capacity(16);
     let mut current: Option<(HeaderName, String)> = None;
@@ -114,7 +143,7 @@ pub fn parse(input: &[u8]) -> Result<Message, ParseError> {
             let (_, value) = current
                 .as_mut()
                 .ok_or_else(|| ParseError::HeaderLine(line.to_owned()))?;
-            let more = line.trim_matches([' ', '\t']);
+            let more = line.trim_matches(VALUE_PADDING);
             if !more.is_empty() {
                 if !value.is_empty() {
                     value.push(' ');
@@ -126,14 +155,13 @@ pub fn parse(input: &[u8]) -> Result<Message, ParseError> {
         if let Some((name, value)) = current.take() {
             headers.push(name, value);
         }
-        let colon = line
-            .find(':')
+        let colon = memchr::memchr(b':', line.as_bytes())
             .ok_or_else(|| ParseError::HeaderLine(line.to_owned()))?;
         let name = line[..colon].trim_end_matches([' ', '\t']);
         if !is_token_str(name) {
             return Err(ParseError::HeaderLine(line.to_owned()));
         }
-        let value = line[colon + 1..].trim_matches([' ', '\t']);
+        let value = line[colon + 1..].trim_matches(VALUE_PADDING);
         current = Some((HeaderName::parse(name), value.to_owned()));
     }
     if let Some((name, value)) = current {
@@ -169,10 +197,18 @@ fn read_body(headers: &Headers, rest: &[u8]) -> Result<Vec<u8>, ParseError> {
     Ok(rest[..declared].to_vec())
 }
 
+/// Whether `s` starts with `SIP/` in any case. The comparison is on bytes:
+/// the fourth byte may fall inside a multibyte character.
+fn starts_with_sip_slash(s: &str) -> bool {
+    s.as_bytes()
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
+}
+
 fn version(v: &str) -> Result<(), ParseError> {
     // SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT, "SIP" case-insensitive.
     let ok = v.len() > 4
-        && v[..4].eq_ignore_ascii_case("SIP/")
+        && starts_with_sip_slash(v)
         && v[4..].split_once('.').is_some_and(|(a, b)| {
             !a.is_empty()
                 && !b.is_empty()
@@ -189,7 +225,7 @@ fn version(v: &str) -> Result<(), ParseError> {
 }
 
 fn message_from(line: &str, headers: Headers, body: Vec<u8>) -> Result<Message, ParseError> {
-    if line.len() >= 4 && line[..4].eq_ignore_ascii_case("SIP/") {
+    if starts_with_sip_slash(line) {
         // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
         let mut parts = line.splitn(3, ' ');
         let v = parts.next().unwrap_or_default();
@@ -210,8 +246,10 @@ fn message_from(line: &str, headers: Headers, body: Vec<u8>) -> Result<Message, 
         }));
     }
     // Request-Line = Method SP Request-URI SP SIP-Version, single spaces.
-    let parts: Vec<&str> = line.split(' ').collect();
-    let [method, uri, v] = parts[..] else {
+    let mut parts = line.split(' ');
+    let (Some(method), Some(uri), Some(v), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(ParseError::StartLine(
             "a request line is a method, a URI and a version separated by single spaces".into(),
         ));
@@ -417,6 +455,31 @@ Content-Length: 4\r\n\r\nv=0\n";
         let e = parse(b"NEWMETHOD sip:a@b SIP/2.0\r\nCSeq: 1 INVITE\r\n\r\n").unwrap_err();
         assert!(matches!(e, ParseError::CSeqMismatch { .. }));
         assert!(e.reason().starts_with("Bad Request (CSeq method INVITE"));
+    }
+
+    #[test]
+    fn start_lines_with_a_multibyte_character_at_byte_four_are_rejected_without_panicking() {
+        // Both used to panic slicing the start line at byte 4.
+        for input in [
+            "abc\u{e9} sip:a@b SIP/2.0\r\n\r\n",
+            "INVITE sip:a@b SIP\u{e9}2.0\r\n\r\n",
+        ] {
+            assert!(
+                matches!(parse(input.as_bytes()), Err(ParseError::StartLine(_))),
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_stray_cr_ending_a_header_value_is_trimmed_so_printing_round_trips() {
+        // The value used to keep the CR; printed last, "a\r\r\n\r\n" then
+        // ended the head one byte early and read back as "a".
+        let m = parse(b"OPTIONS sip:a@b SIP/2.0\r\nl: 0\r\nX-A: a\r\r\n  b\r\r\nX-B: c\r\r\n\n")
+            .unwrap();
+        assert_eq!(m.headers().get(&HeaderName::parse("X-A")), Some("a b"));
+        assert_eq!(m.headers().get(&HeaderName::parse("X-B")), Some("c"));
+        assert_eq!(parse(&m.to_bytes()), Ok(m));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::syntax::{is_escaped_run, is_unreserved, unescape};
+use crate::syntax::{find_byte, is_escaped_run, is_unreserved, unescape};
 
 /// Why a URI does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -146,14 +146,14 @@ impl SipUri {
         let err = |f: fn(String) -> UriError| f(whole.to_owned());
         // RFC 3261 §19.1.1: user and password cannot hold an unescaped
         // '@', so the first one ends the userinfo.
-        let (userinfo, hostpart) = match rest.find('@') {
+        let (userinfo, hostpart) = match find_byte(rest, b'@') {
             Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
             None => (None, rest),
         };
         let (user, password) = match userinfo {
             None => (None, None),
             Some(ui) => {
-                let (u, p) = match ui.find(':') {
+                let (u, p) = match find_byte(ui, b':') {
                     Some(c) => (&ui[..c], Some(&ui[c + 1..])),
                     None => (ui, None),
                 };
@@ -176,14 +176,13 @@ impl SipUri {
             }
         };
         let host_end = if hostpart.starts_with('[') {
-            hostpart
-                .find(']')
+            find_byte(hostpart, b']')
                 .map(|i| i + 1)
-                .ok_or(err(UriError::Host))?
+                .ok_or_else(|| err(UriError::Host))?
         } else {
             hostpart.find([':', ';', '?']).unwrap_or(hostpart.len())
         };
-        let host = Host::parse(&hostpart[..host_end]).ok_or(err(UriError::Host))?;
+        let host = Host::parse(&hostpart[..host_end]).ok_or_else(|| err(UriError::Host))?;
         let mut tail = &hostpart[host_end..];
         let mut port = None;
         if let Some(p) = tail.strip_prefix(':') {
@@ -195,17 +194,17 @@ impl SipUri {
             port = Some(digits.parse().map_err(|_| err(UriError::Port))?);
             tail = &p[end..];
         }
-        let (params_part, headers_part) = match tail.find('?') {
+        let (params_part, headers_part) = match find_byte(tail, b'?') {
             Some(q) => (&tail[..q], Some(&tail[q + 1..])),
             None => (tail, None),
         };
-        let params = parse_params(params_part).ok_or(err(UriError::Param))?;
+        let params = parse_params(params_part).ok_or_else(|| err(UriError::Param))?;
         let mut headers = Vec::new();
         if let Some(h) = headers_part {
             // hnv-unreserved = "[" / "]" / "/" / "?" / ":" / "+" / "$"
             let hnv = |b: u8| is_unreserved(b) || b"[]/?:+$".contains(&b);
             for pair in h.split('&') {
-                let (n, v) = pair.split_once('=').ok_or(err(UriError::Header))?;
+                let (n, v) = pair.split_once('=').ok_or_else(|| err(UriError::Header))?;
                 if n.is_empty() || !is_escaped_run(n, hnv) || !is_escaped_run(v, hnv) {
                     return Err(err(UriError::Header));
                 }
@@ -323,9 +322,7 @@ pub enum Uri {
 impl Uri {
     /// Parses a URI as it appears in a Request-Line or inside `<...>`.
     pub fn parse(s: &str) -> Result<Uri, UriError> {
-        let colon = s
-            .find(':')
-            .ok_or_else(|| UriError::NoScheme(s.to_owned()))?;
+        let colon = find_byte(s, b':').ok_or_else(|| UriError::NoScheme(s.to_owned()))?;
         let scheme = &s[..colon];
         let rest = &s[colon + 1..];
         let scheme_ok = scheme
@@ -343,7 +340,7 @@ impl Uri {
         } else if scheme.eq_ignore_ascii_case("sips") {
             SipUri::parse(true, rest, s).map(Uri::Sip)
         } else if scheme.eq_ignore_ascii_case("tel") {
-            let (number, params) = match rest.find(';') {
+            let (number, params) = match find_byte(rest, b';') {
                 Some(i) => (&rest[..i], &rest[i..]),
                 None => (rest, ""),
             };

@@ -11,7 +11,7 @@ pub use name_addr::{Contact, NameAddr};
 pub use via::Via;
 
 use crate::method::Method;
-use crate::syntax::{Scanner, is_token, is_token_str};
+use crate::syntax::{Scanner, find_byte, is_token, is_token_str};
 
 /// Why a header value does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -185,11 +185,12 @@ impl fmt::Display for CSeq {
 
 /// Checks a Call-ID (`word [ "@" word ]`).
 pub fn check_call_id(value: &str) -> Result<(), HeaderError> {
-    let ok = !value.is_empty()
-        && value.split('@').count() <= 2
-        && value
-            .split('@')
-            .all(|w| !w.is_empty() && w.bytes().all(crate::syntax::is_word));
+    // '@' is not a word character, so a second one fails the second word.
+    let word = |w: &str| !w.is_empty() && w.bytes().all(crate::syntax::is_word);
+    let ok = match find_byte(value, b'@') {
+        Some(at) => word(&value[..at]) && word(&value[at + 1..]),
+        None => word(value),
+    };
     if ok {
         Ok(())
     } else {

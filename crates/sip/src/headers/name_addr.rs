@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::{HeaderError, Params};
-use crate::syntax::{Scanner, is_token};
+use crate::syntax::{Scanner, find_byte, is_token};
 use crate::uri::Uri;
 
 /// A display name, a URI and the header's own parameters (`tag`, `q`,
@@ -60,8 +60,7 @@ impl NameAddr {
         if s.peek() == Some(b'<') {
             // RFC 3261 §25.1: LAQUOT addr-spec RAQUOT, no whitespace inside.
             let inner_start = s.pos + 1;
-            let close = s.s[inner_start..]
-                .find('>')
+            let close = find_byte(&s.s[inner_start..], b'>')
                 .ok_or_else(|| err("no '>' after the URI".into()))?;
             let inner = &s.s[inner_start..inner_start + close];
             if inner.contains([' ', '\t']) {
