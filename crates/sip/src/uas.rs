@@ -106,7 +106,7 @@ pub fn error_response(input: &[u8], error: &ParseError) -> Option<Vec<u8>> {
     let head = text.split("\r\n\r\n").next()?;
     let mut lines = head.split("\r\n");
     let start = lines.next()?;
-    if start.len() < 4 || start[..4].eq_ignore_ascii_case("SIP/") {
+    if start.len() < 4 || start.as_bytes()[..4].eq_ignore_ascii_case(b"SIP/") {
         return None;
     }
     let mut headers = Headers::new();
@@ -212,6 +212,16 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\r\nCall-ID: c\r\n"));
+    }
+
+    #[test]
+    fn a_multibyte_character_in_the_start_line_does_not_panic() {
+        let input = "INVé sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n\r\n".as_bytes();
+        let err = parse(input).unwrap_err();
+        assert!(error_response(input, &err).is_some());
+        let input = "SIPé 200 OK\r\nVia: SIP/2.0/UDP h\r\n\r\n".as_bytes();
+        let err = parse(input).unwrap_err();
+        let _ = error_response(input, &err);
     }
 
     #[test]
