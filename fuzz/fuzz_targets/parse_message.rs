@@ -1,4 +1,5 @@
-//! Parses arbitrary bytes as a SIP message. Whatever parses must print to
+//! Parses arbitrary bytes as a SIP message (and runs the server's first
+//! checks or its 400 builder on the result). Whatever parses must print to
 //! bytes that parse back to the same message, bar the Content-Length line
 //! printing always writes, and printing that again must give the same
 //! bytes.
@@ -19,9 +20,18 @@ fn without_content_length(m: &Message) -> Message {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(first) = sip::parse(data) else {
-        return;
+    let first = match sip::parse(data) {
+        Ok(m) => m,
+        // What a server sends back for bytes that do not parse must not
+        // panic either.
+        Err(e) => {
+            let _ = sip::uas::error_response(data, &e);
+            return;
+        }
     };
+    if let Message::Request(r) = &first {
+        let _ = sip::uas::check_request(r, &["path"]);
+    }
     let printed = first.to_bytes();
     let second = match sip::parse(&printed) {
         Ok(m) => m,
