@@ -25,6 +25,9 @@ pub use stream::{TlsError, TlsFiles, serve_tcp, serve_tls};
 pub use udp::UdpReceiver;
 pub use ws::{serve_ws, serve_wss};
 
+/// The UDP socket buffers asked for (the kernel may grant less).
+const UDP_BUFFER: usize = 4 << 20;
+
 /// The largest SIP message accepted on any transport.
 pub const MAX_MESSAGE: usize = 65_535;
 
@@ -152,6 +155,18 @@ impl Transports {
         udp: UdpSocket,
         inbound: mpsc::Sender<Inbound>,
     ) -> std::io::Result<(Self, UdpReceiver)> {
+        // Bursts of thousands of registrations a second overflow the
+        // default 208 KiB receive buffer while the SIP task is busy; the
+        // kernel caps the request at net.core.rmem_max.
+        let sock = socket2::SockRef::from(&udp);
+        for (what, result) in [
+            ("receive", sock.set_recv_buffer_size(UDP_BUFFER)),
+            ("send", sock.set_send_buffer_size(UDP_BUFFER)),
+        ] {
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "cannot enlarge the UDP {what} buffer");
+            }
+        }
         let udp = Arc::new(udp);
         let receiver = UdpReceiver::new(udp.clone())?;
         let t = Self {
