@@ -52,6 +52,12 @@ fn sipp(
     out.status.success()
 }
 
+/// Registers seeded device `devNNN` (password `sippassNNN`) for 600 s.
+fn register(server: SocketAddr, device: &str, transport: &str) -> bool {
+    let password = format!("sippass{}", device.trim_start_matches("dev"));
+    sipp(server, "register", device, &password, transport, 600)
+}
+
 /// A port free on UDP and TCP right now, so each sipp run is its own
 /// contact (sipp would otherwise take 5060 every time).
 fn free_port() -> u16 {
@@ -96,31 +102,10 @@ fn devices_register_with_digest_over_udp_and_tcp_and_bindings_survive_a_restart(
     let dir = tempfile::tempdir().unwrap();
     seed_account(dir.path(), &[201, 202]);
     let server = Server::start(dir.path());
-    assert!(sipp(
-        server.sip,
-        "register",
-        "dev201",
-        "sippass201",
-        "u1",
-        600
-    ));
-    assert!(sipp(
-        server.sip,
-        "register",
-        "dev202",
-        "sippass202",
-        "t1",
-        600
-    ));
+    assert!(register(server.sip, "dev201", "u1"));
+    assert!(register(server.sip, "dev202", "t1"));
     // A second contact for the same device: a desk phone and a softphone.
-    assert!(sipp(
-        server.sip,
-        "register",
-        "dev201",
-        "sippass201",
-        "u1",
-        600
-    ));
+    assert!(register(server.sip, "dev201", "u1"));
     let list = wait_for(dir.path(), "three bindings stored", |l| {
         device_line(l, "dev201").contains("registered (2)")
             && device_line(l, "dev202").contains("registered (1)")
