@@ -300,7 +300,7 @@ fn torture_messages_over_tcp_get_answers_on_the_same_connection() {
     let mut answered = 0;
     for (name, bytes) in torture() {
         let mut conn = TcpStream::connect(server.sip).unwrap();
-        conn.set_read_timeout(Some(Duration::from_millis(500)))
+        conn.set_read_timeout(Some(Duration::from_millis(1000)))
             .unwrap();
         conn.write_all(&bytes).unwrap();
         let mut buf = vec![0u8; 65_536];
