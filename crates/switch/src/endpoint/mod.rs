@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use domain::{BindingChange, UnixMillis};
 use sip::auth::{Algorithm, DigestServer};
-use sip::{HeaderName, Message, Method, Request, Response, SipMessage, StatusCode};
+use sip::{HeaderName, Message, Method, Request, Response, SipMessage, StatusCode, Via};
 
 pub use register::PendingRegister;
 use retransmit::ResponseCache;
@@ -64,12 +64,15 @@ pub struct Counters {
     pub auth_failures: u64,
 }
 
-/// Where a request came from, as the response needs it.
+/// Where a request came from, and where its responses go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Source {
     pub kind: Kind,
     pub peer: SocketAddr,
     pub conn: Option<ConnId>,
+    /// Where responses are sent: the peer itself until the top Via says
+    /// otherwise (see [`Source::follow_via`]).
+    pub reply: SocketAddr,
 }
 
 impl From<&Inbound> for Source {
@@ -78,6 +81,18 @@ impl From<&Inbound> for Source {
             kind: i.kind,
             peer: i.peer,
             conn: i.conn,
+            reply: i.peer,
+        }
+    }
+}
+
+impl Source {
+    /// RFC 3261 §18.2.2 and RFC 3581 §4: on a stream, back over the same
+    /// connection; over UDP to the source port when `rport` was asked,
+    /// else to the source address and the Via port.
+    fn follow_via(&mut self, via: &Via) {
+        if self.kind == Kind::Udp && !via.wants_rport() {
+            self.reply.set_port(via.port.unwrap_or(5060));
         }
     }
 }
@@ -134,8 +149,8 @@ impl Endpoint {
         input: &Inbound,
         cached: impl Fn(&str) -> Option<Option<Arc<DeviceCredentials>>>,
     ) -> Step {
-        let source = Source::from(input);
-        let request = match sip::parse(&input.data) {
+        let mut source = Source::from(input);
+        let mut request = match sip::parse(&input.data) {
             Ok(Message::Request(r)) => r,
             // Responses to the switch's own requests arrive here once the
             // switch sends requests (calls, carrier registration).
@@ -147,7 +162,7 @@ impl Endpoint {
                 self.counters.bad_requests += 1;
                 tracing::debug!(peer = %input.peer, error = %e, "unparsable SIP message");
                 return match sip::uas::error_response(&input.data, &e) {
-                    Some(bytes) => Step::Send(self.reply_to(source, None, bytes)),
+                    Some(bytes) => Step::Send(reply_to(source, bytes)),
                     None => {
                         self.counters.dropped += 1;
                         Step::Nothing
@@ -159,24 +174,32 @@ impl Endpoint {
         if request.method == Method::Ack {
             return Step::Nothing;
         }
-        let key = retransmit::key(&request);
+        // The top Via is read once: for the transaction key, the response
+        // address and the received/rport stamp.
+        let via = request.top_via().ok();
+        if let Some(via) = &via {
+            source.follow_via(via);
+        }
+        let key = via.as_ref().and_then(|v| retransmit::key(&request, v));
         if let Some(k) = &key
             && let Some(previous) = self.cache.get(k, now)
         {
             self.counters.retransmissions += 1;
             return match previous {
-                Some(bytes) => Step::Send(self.reply_to(source, Some(&request), bytes.to_vec())),
+                Some(bytes) => Step::Send(reply_to(source, bytes.to_vec())),
                 // Still being looked up: the answer will come.
                 None => Step::Nothing,
             };
         }
+        if let Some(via) = via {
+            stamp_via(&mut request, via, source.peer);
+        }
         let to_tag = format!("{random:016x}");
         if let Err(rejection) = sip::uas::check_request(&request, SUPPORTED) {
             self.counters.bad_requests += 1;
-            let resp = rejection.response(&stamp_via(&request, source.peer), &to_tag);
-            return self.finish(now, key, source, &request, resp);
+            let resp = rejection.response(&request, &to_tag);
+            return self.finish(now, key, source, resp);
         }
-        let request = stamp_via(&request, source.peer);
         match request.method {
             Method::Options => {
                 let mut resp = request.response(StatusCode::OK, Some(&to_tag));
@@ -184,10 +207,10 @@ impl Endpoint {
                 resp.headers.push(HeaderName::Accept, "application/sdp");
                 resp.headers
                     .push(HeaderName::Supported, SUPPORTED.join(", "));
-                self.finish(now, key, source, &request, resp)
+                self.finish(now, key, source, resp)
             }
             Method::Register => {
-                let step = self.register(now, random, source, request, &cached);
+                let step = self.register(now, random, key.clone(), source, request, &cached);
                 if let (Some(k), Step::LookUp(_)) = (&key, &step) {
                     self.cache.pending(k.clone(), now);
                 }
@@ -197,7 +220,7 @@ impl Endpoint {
                 let mut resp = request.response(StatusCode::NOT_IMPLEMENTED, Some(&to_tag));
                 resp.reason = format!("Not Implemented ({} is not served yet)", request.method);
                 resp.headers.push(HeaderName::Allow, ALLOW);
-                self.finish(now, key, source, &request, resp)
+                self.finish(now, key, source, resp)
             }
         }
     }
@@ -218,7 +241,6 @@ impl Endpoint {
         now: UnixMillis,
         key: Option<retransmit::Key>,
         source: Source,
-        request: &Request,
         response: Response,
     ) -> Step {
         let bytes = response.to_bytes();
@@ -227,51 +249,36 @@ impl Endpoint {
         {
             self.cache.insert(k, bytes.clone(), now);
         }
-        Step::Send(self.reply_to(source, Some(request), bytes))
+        Step::Send(reply_to(source, bytes))
     }
+}
 
-    /// RFC 3261 §18.2.2 and RFC 3581 §4: on a stream, back over the same
-    /// connection; over UDP to the source port when `rport` was asked,
-    /// else to the source address and the Via port.
-    fn reply_to(&self, source: Source, request: Option<&Request>, bytes: Vec<u8>) -> Transmit {
-        let mut dest = source.peer;
-        if source.kind == Kind::Udp
-            && let Some(via) = request.and_then(|r| r.top_via().ok())
-            && !via.wants_rport()
-        {
-            dest.set_port(via.port.unwrap_or(5060));
-        }
-        Transmit {
-            kind: source.kind,
-            dest,
-            conn: source.conn,
-            bytes,
-        }
+fn reply_to(source: Source, bytes: Vec<u8>) -> Transmit {
+    Transmit {
+        kind: source.kind,
+        dest: source.reply,
+        conn: source.conn,
+        bytes,
     }
 }
 
 /// Adds `received` and `rport` to the top Via (RFC 3261 §18.2.1, RFC 3581
-/// §4), so the response tells the client how it was seen.
-fn stamp_via(request: &Request, peer: SocketAddr) -> Request {
-    let mut request = request.clone();
-    let Ok(mut via) = request.top_via() else {
-        return request;
-    };
+/// §4), so the response tells the client how it was seen. `via` is the
+/// request's top Via, already parsed.
+fn stamp_via(request: &mut Request, mut via: Via, peer: SocketAddr) {
     let seen: IpAddr = peer.ip();
     let same_host = matches!(&via.host, sip::Host::V4(a) if IpAddr::V4(*a) == seen)
         || matches!(&via.host, sip::Host::V6(a) if IpAddr::V6(*a) == seen);
     let rport = via.wants_rport();
-    if !same_host || rport {
-        via.params.set("received", Some(seen.to_string()));
+    if same_host && !rport {
+        return;
     }
+    via.params.set("received", Some(seen.to_string()));
     if rport {
         via.params.set("rport", Some(peer.port().to_string()));
     }
-    if !same_host || rport {
-        request.headers.pop_first_value(&HeaderName::Via);
-        request.headers.push_front(HeaderName::Via, via.to_string());
-    }
-    request
+    request.headers.pop_first_value(&HeaderName::Via);
+    request.headers.push_front(HeaderName::Via, via.to_string());
 }
 
 #[cfg(test)]

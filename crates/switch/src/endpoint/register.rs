@@ -8,7 +8,7 @@ use sip::auth::{Algorithm, Credentials, Verdict};
 use sip::headers::parse_number;
 use sip::{Contact, HeaderName, Request, Response, SipMessage, StatusCode};
 
-use super::retransmit::{self, Key};
+use super::retransmit::Key;
 use super::{Endpoint, Source, Step};
 use crate::directory::DeviceCredentials;
 use crate::registrar::{self, ContactSpec, Contacts, Decision, RegisterRequest};
@@ -35,11 +35,11 @@ impl Endpoint {
         &mut self,
         now: UnixMillis,
         random: u64,
+        key: Option<Key>,
         source: Source,
         request: Request,
         cached: &impl Fn(&str) -> Option<Option<Arc<DeviceCredentials>>>,
     ) -> Step {
-        let key = retransmit::key(&request);
         let Some(value) = request.headers.get(&HeaderName::Authorization) else {
             return self.challenge(now, random, key, source, &request, false);
         };
@@ -115,8 +115,8 @@ impl Endpoint {
                 return self.bad_request(now, key, source, &request, problem, random);
             }
         };
-        let current = self.location.bindings(device.device).to_vec();
-        match registrar::decide(&self.policy, now, &current, &spec) {
+        let current = self.location.bindings(device.device);
+        match registrar::decide(&self.policy, now, current, &spec) {
             Decision::Ok { bindings } => {
                 self.counters.registrations += 1;
                 let mut resp = request.response(StatusCode::OK, Some(&tag(random)));
@@ -128,7 +128,7 @@ impl Endpoint {
                     );
                 }
                 let changes = self.location.replace(device.device, bindings);
-                match self.finish(now, key, source, &request, resp) {
+                match self.finish(now, key, source, resp) {
                     Step::Send(t) => Step::Register(t, changes),
                     other => other,
                 }
@@ -137,7 +137,7 @@ impl Endpoint {
                 let mut resp = request.response(StatusCode::INTERVAL_TOO_BRIEF, Some(&tag(random)));
                 resp.headers
                     .push(HeaderName::MinExpires, min_expires.to_string());
-                self.finish(now, key, source, &request, resp)
+                self.finish(now, key, source, resp)
             }
             Decision::BadRequest(problem) => {
                 self.bad_request(now, key, source, &request, problem.to_owned(), random)
@@ -168,7 +168,7 @@ impl Endpoint {
             resp.headers
                 .push(HeaderName::WwwAuthenticate, c.to_string());
         }
-        self.finish(now, key, source, request, resp)
+        self.finish(now, key, source, resp)
     }
 
     /// A 400 whose reason phrase names `problem`.
@@ -212,7 +212,7 @@ impl Endpoint {
         if let Some(r) = reason {
             resp.reason = r;
         }
-        self.finish(now, key, source, request, resp)
+        self.finish(now, key, source, resp)
     }
 }
 

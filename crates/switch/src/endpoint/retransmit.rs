@@ -7,7 +7,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use domain::UnixMillis;
-use sip::{Request, SipMessage};
+use sip::{Request, SipMessage, Via};
 
 /// How long a response is kept: Timer J, 64*T1 (RFC 3261 §17.2.2).
 const KEEP_MS: i64 = 32_000;
@@ -20,9 +20,8 @@ pub type Key = String;
 
 /// The key of `request`: branch, sent-by and method for RFC 3261
 /// clients; for RFC 2543 clients (no magic cookie) Call-ID, CSeq, From
-/// tag and the top Via.
-pub fn key(request: &Request) -> Option<Key> {
-    let via = request.top_via().ok()?;
+/// tag and the top Via. `via` is the request's top Via, as received.
+pub fn key(request: &Request, via: &Via) -> Option<Key> {
     let method = request.method.as_str();
     if via.has_rfc3261_branch() {
         return Some(format!("{}|{}|{method}", via.branch()?, via.sent_by()));

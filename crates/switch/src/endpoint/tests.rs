@@ -261,3 +261,21 @@ fn garbage_gets_400_and_unknown_methods_501() {
         Step::Nothing
     ));
 }
+
+#[test]
+fn an_rfc2543_retransmission_after_a_look_up_gets_the_answer() {
+    // No magic cookie and no rport from an address other than the Via's:
+    // the key must not change when the Via is stamped with `received`.
+    let dev = device("dev1", "sippass123");
+    let mut ep = endpoint();
+    let auth = authorize(&mut ep, |_| None, "dev1", "sippass123", "");
+    let text = register("old2543", 2, Some(&auth), "").replace(";rport", "");
+    let mut msg = inbound(&text);
+    msg.peer = "127.0.0.9:5070".parse().unwrap();
+    let Step::LookUp(pending) = ep.receive(NOW, 12, &msg, |_| None) else {
+        panic!("expected a look-up")
+    };
+    let (first, _) = sent(ep.resume_register(NOW, *pending, Some(dev.clone())));
+    let (again, _) = sent(ep.receive(NOW, 13, &msg, |_| None));
+    assert_eq!(first.bytes, again.bytes);
+}
