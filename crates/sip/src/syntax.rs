@@ -92,6 +92,21 @@ fn hex(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
 }
 
+/// Prints `;name[=value]` parameters as kept (URI and header parameters
+/// share the shape).
+pub(crate) fn write_params(
+    f: &mut std::fmt::Formatter<'_>,
+    params: &[(String, Option<String>)],
+) -> std::fmt::Result {
+    for (n, v) in params {
+        write!(f, ";{n}")?;
+        if let Some(v) = v {
+            write!(f, "={v}")?;
+        }
+    }
+    Ok(())
+}
+
 /// Splits a header value at top-level commas: commas inside quoted strings
 /// and angle brackets do not separate values (RFC 3261 §7.3.1).
 pub(crate) fn split_commas(value: &str) -> impl Iterator<Item = &str> {

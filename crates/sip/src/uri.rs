@@ -5,7 +5,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::syntax::{find_byte, is_escaped_run, is_unreserved, unescape};
+use crate::syntax::{find_byte, is_escaped_run, is_unreserved, unescape, write_params};
 
 /// Why a URI does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -264,12 +264,7 @@ impl fmt::Display for SipUri {
         if let Some(p) = self.port {
             write!(f, ":{p}")?;
         }
-        for (n, v) in &self.params {
-            write!(f, ";{n}")?;
-            if let Some(v) = v {
-                write!(f, "={v}")?;
-            }
-        }
+        write_params(f, &self.params)?;
         for (i, (n, v)) in self.headers.iter().enumerate() {
             write!(f, "{}{n}={v}", if i == 0 { '?' } else { '&' })?;
         }
@@ -297,13 +292,7 @@ impl TelUri {
 impl fmt::Display for TelUri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "tel:{}", self.number)?;
-        for (n, v) in &self.params {
-            write!(f, ";{n}")?;
-            if let Some(v) = v {
-                write!(f, "={v}")?;
-            }
-        }
-        Ok(())
+        write_params(f, &self.params)
     }
 }
 

@@ -45,15 +45,6 @@ pub async fn run(
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<LookedUp>();
     let mut sweep = tokio::time::interval(SWEEP_EVERY);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut rng_state: u64 = rand::random();
-    let mut random = move || {
-        // xorshift64*: tags and nonces need to be unpredictable enough to
-        // not collide, and the nonce itself is signed by the endpoint.
-        rng_state ^= rng_state >> 12;
-        rng_state ^= rng_state << 25;
-        rng_state ^= rng_state >> 27;
-        rng_state.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    };
     let lookups = |pending: Box<PendingRegister>| {
         let dir = directory.clone();
         let done = done_tx.clone();
@@ -71,6 +62,14 @@ pub async fn run(
         }
         Step::LookUp(pending) => lookups(pending),
     };
+    // Tags and nonces draw from the thread's CSPRNG; the directory's clock
+    // is read only when a REGISTER asks it.
+    let deliver = |endpoint: &mut Endpoint, msg: &Inbound| {
+        let step = endpoint.receive(clock(), rand::random(), msg, |name| {
+            directory.cached(name, std::time::Instant::now())
+        });
+        carry_out(step);
+    };
     loop {
         tokio::select! {
             msg = udp_in.recv() => {
@@ -79,16 +78,14 @@ pub async fn run(
                 let mut next = Some(msg);
                 let mut budget = UDP_BURST;
                 while let Some(msg) = next {
-                    let now_instant = std::time::Instant::now();
-                    carry_out(endpoint.receive(clock(), random(), &msg, |name| directory.cached(name, now_instant)));
+                    deliver(&mut endpoint, &msg);
                     budget -= 1;
                     next = if budget > 0 { udp_in.try_recv() } else { None };
                 }
             }
             msg = inbound.recv() => {
                 let Some(msg) = msg else { break };
-                let now_instant = std::time::Instant::now();
-                carry_out(endpoint.receive(clock(), random(), &msg, |name| directory.cached(name, now_instant)));
+                deliver(&mut endpoint, &msg);
             }
             Some((pending, result)) = done_rx.recv() => match result {
                 Ok(device) => carry_out(endpoint.resume_register(clock(), *pending, device)),

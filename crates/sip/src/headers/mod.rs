@@ -11,7 +11,7 @@ pub use name_addr::{Contact, NameAddr};
 pub use via::Via;
 
 use crate::method::Method;
-use crate::syntax::{Scanner, find_byte, is_token, is_token_str};
+use crate::syntax::{Scanner, find_byte, is_token, is_token_str, write_params};
 
 /// Why a header value does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -122,13 +122,7 @@ impl Params {
 
 impl fmt::Display for Params {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (n, v) in &self.0 {
-            write!(f, ";{n}")?;
-            if let Some(v) = v {
-                write!(f, "={v}")?;
-            }
-        }
-        Ok(())
+        write_params(f, &self.0)
     }
 }
 

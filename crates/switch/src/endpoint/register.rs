@@ -88,7 +88,7 @@ impl Endpoint {
             Algorithm::Md5 => d.ha1_md5.as_str(),
             Algorithm::Sha256 => d.ha1_sha256.as_str(),
         });
-        let now_ms = u64::try_from(now.millis()).unwrap_or_default();
+        let now_ms = unix_ms(now);
         match self.digest.verify(&credentials, "REGISTER", ha1, now_ms) {
             Verdict::Ok => {}
             Verdict::Stale => return self.challenge(now, random, key, source, &request, true),
@@ -162,7 +162,7 @@ impl Endpoint {
         request: &Request,
         stale: bool,
     ) -> Step {
-        let now_ms = u64::try_from(now.millis()).unwrap_or_default();
+        let now_ms = unix_ms(now);
         let mut resp = request.response(StatusCode::UNAUTHORIZED, Some(&tag(random)));
         for c in self.digest.challenges(now_ms, random, stale) {
             resp.headers
@@ -214,6 +214,11 @@ impl Endpoint {
         }
         self.finish(now, key, source, resp)
     }
+}
+
+/// The digest server counts time in unsigned milliseconds.
+fn unix_ms(now: UnixMillis) -> u64 {
+    u64::try_from(now.millis()).unwrap_or_default()
 }
 
 fn tag(random: u64) -> String {

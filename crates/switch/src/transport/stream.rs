@@ -21,6 +21,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until, timeout};
+use tokio_rustls::server::TlsStream;
 use tokio_rustls::{TlsAcceptor, rustls};
 
 use super::framing::{Frame, FramingError, next_frame};
@@ -124,16 +125,32 @@ pub fn serve_tls(
     accept_loop(listener, transports, move |tcp, peer, local, t| {
         let acceptor = acceptor.clone();
         async move {
-            match timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                Ok(Ok(tls)) => {
-                    let (id, rx) = t.register(Kind::Tls, peer);
-                    serve_conn(tls, Kind::Tls, peer, local, id, rx, t).await;
-                }
-                Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+            if let Some(tls) = tls_handshake(&acceptor, tcp, peer).await {
+                let (id, rx) = t.register(Kind::Tls, peer);
+                serve_conn(tls, Kind::Tls, peer, local, id, rx, t).await;
             }
         }
     })
+}
+
+/// The server side of a TLS handshake, bounded by [`HANDSHAKE_TIMEOUT`];
+/// `None` (logged) when it fails.
+pub(super) async fn tls_handshake(
+    acceptor: &TlsAcceptor,
+    tcp: TcpStream,
+    peer: SocketAddr,
+) -> Option<TlsStream<TcpStream>> {
+    match timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+        Ok(Ok(tls)) => Some(tls),
+        Ok(Err(e)) => {
+            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+            None
+        }
+        Err(_) => {
+            tracing::debug!(%peer, "TLS handshake timed out");
+            None
+        }
+    }
 }
 
 impl Transports {

@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode, header};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
-use super::stream::{Closed, HANDSHAKE_TIMEOUT, accept_loop};
+use super::stream::{Closed, HANDSHAKE_TIMEOUT, accept_loop, tls_handshake};
 use super::{Inbound, Kind, MAX_MESSAGE, Registered, Transports};
 
 /// The WebSocket subprotocol for SIP (RFC 7118 §4.1).
@@ -42,10 +42,8 @@ pub fn serve_wss(
     accept_loop(listener, transports, move |tcp, peer, local, t| {
         let acceptor = acceptor.clone();
         async move {
-            match timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                Ok(Ok(tls)) => serve_conn(tls, Kind::Wss, peer, local, t).await,
-                Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+            if let Some(tls) = tls_handshake(&acceptor, tcp, peer).await {
+                serve_conn(tls, Kind::Wss, peer, local, t).await;
             }
         }
     })
