@@ -86,11 +86,6 @@ pub trait SipMessage {
         CSeq::parse(v)
     }
 
-    /// Values of a list header, split at top-level commas.
-    fn values<'a>(&'a self, name: &'a HeaderName) -> Box<dyn Iterator<Item = &'a str> + 'a> {
-        Box::new(self.headers().values(name))
-    }
-
     /// Prints the message to wire bytes. Content-Length always states the
     /// real body length, in place of the received one or appended.
     fn to_bytes(&self) -> Vec<u8> {

@@ -11,7 +11,7 @@ pub use name_addr::{Contact, NameAddr};
 pub use via::Via;
 
 use crate::method::Method;
-use crate::syntax::{Scanner, find_byte, is_token, is_token_str, write_params};
+use crate::syntax::{Scanner, find_byte, is_token, write_params};
 
 /// Why a header value does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -233,11 +233,6 @@ pub fn check_date(value: &str) -> Result<(), HeaderError> {
     } else {
         Err(bad())
     }
-}
-
-/// Option tags of Require, Supported, Proxy-Require, Unsupported.
-pub fn option_tags<'a>(values: impl Iterator<Item = &'a str>) -> impl Iterator<Item = &'a str> {
-    values.filter(|v| is_token_str(v))
 }
 
 #[cfg(test)]
