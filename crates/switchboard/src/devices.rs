@@ -1,10 +1,84 @@
-//! `switchboard devices list`: each device of an account with its user and
-//! its live registrations (SPEC T1: registration state per device).
+//! `switchboard devices`: each device of an account with its user and its
+//! live registrations (SPEC T1: registration state per device), and adding
+//! a further device to a user (a softphone beside the desk phone).
 
 use std::fmt::Write as _;
 
-use domain::{AccountId, UnixMillis};
+use anyhow::Context as _;
+use clap::Subcommand;
+use domain::{
+    AccountId, DeviceModel, ExtensionNumber, NewDevice, SipPassword, SipUsername, UnixMillis,
+};
 use storage::Store;
+
+#[derive(Subcommand)]
+pub enum DevicesCommand {
+    /// List the account's devices, who they ring for, and where they are registered.
+    List {
+        /// Main number of the account.
+        #[arg(long)]
+        account: String,
+    },
+    /// Add a device that rings for a user, beside the ones they have.
+    Add {
+        /// Main number of the account.
+        #[arg(long)]
+        account: String,
+        /// The user's extension.
+        #[arg(long)]
+        extension: String,
+        /// SIP username the device signs in with (unique across the installation).
+        #[arg(long)]
+        username: String,
+        /// SIP password of the device.
+        #[arg(long)]
+        password: String,
+        /// What the device is called in the portal [default: the username].
+        #[arg(long)]
+        label: Option<String>,
+    },
+}
+
+/// Carries out one `devices` command.
+pub async fn run(command: DevicesCommand, store: &Store, realm: &str) -> anyhow::Result<()> {
+    match command {
+        DevicesCommand::List { account } => {
+            let account = crate::account_by_main_number(store, &account).await?;
+            print!("{}", describe(store, account, crate::now()).await?);
+        }
+        DevicesCommand::Add {
+            account,
+            extension,
+            username,
+            password,
+            label,
+        } => {
+            let extension = ExtensionNumber::parse(&extension).context("--extension")?;
+            let sip_username = SipUsername::parse(&username).context("--username")?;
+            let sip_password = SipPassword::parse(&password).context("--password")?;
+            let account = crate::account_by_main_number(store, &account).await?;
+            let scope = store.account(account);
+            let user = scope
+                .user_by_extension(&extension)
+                .await?
+                .with_context(|| format!("no user has the extension {extension}"))?;
+            let new = NewDevice {
+                mac: None,
+                model: DeviceModel("softphone".to_owned()),
+                label: label.unwrap_or_else(|| sip_username.to_string()),
+                sip_username,
+                sip_password,
+                user: Some(user.id),
+            };
+            let device = scope.create_device(&new, realm).await?;
+            println!(
+                "added device {} for {} {}",
+                device.sip_username, user.extension_number, user.name
+            );
+        }
+    }
+    Ok(())
+}
 
 /// One line per device, then one indented line per live binding.
 pub async fn describe(

@@ -2,23 +2,28 @@
 //! configuration, opens the database, and either serves (HTTP portals and
 //! the SIP switch) or runs an administrative command.
 
+mod calls;
 mod config;
 mod demo;
 mod devices;
 mod secrets;
 mod serve;
+mod users;
 
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use domain::{
-    CompanyName, E164, EmailAddress, Language, NewAccount, Password, PasswordHash, TimeZone,
-    UnixMillis,
+    AccountId, CompanyName, E164, EmailAddress, Language, NewAccount, Password, PasswordHash,
+    TimeZone, UnixMillis,
 };
 use storage::Store;
 
+use crate::calls::CallsCommand;
 use crate::config::{Config, ConfigFlags};
+use crate::devices::DevicesCommand;
+use crate::users::UsersCommand;
 
 #[derive(Parser)]
 #[command(name = "switchboard", version, about = "Hosted business phone system")]
@@ -47,16 +52,12 @@ enum Command {
     /// Devices of an account and their registration state.
     #[command(subcommand)]
     Devices(DevicesCommand),
-}
-
-#[derive(Subcommand)]
-enum DevicesCommand {
-    /// List the account's devices, who they ring for, and where they are registered.
-    List {
-        /// Main number of the account.
-        #[arg(long)]
-        account: String,
-    },
+    /// Settings of one user.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// The account's call records.
+    #[command(subcommand)]
+    Calls(CallsCommand),
 }
 
 #[derive(Subcommand)]
@@ -170,11 +171,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import(ImportCommand::Users { account, csv }) => {
-            let main = E164::parse(&account).context("--account")?;
             let account = store
-                .account_by_main_number(&main)
-                .await?
-                .with_context(|| format!("no account has the main number {main}"))?;
+                .account(account_by_main_number(&store, &account).await?)
+                .details()
+                .await?;
             let file = std::fs::File::open(&csv)
                 .with_context(|| format!("cannot open {}", csv.display()))?;
             let started = std::time::Instant::now();
@@ -188,15 +188,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Devices(DevicesCommand::List { account }) => {
-            let main = E164::parse(&account).context("--account")?;
-            let account = store
-                .account_by_main_number(&main)
-                .await?
-                .with_context(|| format!("no account has the main number {main}"))?;
-            print!("{}", devices::describe(&store, account.id, now()).await?);
-            Ok(())
-        }
+        Command::Devices(command) => devices::run(command, &store, &config.sip_realm).await,
+        Command::Users(command) => users::run(command, &store).await,
+        Command::Calls(command) => calls::run(command, &store).await,
         Command::Numbers(NumbersCommand::AddPool { numbers }) => {
             let parsed = numbers
                 .iter()
@@ -227,6 +221,16 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
             storage::redact_url(&config.database_url)
         )
     })
+}
+
+/// The account whose main number is `main` (as given to `--account`).
+pub async fn account_by_main_number(store: &Store, main: &str) -> anyhow::Result<AccountId> {
+    let main = E164::parse(main).context("--account")?;
+    let account = store
+        .account_by_main_number(&main)
+        .await?
+        .with_context(|| format!("no account has the main number {main}"))?;
+    Ok(account.id)
 }
 
 /// The wall clock, read at the edge.

@@ -6,7 +6,7 @@ mod support;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use support::{Server, command, run};
+use support::{Server, command, run, run_ok, seed_account};
 
 fn http_get(addr: &str, path: &str) -> String {
     let mut s = TcpStream::connect(addr).expect("HTTP port answers");
@@ -230,4 +230,168 @@ fn serve_runs_on_postgresql_too() {
         "no SQLite file when PostgreSQL is configured"
     );
     psql(&format!("DROP DATABASE {db} WITH (FORCE)"));
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_user_gets_a_second_device_and_a_ring_time_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let main = seed_account(d, &[201, 202]);
+    let out = run_ok(
+        d,
+        &[
+            "devices",
+            "add",
+            "--account",
+            main,
+            "--extension",
+            "202",
+            "--username",
+            "dev202b",
+            "--password",
+            "sippass202b",
+        ],
+    );
+    assert!(out.contains("added device dev202b for 202"), "{out}");
+    let list = run_ok(d, &["devices", "list", "--account", main]);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("dev202b\t202 User 202\t")),
+        "{list}"
+    );
+
+    let add = |ext: &str, user: &str, password: &str| {
+        run(
+            d,
+            &[
+                "devices",
+                "add",
+                "--account",
+                main,
+                "--extension",
+                ext,
+                "--username",
+                user,
+                "--password",
+                password,
+            ],
+        )
+    };
+    let taken = add("201", "dev202b", "sippass202c");
+    assert!(!taken.status.success());
+    assert!(stderr(&taken).contains("already in use"), "{taken:?}");
+    let nobody = add("299", "dev299", "sippass299");
+    assert!(
+        stderr(&nobody).contains("no user has the extension 299"),
+        "{nobody:?}"
+    );
+    let short = add("201", "dev201b", "short");
+    assert!(stderr(&short).contains("--password"), "{short:?}");
+
+    let ring = |ext: &str, seconds: &str| {
+        run(
+            d,
+            &[
+                "users",
+                "ring-time",
+                "--account",
+                main,
+                "--extension",
+                ext,
+                "--seconds",
+                seconds,
+            ],
+        )
+    };
+    let ok = ring("202", "5");
+    assert!(ok.status.success(), "{ok:?}");
+    assert!(
+        String::from_utf8_lossy(&ok.stdout).contains("202 User 202 now ring for 5 s"),
+        "{ok:?}"
+    );
+    for bad in ["4", "121", "-1"] {
+        let out = ring("202", bad);
+        assert!(!out.status.success());
+        assert!(
+            stderr(&out).contains(&format!("ring time must be 5 to 120 seconds, got {bad}")),
+            "{out:?}"
+        );
+    }
+    assert!(stderr(&ring("2x", "30")).contains("--extension"));
+    assert!(stderr(&ring("299", "30")).contains("no user has the extension 299"));
+    let wrong_account = run(
+        d,
+        &[
+            "users",
+            "ring-time",
+            "--account",
+            "+33199000999",
+            "--extension",
+            "202",
+            "--seconds",
+            "30",
+        ],
+    );
+    assert!(stderr(&wrong_account).contains("no account has the main number +33199000999"));
+}
+
+#[test]
+fn calls_list_prints_one_tab_separated_line_per_record_newest_first() {
+    use domain::{CallDirection, Disposition, ExtensionNumber, NewCallRecord, UnixMillis};
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let main = seed_account(d, &[201, 202]);
+    assert_eq!(run_ok(d, &["calls", "list", "--account", main]), "");
+
+    // The switch writes records through storage; write two the same way.
+    let url = format!("sqlite://{}", d.join("switchboard.db").display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = storage::Store::connect(&url).await.unwrap();
+        let account = store
+            .account_by_main_number(&domain::E164::parse(main).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let scope = store.account(account.id);
+        let ext = |e: &str| Some(ExtensionNumber::parse(e).unwrap());
+        let call = |started: i64| NewCallRecord {
+            call_id: format!("call-{started}"),
+            direction: CallDirection::Internal,
+            caller_number: "201".into(),
+            caller_extension: ext("201"),
+            callee_number: "202".into(),
+            callee_extension: ext("202"),
+            started_at: UnixMillis::from_millis(started),
+        };
+        let first = scope.start_call(&call(1_000)).await.unwrap();
+        scope
+            .answer_call(first, UnixMillis::from_millis(3_000))
+            .await
+            .unwrap();
+        scope
+            .end_call(
+                first,
+                UnixMillis::from_millis(9_000),
+                Disposition::Answered,
+                "BYE from caller",
+            )
+            .await
+            .unwrap();
+        scope.start_call(&call(20_000)).await.unwrap();
+        store.close().await;
+    });
+    let list = run_ok(d, &["calls", "list", "--account", main]);
+    assert_eq!(
+        list,
+        "internal\t201\t201\t202\t202\t20000\t-\t-\tin_progress\t-\n\
+         internal\t201\t201\t202\t202\t1000\t3000\t9000\tanswered\tBYE from caller\n"
+    );
+    let out = run(d, &["calls", "list", "--account", "+33199000999"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no account has the main number"));
 }

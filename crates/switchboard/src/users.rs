@@ -1,0 +1,57 @@
+//! `switchboard users`: a user's settings from the command line.
+
+use anyhow::Context as _;
+use clap::Subcommand;
+use domain::{ExtensionNumber, RingSeconds};
+use storage::{Store, UserSettings};
+
+#[derive(Subcommand)]
+pub enum UsersCommand {
+    /// Set how long calls ring the user's devices before voicemail takes
+    /// them (or, without voicemail, they are missed).
+    RingTime {
+        /// Main number of the account.
+        #[arg(long)]
+        account: String,
+        /// The user's extension.
+        #[arg(long)]
+        extension: String,
+        /// 5 to 120.
+        #[arg(long, allow_negative_numbers = true)]
+        seconds: i64,
+    },
+}
+
+/// Carries out one `users` command.
+pub async fn run(command: UsersCommand, store: &Store) -> anyhow::Result<()> {
+    match command {
+        UsersCommand::RingTime {
+            account,
+            extension,
+            seconds,
+        } => {
+            let ring = RingSeconds::new(seconds).context("--seconds")?;
+            let extension = ExtensionNumber::parse(&extension).context("--extension")?;
+            let account = crate::account_by_main_number(store, &account).await?;
+            let scope = store.account(account);
+            let user = scope
+                .user_by_extension(&extension)
+                .await?
+                .with_context(|| format!("no user has the extension {extension}"))?;
+            let mut settings = UserSettings {
+                voicemail: user.voicemail,
+                forwarding: user.forwarding,
+                caller_id: user.caller_id,
+            };
+            settings.voicemail.ring_seconds = ring;
+            scope.update_user_settings(user.id, &settings).await?;
+            println!(
+                "calls to {} {} now ring for {} s",
+                user.extension_number,
+                user.name,
+                ring.get()
+            );
+        }
+    }
+    Ok(())
+}
