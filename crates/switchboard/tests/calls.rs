@@ -1,0 +1,467 @@
+//! Extension-to-extension calls through the switch (SPEC T2, T12): real
+//! sipp callers and callees on loopback, the switch between them as a
+//! B2BUA. Each test starts its own server; callees are sipp processes that
+//! first register with the callee's credentials (register.xml) and then
+//! wait on the same port for the switch's INVITE.
+
+mod support;
+
+use std::net::{SocketAddr, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::{Server, run_ok, seed_account};
+
+const ACCOUNT: &str = "+33199000200";
+
+fn scenario(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/sipp/{name}.xml"))
+}
+
+/// A port free on UDP and TCP right now.
+fn free_port() -> u16 {
+    loop {
+        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = udp.local_addr().unwrap().port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// One sipp process with its own working folder (logs, error traces);
+/// killed if the test ends before it does.
+struct Sipp {
+    name: String,
+    child: Option<Child>,
+    dir: tempfile::TempDir,
+    started: Instant,
+}
+
+/// How a sipp run ended.
+struct Finished {
+    ok: bool,
+    /// What the scenario's `<log>` actions wrote.
+    logs: String,
+    elapsed: Duration,
+}
+
+impl Sipp {
+    /// Starts sipp on `port` with `scenario`; `args` add the rest.
+    fn spawn(name: &str, port: u16, args: &[&str]) -> Sipp {
+        let dir = tempfile::tempdir().unwrap();
+        let child = Command::new("sipp")
+            .current_dir(dir.path())
+            .args(["-sf", scenario(name).to_str().unwrap()])
+            .args(["-t", "u1", "-i", "127.0.0.1", "-m", "1"])
+            .args(["-p", &port.to_string(), "-mp", &free_port().to_string()])
+            .args(["-timeout", "30s", "-timeout_error", "-nostdin"])
+            .args(["-trace_err", "-trace_logs"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("sipp runs (ensure-packages.sh installs sip-tester)");
+        Sipp {
+            name: name.to_owned(),
+            child: Some(child),
+            dir,
+            started: Instant::now(),
+        }
+    }
+
+    /// Waits for sipp to end (its own -timeout bounds this), printing its
+    /// error trace when it failed.
+    fn finish(mut self) -> Finished {
+        let child = self.child.take().expect("sipp is running");
+        let out = child.wait_with_output().unwrap();
+        let elapsed = self.started.elapsed();
+        let mut logs = String::new();
+        let mut traces = String::new();
+        for entry in std::fs::read_dir(self.dir.path()).unwrap().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            let file = entry.file_name().to_string_lossy().into_owned();
+            if file.ends_with("_logs.log") {
+                logs.push_str(&text);
+            } else {
+                traces.push_str(&format!("--- {file}\n{text}\n"));
+            }
+        }
+        let ok = out.status.success();
+        if !ok {
+            eprintln!(
+                "=== sipp {} failed ({}):\n{}\n{traces}",
+                self.name,
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Finished { ok, logs, elapsed }
+    }
+}
+
+impl Drop for Sipp {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().ok();
+            c.wait().ok();
+        }
+    }
+}
+
+/// A device `devNNN` (password `sippassNNN`, or `password`) registered on
+/// a fresh port, then a sipp UAS running `name` on that port.
+fn callee(server: &Server, device: &str, name: &str, pause_ms: u32) -> Sipp {
+    let password = format!("sippass{}", device.trim_start_matches("dev"));
+    let port = free_port();
+    let registration = Sipp::spawn(
+        "register",
+        port,
+        &[
+            &server.sip.to_string(),
+            "-s",
+            device,
+            "-au",
+            device,
+            "-ap",
+            &password,
+            "-key",
+            "expires",
+            "600",
+        ],
+    )
+    .finish();
+    assert!(registration.ok, "{device} registers");
+    let uas = Sipp::spawn(name, port, &["-s", device, "-d", &pause_ms.to_string()]);
+    // The INVITE must find the UAS listening: wait until it holds the port.
+    let start = Instant::now();
+    while UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "sipp binds {port}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    uas
+}
+
+/// dev201 calls `extension` with the caller scenario `name`.
+fn call(server: SocketAddr, extension: &str, name: &str, pause_ms: u32) -> Sipp {
+    let auth_uri = format!("{extension}@{server}");
+    Sipp::spawn(
+        name,
+        free_port(),
+        &[
+            &server.to_string(),
+            "-s",
+            extension,
+            "-key",
+            "caller",
+            "dev201",
+            "-au",
+            "dev201",
+            "-ap",
+            "sippass201",
+            "-auth_uri",
+            &auth_uri,
+            "-d",
+            &pause_ms.to_string(),
+        ],
+    )
+}
+
+/// One row of `calls list`.
+#[derive(Debug)]
+struct Cdr {
+    direction: String,
+    caller_number: String,
+    caller_extension: String,
+    callee_number: String,
+    callee_extension: String,
+    started_at: i64,
+    answered_at: Option<i64>,
+    ended_at: Option<i64>,
+    disposition: String,
+    hangup_cause: String,
+}
+
+impl Cdr {
+    fn parse(line: &str) -> Cdr {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f.len(), 10, "ten fields in {line:?}");
+        let time = |s: &str| (s != "-").then(|| s.parse().expect("unix millis"));
+        Cdr {
+            direction: f[0].into(),
+            caller_number: f[1].into(),
+            caller_extension: f[2].into(),
+            callee_number: f[3].into(),
+            callee_extension: f[4].into(),
+            started_at: f[5].parse().expect("unix millis"),
+            answered_at: time(f[6]),
+            ended_at: time(f[7]),
+            disposition: f[8].into(),
+            hangup_cause: f[9].into(),
+        }
+    }
+
+    /// Talk time in milliseconds.
+    fn talk_ms(&self) -> i64 {
+        self.ended_at.expect("ended") - self.answered_at.expect("answered")
+    }
+}
+
+/// The one call record of the account, once it is closed (records are
+/// written behind the SIP exchange).
+fn only_call(data: &Path) -> Cdr {
+    let start = Instant::now();
+    loop {
+        let list = run_ok(data, &["calls", "list", "--account", ACCOUNT]);
+        let rows: Vec<Cdr> = list.lines().map(Cdr::parse).collect();
+        if rows.len() == 1 && rows[0].disposition != "in_progress" {
+            return rows.into_iter().next().unwrap();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "one closed call record, got:\n{list}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Checks the record of an internal call from 201 to 202.
+fn assert_internal_201_to_202(cdr: &Cdr, disposition: &str) {
+    assert_eq!(cdr.direction, "internal", "{cdr:?}");
+    assert_eq!(
+        (cdr.caller_number.as_str(), cdr.caller_extension.as_str()),
+        ("201", "201"),
+        "{cdr:?}"
+    );
+    assert_eq!(
+        (cdr.callee_number.as_str(), cdr.callee_extension.as_str()),
+        ("202", "202"),
+        "{cdr:?}"
+    );
+    assert_eq!(cdr.disposition, disposition, "{cdr:?}");
+    let ended = cdr.ended_at.expect("a closed record has ended_at");
+    assert!(ended >= cdr.started_at, "{cdr:?}");
+    match cdr.answered_at {
+        Some(answered) => {
+            assert_eq!(disposition, "answered", "{cdr:?}");
+            assert!(cdr.started_at <= answered && answered <= ended, "{cdr:?}");
+        }
+        None => assert_ne!(disposition, "answered", "{cdr:?}"),
+    }
+}
+
+/// Account +33199000200 with users 201 and 202, `setup` run on the
+/// command line, then the server.
+fn switch(dir: &Path, setup: &[&[&str]]) -> Server {
+    seed_account(dir, &[201, 202]);
+    for args in setup {
+        run_ok(dir, args);
+    }
+    Server::start(dir)
+}
+
+/// The media port a scenario logged as `"{what} port N"`.
+fn logged_port(logs: &str, what: &str) -> u16 {
+    logs.lines()
+        .find_map(|l| l.trim().strip_prefix(&format!("{what} port ")))
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{what} port in {logs:?}"))
+}
+
+#[test]
+fn caller_hangs_up_an_answered_call_and_the_record_has_its_talk_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = switch(dir.path(), &[]);
+    let callee = callee(&server, "dev202", "callee_answer", 300);
+    let caller = call(server.sip, "202", "caller_talk", 2000).finish();
+    let callee = callee.finish();
+    assert!(caller.ok, "caller: INVITE, 407, INVITE, 200, ACK, BYE, 200");
+    assert!(callee.ok, "callee: INVITE, 180, 200, ACK, BYE, 200");
+    // Media is anchored: each side is offered the switch's port, not the
+    // other sipp's.
+    let answer = logged_port(&caller.logs, "answer");
+    let offer = logged_port(&callee.logs, "offer");
+    assert_ne!(answer, offer, "the switch uses a port per leg");
+    let cdr = only_call(dir.path());
+    assert_internal_201_to_202(&cdr, "answered");
+    assert!(
+        (1000..=3000).contains(&cdr.talk_ms()),
+        "talk time of the 2 s hold: {cdr:?}"
+    );
+}
+
+#[test]
+fn callee_hangs_up_and_the_caller_gets_the_bye() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = switch(dir.path(), &[]);
+    let callee = callee(&server, "dev202", "callee_hangup", 1500);
+    let caller = call(server.sip, "202", "caller_listens", 0).finish();
+    let callee = callee.finish();
+    assert!(caller.ok, "caller: ..., 200, ACK, BYE from the switch, 200");
+    assert!(callee.ok, "callee: INVITE, 180, 200, ACK, BYE, 200");
+    let cdr = only_call(dir.path());
+    assert_internal_201_to_202(&cdr, "answered");
+    assert!(
+        (500..=2500).contains(&cdr.talk_ms()),
+        "talk time of the 1.5 s hold: {cdr:?}"
+    );
+}
+
+#[test]
+fn busy_callee_makes_the_caller_hear_busy() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = switch(dir.path(), &[]);
+    let callee = callee(&server, "dev202", "callee_busy", 0);
+    let caller = call(server.sip, "202", "caller_refused", 0).finish();
+    assert!(callee.finish().ok, "callee: INVITE, 486, ACK");
+    assert!(
+        caller.ok && caller.logs.contains("final 486"),
+        "{}",
+        caller.logs
+    );
+    let cdr = only_call(dir.path());
+    assert_internal_201_to_202(&cdr, "busy");
+    assert!(cdr.hangup_cause.contains("486"), "{cdr:?}");
+}
+
+#[test]
+fn unanswered_call_stops_ringing_after_the_ring_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let ring = [
+        "users",
+        "ring-time",
+        "--account",
+        ACCOUNT,
+        "--extension",
+        "202",
+        "--seconds",
+        "5",
+    ];
+    let server = switch(dir.path(), &[&ring]);
+    let callee = callee(&server, "dev202", "callee_ring", 0);
+    let caller = call(server.sip, "202", "caller_refused", 0).finish();
+    assert!(
+        callee.finish().ok,
+        "callee: INVITE, 180, CANCEL, 200, 487, ACK"
+    );
+    assert!(
+        caller.ok && caller.logs.contains("final 480"),
+        "{}",
+        caller.logs
+    );
+    assert!(
+        caller.elapsed >= Duration::from_millis(4500),
+        "rang for the 5 s ring time, not {:?}",
+        caller.elapsed
+    );
+    assert_internal_201_to_202(&only_call(dir.path()), "missed");
+}
+
+#[test]
+fn caller_cancels_while_it_rings() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = switch(dir.path(), &[]);
+    let callee = callee(&server, "dev202", "callee_ring", 0);
+    let caller = call(server.sip, "202", "caller_cancel", 500).finish();
+    assert!(caller.ok, "caller: ..., 180, CANCEL, 200, 487, ACK");
+    assert!(
+        callee.finish().ok,
+        "callee: INVITE, 180, CANCEL, 200, 487, ACK"
+    );
+    assert_internal_201_to_202(&only_call(dir.path()), "missed");
+}
+
+#[test]
+fn hold_and_resume_reach_the_callee_as_re_invites() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = switch(dir.path(), &[]);
+    let callee = callee(&server, "dev202", "callee_hold", 0);
+    let caller = call(server.sip, "202", "caller_hold", 300).finish();
+    assert!(
+        caller.ok,
+        "caller: sendonly answered recvonly, sendrecv answered sendrecv"
+    );
+    assert!(
+        callee.finish().ok,
+        "callee: re-INVITEs with sendonly then sendrecv"
+    );
+    assert_internal_201_to_202(&only_call(dir.path()), "answered");
+}
+
+#[test]
+fn both_devices_of_the_callee_ring_and_the_one_not_answering_is_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let second = [
+        "devices",
+        "add",
+        "--account",
+        ACCOUNT,
+        "--extension",
+        "202",
+        "--username",
+        "dev202b",
+        "--password",
+        "sippass202b",
+    ];
+    let server = switch(dir.path(), &[&second]);
+    let desk = callee(&server, "dev202", "callee_answer", 1000);
+    let softphone = callee(&server, "dev202b", "callee_ring", 0);
+    let caller = call(server.sip, "202", "caller_talk", 1000).finish();
+    assert!(caller.ok, "caller: answered, BYE");
+    assert!(desk.finish().ok, "dev202 answers after 1 s of ringing");
+    assert!(
+        softphone.finish().ok,
+        "dev202b rang, then got CANCEL and answered 487"
+    );
+    let cdr = only_call(dir.path());
+    assert_internal_201_to_202(&cdr, "answered");
+}
+
+#[test]
+fn a_callee_without_a_registered_device_is_unavailable_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = switch(dir.path(), &[]);
+    let caller = call(server.sip, "202", "caller_refused", 0).finish();
+    assert!(
+        caller.ok && caller.logs.contains("final 480"),
+        "{}",
+        caller.logs
+    );
+    assert!(
+        caller.elapsed < Duration::from_secs(3),
+        "no ringing first: {:?}",
+        caller.elapsed
+    );
+    assert_internal_201_to_202(&only_call(dir.path()), "missed");
+}
+
+#[test]
+fn an_unknown_extension_is_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = switch(dir.path(), &[]);
+    let caller = call(server.sip, "299", "caller_refused", 0).finish();
+    assert!(
+        caller.ok && caller.logs.contains("final 404"),
+        "{}",
+        caller.logs
+    );
+    let cdr = only_call(dir.path());
+    assert_eq!(
+        (
+            cdr.direction.as_str(),
+            cdr.caller_extension.as_str(),
+            cdr.callee_number.as_str()
+        ),
+        ("internal", "201", "299"),
+        "{cdr:?}"
+    );
+    assert_eq!(cdr.disposition, "failed", "{cdr:?}");
+    assert!(
+        cdr.answered_at.is_none() && cdr.ended_at.is_some(),
+        "{cdr:?}"
+    );
+}
