@@ -5,6 +5,7 @@
 mod config;
 mod demo;
 mod devices;
+mod media;
 mod secrets;
 mod serve;
 

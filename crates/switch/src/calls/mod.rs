@@ -81,7 +81,7 @@ pub trait MediaPlane: Send {
 }
 
 /// A change to a call's record, written by the storage side in order.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum CdrEvent {
     Start {
         call: u64,
@@ -179,8 +179,6 @@ struct ALeg {
     /// The caller's SDP offer (`None`: late offer, the answer comes in
     /// the ACK).
     offer: Option<SessionDescription>,
-    /// Whether the caller supports session timers.
-    timer: bool,
 }
 
 /// One leg's negotiated media and the SDP the switch last sent on it.
@@ -217,7 +215,6 @@ struct Pending2xx {
 #[derive(Debug)]
 struct Call {
     id: u64,
-    account: AccountId,
     phase: Phase,
     caller: Arc<Party>,
     callee: Party,
@@ -238,7 +235,6 @@ struct Call {
     /// When the caller's session must have been refreshed by.
     session_deadline: Option<Instant>,
     session_expires: Option<u32>,
-    started_at: UnixMillis,
     ring_deadline: Instant,
     end_deadline: Option<Instant>,
 }
@@ -467,9 +463,9 @@ impl Calls {
             account,
             record,
         });
-        let end = |s: &mut Self, status: StatusCode, disposition, cause: &str| {
+        let end = |s: &mut Self, request: &Request, status: StatusCode, disposition, cause: &str| {
             s.counters.rejected += 1;
-            s.reject(now, &key, &request, status);
+            s.reject(now, &key, request, status);
             s.cdr.push_back(CdrEvent::End {
                 call: id,
                 at: wall,
@@ -487,14 +483,14 @@ impl Calls {
             {
                 Some(o) if o.audio().is_some() => Some(o),
                 _ => {
-                    return end(self, StatusCode::NOT_ACCEPTABLE_HERE, Disposition::Failed, "unusable SDP offer");
+                    return end(self, &request, StatusCode::NOT_ACCEPTABLE_HERE, Disposition::Failed, "unusable SDP offer");
                 }
             }
         };
         if let Some(o) = &offer
             && self.answer_codecs(o, None).is_empty()
         {
-            return end(self, StatusCode::NOT_ACCEPTABLE_HERE, Disposition::Failed, "no common codec");
+            return end(self, &request, StatusCode::NOT_ACCEPTABLE_HERE, Disposition::Failed, "no common codec");
         }
         // RFC 4028 §8.1: too short a session interval gets 422.
         let session_expires = build::session_expires(&request);
@@ -536,14 +532,14 @@ impl Calls {
                 status,
                 disposition,
                 cause,
-            } => return end(self, status, disposition, cause),
+            } => return end(self, &request, status, disposition, cause),
             Decision::Ring { forks, ring } => (forks, ring),
         };
         let media = match self.media.allocate() {
             Ok(m) => m,
             Err(e) => {
                 tracing::warn!(error = %e, "no media ports for a call");
-                return end(self, StatusCode::SERVICE_UNAVAILABLE, Disposition::Failed, "no media ports");
+                return end(self, &request, StatusCode::SERVICE_UNAVAILABLE, Disposition::Failed, "no media ports");
             }
         };
         let timer = build::supports(&request, "timer") || session_expires.is_some();
@@ -552,7 +548,6 @@ impl Calls {
         let b_call_id = format!("{}@{}", self.token(), self.config.domain);
         let mut call = Call {
             id,
-            account,
             phase: Phase::Ringing,
             caller: resolution.caller.clone(),
             callee: callee_party,
@@ -564,7 +559,6 @@ impl Calls {
                 tag: a_tag,
                 dialog: None,
                 offer,
-                timer,
             },
             b_call_id: b_call_id.clone(),
             b_tag,
@@ -583,7 +577,6 @@ impl Calls {
                     .unwrap_or(self.config.session_expires)
                     .max(self.config.min_se)
             }),
-            started_at: wall,
             ring_deadline: now + ring,
             end_deadline: None,
         };
@@ -638,7 +631,7 @@ impl Calls {
         }
         if call.forks.is_empty() {
             self.media.release(media.id);
-            return end(self, StatusCode::SERVICE_UNAVAILABLE, Disposition::Failed, "could not reach the callee");
+            return end(self, &call.a.invite, StatusCode::SERVICE_UNAVAILABLE, Disposition::Failed, "could not reach the callee");
         }
         // A 100 at once: the answer may take a while.
         let trying = call.a.invite.response(StatusCode::TRYING, None);
@@ -739,7 +732,7 @@ impl Calls {
 
     /// The call and side a request inside a dialog belongs to.
     fn find_dialog(&self, request: &Request) -> Option<(u64, Side)> {
-        let call_id = request.call_id().ok()?;
+        let call_id = request.call_id()?;
         if let Some(id) = self.by_b_call_id.get(call_id) {
             return Some((*id, Side::B));
         }
@@ -1054,7 +1047,7 @@ impl Calls {
             build::sdp_body(&mut ok, sdp);
         }
         call.a.dialog = Dialog::new_uas(&call.a.invite, &ok).ok();
-        if let Ok(call_id) = call.a.invite.call_id() {
+        if let Some(call_id) = call.a.invite.call_id() {
             self.by_a_dialog
                 .insert((call_id.to_owned(), call.a.tag.clone()), id);
         }
@@ -1114,7 +1107,7 @@ impl Calls {
         if !response.status.is_success() {
             return;
         }
-        let Ok(call_id) = response.call_id() else { return };
+        let Some(call_id) = response.call_id() else { return };
         let Some(&id) = self.by_b_call_id.get(call_id) else { return };
         let Some(call) = self.calls.get(&id) else { return };
         let Some(d) = &call.b_dialog else { return };
@@ -1302,11 +1295,12 @@ impl Calls {
     ) -> Option<SessionDescription> {
         let ours = self.answer_codecs(offer, prefer);
         let port = call.port(side);
+        let addr = call.media.addr;
         let leg = call.leg(side);
         leg.version += 1;
         let (sdp, agreement) = SessionDescription::answer(
             offer,
-            call.media.addr,
+            addr,
             port,
             leg.session,
             leg.version,
@@ -1566,7 +1560,7 @@ impl Calls {
     fn forget(&mut self, call: Call) {
         self.by_a_invite.remove(&call.a.key);
         self.by_b_call_id.remove(&call.b_call_id);
-        if let Ok(call_id) = call.a.invite.call_id() {
+        if let Some(call_id) = call.a.invite.call_id() {
             self.by_a_dialog.remove(&(call_id.to_owned(), call.a.tag.clone()));
         }
         for f in &call.forks {
