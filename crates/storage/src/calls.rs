@@ -2,7 +2,7 @@
 //! answer, closed when it ends; read back by the call logs (SPEC A2, U4).
 
 use domain::{
-    CallDirection, CallRecord, CallRecordId, Disposition, ExtensionNumber, NewCallRecord,
+    AccountId, CallDirection, CallRecord, CallRecordId, Disposition, ExtensionNumber, NewCallRecord,
     UnixMillis,
 };
 use sqlx::any::AnyRow;
@@ -46,7 +46,114 @@ fn record_from(row: &AnyRow) -> Result<CallRecord, StorageError> {
     })
 }
 
+/// One change to the call records, as the switch's writer batches them.
+#[derive(Clone, Debug)]
+pub enum CallWrite {
+    /// A call that started and is still going: written `in_progress`, so
+    /// that a crash leaves a record to close at the next start.
+    Open {
+        account: AccountId,
+        record: NewCallRecord,
+        answered_at: Option<UnixMillis>,
+    },
+    /// A call that started and ended within one batch: written whole.
+    Whole {
+        account: AccountId,
+        record: NewCallRecord,
+        answered_at: Option<UnixMillis>,
+        ended_at: UnixMillis,
+        disposition: Disposition,
+        cause: String,
+    },
+    Answer {
+        account: AccountId,
+        id: CallRecordId,
+        at: UnixMillis,
+    },
+    End {
+        account: AccountId,
+        id: CallRecordId,
+        at: UnixMillis,
+        disposition: Disposition,
+        cause: String,
+    },
+}
+
 impl Store {
+    /// Applies a batch of call record changes in one transaction. Returns,
+    /// for each write, the id of the record it created (`Open` and `Whole`).
+    pub async fn write_calls(
+        &self,
+        writes: &[CallWrite],
+    ) -> Result<Vec<Option<CallRecordId>>, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let mut ids = Vec::with_capacity(writes.len());
+        for w in writes {
+            let id = match w {
+                CallWrite::Open {
+                    account,
+                    record,
+                    answered_at,
+                } => Some(
+                    insert_record(&mut tx, *account, record, *answered_at, None, "in_progress", None)
+                        .await?,
+                ),
+                CallWrite::Whole {
+                    account,
+                    record,
+                    answered_at,
+                    ended_at,
+                    disposition,
+                    cause,
+                } => Some(
+                    insert_record(
+                        &mut tx,
+                        *account,
+                        record,
+                        *answered_at,
+                        Some(*ended_at),
+                        disposition.as_str(),
+                        Some(cause),
+                    )
+                    .await?,
+                ),
+                CallWrite::Answer { account, id, at } => {
+                    sqlx::query(
+                        "UPDATE call_records SET answered_at = $1 WHERE account_id = $2 AND id = $3",
+                    )
+                    .bind(at.millis())
+                    .bind(account.raw())
+                    .bind(id.raw())
+                    .execute(&mut *tx)
+                    .await?;
+                    None
+                }
+                CallWrite::End {
+                    account,
+                    id,
+                    at,
+                    disposition,
+                    cause,
+                } => {
+                    sqlx::query(
+                        "UPDATE call_records SET ended_at = $1, disposition = $2, hangup_cause = $3 WHERE account_id = $4 AND id = $5",
+                    )
+                    .bind(at.millis())
+                    .bind(disposition.as_str())
+                    .bind(cause.as_str())
+                    .bind(account.raw())
+                    .bind(id.raw())
+                    .execute(&mut *tx)
+                    .await?;
+                    None
+                }
+            };
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
     /// Closes every call still open as `failed` (the switch died during
     /// them). Run at start-up; returns how many were closed.
     pub async fn close_interrupted_calls(&self, now: UnixMillis) -> Result<u64, StorageError> {
@@ -59,6 +166,37 @@ impl Store {
         .await?;
         Ok(done.rows_affected())
     }
+}
+
+async fn insert_record(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    account: AccountId,
+    new: &NewCallRecord,
+    answered_at: Option<UnixMillis>,
+    ended_at: Option<UnixMillis>,
+    disposition: &str,
+    cause: Option<&str>,
+) -> Result<CallRecordId, StorageError> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO call_records (account_id, call_id, direction, caller_number, caller_extension, callee_number,
+            callee_extension, started_at, answered_at, ended_at, disposition, hangup_cause)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(account.raw())
+    .bind(new.call_id.as_str())
+    .bind(new.direction.as_str())
+    .bind(new.caller_number.as_str())
+    .bind(new.caller_extension.as_ref().map(|e| e.as_str().to_owned()))
+    .bind(new.callee_number.as_str())
+    .bind(new.callee_extension.as_ref().map(|e| e.as_str().to_owned()))
+    .bind(new.started_at.millis())
+    .bind(answered_at.map(|a| a.millis()))
+    .bind(ended_at.map(|a| a.millis()))
+    .bind(disposition)
+    .bind(cause)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(CallRecordId::from_raw(id))
 }
 
 impl AccountScope<'_> {

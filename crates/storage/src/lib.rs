@@ -33,7 +33,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, ConnectOptions};
 
-pub use calls::CallFilter;
+pub use calls::{CallFilter, CallWrite};
 pub use error::StorageError;
 pub use users::{ImportedUser, NewUser, UserSettings};
 

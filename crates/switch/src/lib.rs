@@ -6,6 +6,9 @@
 //! real sockets and carry the decisions out. It does not parse SIP (that is
 //! `sip`), speak HTTP (`web`) or write SQL (`storage`).
 
+pub mod calls;
+pub mod cdr;
+pub mod dialplan;
 pub mod directory;
 pub mod endpoint;
 pub mod location;

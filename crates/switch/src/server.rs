@@ -1,17 +1,20 @@
 //! The tokio shell around [`Endpoint`]: one task owns the endpoint, takes
 //! inbound messages off the transports' channel, and carries out each
-//! [`Step`]: sends bytes, queues binding changes for storage, and looks
-//! devices up in the background when the directory cache misses.
+//! [`Step`] and [`Action`]: sends bytes, queues binding changes and call
+//! records for storage, looks devices and dialled numbers up in the
+//! background when the caches miss, and fires the call engine's timers.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use domain::UnixMillis;
 use tokio::sync::{mpsc, watch};
 
+use crate::cdr::CdrWriter;
+use crate::dialplan::{Dialplan, Resolution};
 use crate::directory::{DeviceCredentials, Directory};
-use crate::endpoint::{Counters, Endpoint, PendingRegister, Step, Transmit};
+use crate::endpoint::{Action, Caches, Counters, Endpoint, PendingCall, PendingRegister, Step, Transmit};
 use crate::persist::BindingWriter;
 use crate::transport::{Inbound, Transports, UdpReceiver};
 
@@ -26,23 +29,60 @@ type LookedUp = (
     Result<Option<Arc<DeviceCredentials>>, storage::StorageError>,
 );
 
+type Resolved = (
+    Box<PendingCall>,
+    Option<Arc<DeviceCredentials>>,
+    Option<Resolution>,
+);
+
+/// What the SIP task works with.
+pub struct SipTask {
+    pub endpoint: Endpoint,
+    pub transports: Transports,
+    pub udp_in: UdpReceiver,
+    pub inbound: mpsc::Receiver<Inbound>,
+    pub directory: Arc<Directory>,
+    pub dialplan: Arc<Dialplan>,
+    pub bindings: BindingWriter,
+    pub cdr: CdrWriter,
+    pub shutdown: watch::Receiver<bool>,
+    pub clock: fn() -> UnixMillis,
+}
+
+/// The caches as the endpoint reads them.
+struct Cached<'a> {
+    directory: &'a Directory,
+    dialplan: &'a Dialplan,
+    now: Instant,
+}
+
+impl Caches for Cached<'_> {
+    fn device(&self, username: &str) -> Option<Option<Arc<DeviceCredentials>>> {
+        self.directory.cached(username, self.now)
+    }
+
+    fn resolution(&self, device: &DeviceCredentials, dialled: &str) -> Option<Resolution> {
+        self.dialplan.cached(device, dialled, self.now)
+    }
+}
+
 /// Runs the SIP endpoint until `shutdown` turns true or the transports
 /// close. Returns the final counters.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the wiring of the SIP task, named once"
-)]
-pub async fn run(
-    mut endpoint: Endpoint,
-    transports: Transports,
-    mut udp_in: UdpReceiver,
-    mut inbound: mpsc::Receiver<Inbound>,
-    directory: Arc<Directory>,
-    writer: BindingWriter,
-    mut shutdown: watch::Receiver<bool>,
-    clock: fn() -> UnixMillis,
-) -> Counters {
+pub async fn run(task: SipTask) -> Counters {
+    let SipTask {
+        mut endpoint,
+        transports,
+        mut udp_in,
+        mut inbound,
+        directory,
+        dialplan,
+        bindings,
+        cdr,
+        mut shutdown,
+        clock,
+    } = task;
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<LookedUp>();
+    let (resolved_tx, mut resolved_rx) = mpsc::unbounded_channel::<Resolved>();
     let mut sweep = tokio::time::interval(SWEEP_EVERY);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let lookups = |pending: Box<PendingRegister>| {
@@ -53,24 +93,74 @@ pub async fn run(
             let _ = done.send((pending, result));
         });
     };
+    let resolve = |pending: Box<PendingCall>| {
+        let dir = directory.clone();
+        let plan = dialplan.clone();
+        let done = resolved_tx.clone();
+        tokio::spawn(async move {
+            let device = match &pending.device {
+                Some(d) => Some(d.clone()),
+                None => match dir.lookup(pending.username()).await {
+                    Ok(d) => d,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "device look-up failed");
+                        None
+                    }
+                },
+            };
+            let resolution = match &device {
+                Some(d) => match plan.resolve(d, &pending.dialled()).await {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "dial plan look-up failed");
+                        None
+                    }
+                },
+                None => None,
+            };
+            let _ = done.send((pending, device, resolution));
+        });
+    };
     let carry_out = |step: Step| match step {
         Step::Nothing => {}
         Step::Send(t) => send(&transports, t),
         Step::Register(t, changes) => {
             send(&transports, t);
-            writer.queue(changes);
+            bindings.queue(changes);
         }
         Step::LookUp(pending) => lookups(pending),
     };
-    // Tags and nonces draw from the thread's CSPRNG; the directory's clock
-    // is read only when a REGISTER asks it.
+    let drain = |endpoint: &mut Endpoint| {
+        while let Some(action) = endpoint.poll_action() {
+            match action {
+                Action::SendTx(t) => {
+                    if let Err(e) =
+                        transports.send_peer(t.to.reliable, t.to.addr, t.to.conn, Bytes::from(t.bytes))
+                    {
+                        tracing::debug!(error = %e, "request or response not sent");
+                    }
+                }
+                Action::Cdr(e) => cdr.queue(e),
+                Action::Resolve(p) => resolve(p),
+            }
+        }
+    };
     let deliver = |endpoint: &mut Endpoint, msg: &Inbound| {
-        let step = endpoint.receive(clock(), rand::random(), msg, |name| {
-            directory.cached(name, std::time::Instant::now())
-        });
+        let now = Instant::now();
+        let caches = Cached {
+            directory: &directory,
+            dialplan: &dialplan,
+            now,
+        };
+        let step = endpoint.receive(now, clock(), rand::random(), msg, caches);
         carry_out(step);
+        drain(endpoint);
     };
     loop {
+        let deadline = endpoint
+            .poll_timeout()
+            .map(tokio::time::Instant::from_std)
+            .unwrap_or_else(|| tokio::time::Instant::now() + SWEEP_EVERY);
         tokio::select! {
             msg = udp_in.recv() => {
                 // Take what else is already queued before waiting again:
@@ -94,7 +184,15 @@ pub async fn run(
                     endpoint.abandon_register(&pending);
                 }
             },
-            _ = sweep.tick() => writer.queue(endpoint.expire(clock())),
+            Some((pending, device, resolution)) = resolved_rx.recv() => {
+                endpoint.resume_call(Instant::now(), clock(), rand::random(), *pending, device, resolution);
+                drain(&mut endpoint);
+            }
+            _ = tokio::time::sleep_until(deadline) => {
+                endpoint.handle_timeout(Instant::now(), clock());
+                drain(&mut endpoint);
+            }
+            _ = sweep.tick() => bindings.queue(endpoint.expire(clock())),
             _ = shutdown.changed() => {
                 if *shutdown.borrow() { break }
             }

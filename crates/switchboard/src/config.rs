@@ -56,6 +56,15 @@ pub struct ConfigFlags {
     /// Shortest registration accepted, in seconds; shorter ones get 423 [default: 60]
     #[arg(long, global = true, value_name = "SECONDS")]
     pub sip_min_expires: Option<String>,
+    /// UDP ports for call audio, FIRST-LAST [default: 10000-20000]
+    #[arg(long, global = true, value_name = "FIRST-LAST")]
+    pub rtp_ports: Option<String>,
+    /// Address the media relay binds and writes in SDP [default: the SIP address, or public_host when that is 0.0.0.0]
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub media_address: Option<String>,
+    /// Media relay threads [default: one per core]
+    #[arg(long, global = true, value_name = "N")]
+    pub media_workers: Option<String>,
 }
 
 /// The configuration file's shape. Unknown keys are errors.
@@ -75,6 +84,9 @@ struct FileConfig {
     sip_tls_key: Option<String>,
     sip_digest_algorithms: Option<String>,
     sip_min_expires: Option<String>,
+    rtp_ports: Option<String>,
+    media_address: Option<String>,
+    media_workers: Option<String>,
 }
 
 /// Where a value came from, for messages and `switchboard config`.
@@ -120,6 +132,12 @@ pub struct Config {
     pub sip_digest_algorithms: Vec<Algorithm>,
     /// Shortest registration accepted (RFC 3261 §10.3 step 7).
     pub sip_min_expires: u32,
+    /// The media relay's port range (even ports for RTP, odd for RTCP).
+    pub rtp_ports: (u16, u16),
+    /// Where the media relay binds, and the address written in SDP.
+    pub media_address: IpAddr,
+    /// Relay threads.
+    pub media_workers: usize,
     /// Where each value came from, by key, in display order.
     pub sources: Vec<(&'static str, Source)>,
 }
@@ -282,7 +300,46 @@ impl Config {
                     "invalid sip_min_expires (from {min_src}): {min:?} must be 1 to 3600 seconds"
                 )
             })?;
+        let (ports, ports_src) = take("rtp_ports", &flags.rtp_ports, &file.rtp_ports, "10000-20000".into());
+        let rtp_ports = ports
+            .split_once('-')
+            .and_then(|(a, b)| Some((a.trim().parse::<u16>().ok()?, b.trim().parse::<u16>().ok()?)))
+            .filter(|(a, b)| *a >= 1024 && b > a && b - a >= 3)
+            .with_context(|| {
+                format!("invalid rtp_ports (from {ports_src}): {ports:?} must be FIRST-LAST, 1024 or above, at least 4 ports")
+            })?;
+        let default_media = if sip_listen.ip().is_unspecified() {
+            public_host
+                .parse::<IpAddr>()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
+        } else {
+            sip_listen.ip()
+        };
+        let (maddr, maddr_src) = take(
+            "media_address",
+            &flags.media_address,
+            &file.media_address,
+            default_media.to_string(),
+        );
+        let media_address = maddr.parse::<IpAddr>().ok().filter(|a| !a.is_unspecified()).with_context(|| {
+            format!("invalid media_address (from {maddr_src}): {maddr:?} must be an IP address phones can reach, not 0.0.0.0")
+        })?;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let (workers, workers_src) = take(
+            "media_workers",
+            &flags.media_workers,
+            &file.media_workers,
+            cores.to_string(),
+        );
+        let media_workers = workers
+            .parse::<usize>()
+            .ok()
+            .filter(|w| (1..=256).contains(w))
+            .with_context(|| format!("invalid media_workers (from {workers_src}): {workers:?} must be 1 to 256"))?;
         Ok(Self {
+            rtp_ports,
+            media_address,
+            media_workers,
             sip_min_expires,
             sip_digest_algorithms,
             sip_tls_listen,
@@ -321,6 +378,9 @@ impl Config {
             "sip_tls_cert" => path(&self.sip_tls_cert),
             "sip_tls_key" => path(&self.sip_tls_key),
             "sip_min_expires" => self.sip_min_expires.to_string(),
+            "rtp_ports" => format!("{}-{}", self.rtp_ports.0, self.rtp_ports.1),
+            "media_address" => self.media_address.to_string(),
+            "media_workers" => self.media_workers.to_string(),
             "sip_digest_algorithms" => self
                 .sip_digest_algorithms
                 .iter()
@@ -351,6 +411,9 @@ fn env_name(key: &str) -> &'static str {
         "sip_tls_key" => "SWITCHBOARD_SIP_TLS_KEY",
         "sip_digest_algorithms" => "SWITCHBOARD_SIP_DIGEST_ALGORITHMS",
         "sip_min_expires" => "SWITCHBOARD_SIP_MIN_EXPIRES",
+        "rtp_ports" => "SWITCHBOARD_RTP_PORTS",
+        "media_address" => "SWITCHBOARD_MEDIA_ADDRESS",
+        "media_workers" => "SWITCHBOARD_MEDIA_WORKERS",
         _ => "SWITCHBOARD_UNKNOWN",
     }
 }
@@ -370,6 +433,9 @@ fn flag_name(key: &str) -> &'static str {
         "sip_tls_key" => "sip-tls-key",
         "sip_digest_algorithms" => "sip-digest-algorithms",
         "sip_min_expires" => "sip-min-expires",
+        "rtp_ports" => "rtp-ports",
+        "media_address" => "media-address",
+        "media_workers" => "media-workers",
         _ => "unknown",
     }
 }

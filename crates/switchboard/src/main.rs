@@ -6,6 +6,7 @@ mod calls;
 mod config;
 mod demo;
 mod devices;
+mod media;
 mod secrets;
 mod serve;
 mod users;

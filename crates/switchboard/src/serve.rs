@@ -8,12 +8,16 @@ use std::time::Duration;
 use anyhow::Context as _;
 use rand::RngExt as _;
 use storage::Store;
+use switch::calls::{Calls, CallsConfig};
+use switch::cdr::CdrWriter;
+use switch::dialplan::Dialplan;
 use switch::directory::Directory;
+use switch::server::SipTask;
 use switch::endpoint::{Endpoint, EndpointConfig};
 use switch::location::Location;
 use switch::persist::BindingWriter;
 use switch::registrar::RegistrarPolicy;
-use switch::transport::{self, TlsFiles, Transports};
+use switch::transport::{self, Kind, TlsFiles, Transports};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, watch};
 
@@ -93,6 +97,27 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     let secret = nonce_secret(&store).await?;
     let location = Location::load(store.live_bindings(now()).await?);
     tracing::info!(bindings = location.len(), "registrations loaded");
+    let mut sent_by = std::collections::HashMap::new();
+    sent_by.insert(Kind::Udp, format!("{}:{}", config.public_host, sip_addr.port()));
+    sent_by.insert(Kind::Tcp, format!("{}:{}", config.public_host, sip_addr.port()));
+    for (kind, addr) in [
+        (Kind::Tls, config.sip_tls_listen),
+        (Kind::Ws, config.sip_ws_listen),
+        (Kind::Wss, config.sip_wss_listen),
+    ] {
+        if let Some(a) = addr {
+            sent_by.insert(kind, format!("{}:{}", config.public_host, a.port()));
+        }
+    }
+    let media = crate::media::start(&config)?;
+    let calls = Calls::new(
+        CallsConfig {
+            domain: config.public_host.clone(),
+            sent_by,
+            ..CallsConfig::default()
+        },
+        media,
+    );
     let endpoint = Endpoint::new(
         EndpointConfig {
             realm: config.sip_realm.clone(),
@@ -104,19 +129,24 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
             },
         },
         location,
-    );
+    )
+    .with_calls(calls);
     let directory = Arc::new(Directory::new(store.clone(), Duration::from_secs(60)));
+    let dialplan = Arc::new(Dialplan::new(store.clone(), Duration::from_secs(5)));
     let (writer, writer_task) = BindingWriter::spawn(store.clone());
-    let sip_task = tokio::spawn(switch::server::run(
+    let (cdr, cdr_task) = CdrWriter::spawn(store.clone());
+    let sip_task = tokio::spawn(switch::server::run(SipTask {
         endpoint,
         transports,
         udp_in,
-        inbound_rx,
+        inbound: inbound_rx,
         directory,
-        writer,
-        shutdown_rx,
-        now,
-    ));
+        dialplan,
+        bindings: writer,
+        cdr,
+        shutdown: shutdown_rx,
+        clock: now,
+    }));
 
     tracing::info!(http = %http.local_addr()?, sip = %sip_addr, "switchboard is serving");
     println!(
@@ -136,6 +166,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     // The writer stops once the SIP task dropped its sender, after storing
     // what was queued: registrations made just before the stop survive.
     writer_task.await.context("binding writer failed")?;
+    cdr_task.await.context("call record writer failed")?;
     store.close().await;
     tracing::info!("switchboard stopped");
     Ok(())

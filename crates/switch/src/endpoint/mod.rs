@@ -6,19 +6,25 @@
 //!
 //! Today it serves OPTIONS and REGISTER (SPEC T1); calls come next.
 
+mod invite;
 mod register;
 mod retransmit;
 
+use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Instant;
 
 use domain::{BindingChange, UnixMillis};
 use sip::auth::{Algorithm, DigestServer};
 use sip::{HeaderName, Message, Method, Request, Response, SipMessage, StatusCode, Via};
 
+pub use invite::PendingCall;
 pub use register::PendingRegister;
 use retransmit::ResponseCache;
 
+use crate::calls::{Calls, CallsConfig, CdrEvent, LegMedia, MediaPlane, MediaPorts, Side};
+use crate::dialplan::Resolution;
 use crate::directory::DeviceCredentials;
 use crate::location::Location;
 use crate::registrar::RegistrarPolicy;
@@ -37,6 +43,49 @@ pub struct Transmit {
     pub dest: SocketAddr,
     pub conn: Option<ConnId>,
     pub bytes: Vec<u8>,
+}
+
+/// Work the shell carries out besides [`Step`]s, drained with
+/// [`Endpoint::poll_action`] after every input.
+#[derive(Debug)]
+pub enum Action {
+    /// Bytes of the transaction layer for a peer.
+    SendTx(sip::transaction::Transmit),
+    /// A call record change to write.
+    Cdr(CdrEvent),
+    /// Look the calling device and the dialled string up, then call
+    /// [`Endpoint::resume_call`].
+    Resolve(Box<PendingCall>),
+}
+
+/// The caches the endpoint may read without waiting.
+pub trait Caches {
+    /// The device with this SIP username: `Some(None)` when it is known not
+    /// to exist, `None` when it must be looked up.
+    fn device(&self, username: &str) -> Option<Option<Arc<DeviceCredentials>>>;
+    /// Who calls and what the dialled string reaches, when cached.
+    fn resolution(&self, _device: &DeviceCredentials, _dialled: &str) -> Option<Resolution> {
+        None
+    }
+}
+
+impl<F: Fn(&str) -> Option<Option<Arc<DeviceCredentials>>>> Caches for F {
+    fn device(&self, username: &str) -> Option<Option<Arc<DeviceCredentials>>> {
+        self(username)
+    }
+}
+
+/// A media plane that has no ports: calls are refused with 503. For an
+/// endpoint that only registers.
+#[derive(Debug, Default)]
+pub struct NoMedia;
+
+impl MediaPlane for NoMedia {
+    fn allocate(&mut self) -> std::io::Result<MediaPorts> {
+        Err(std::io::Error::other("no media plane"))
+    }
+    fn update(&mut self, _id: u64, _side: Side, _leg: LegMedia) {}
+    fn release(&mut self, _id: u64) {}
 }
 
 /// What the shell must do after the endpoint handled an input.
@@ -115,6 +164,8 @@ pub struct Endpoint {
     pub(crate) location: Location,
     pub(crate) policy: RegistrarPolicy,
     cache: ResponseCache,
+    pub(crate) calls: Calls,
+    out: VecDeque<Action>,
     pub counters: Counters,
 }
 
@@ -130,8 +181,43 @@ impl Endpoint {
             location,
             policy: config.policy,
             cache: ResponseCache::default(),
+            calls: Calls::new(CallsConfig::default(), Box::new(NoMedia)),
+            out: VecDeque::new(),
             counters: Counters::default(),
         }
+    }
+
+    /// The endpoint with its call engine.
+    pub fn with_calls(mut self, calls: Calls) -> Self {
+        self.calls = calls;
+        self
+    }
+
+    /// The call engine (for counters and tests).
+    pub fn calls(&self) -> &Calls {
+        &self.calls
+    }
+
+    /// The next piece of work for the shell.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        if let Some(a) = self.out.pop_front() {
+            return Some(a);
+        }
+        if let Some(t) = self.calls.tx.poll_transmit() {
+            return Some(Action::SendTx(t));
+        }
+        self.calls.poll_cdr().map(Action::Cdr)
+    }
+
+    /// The earliest deadline of the call engine.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.calls.poll_timeout()
+    }
+
+    /// Fires due call timers.
+    pub fn handle_timeout(&mut self, instant: Instant, now: UnixMillis) {
+        self.calls.handle_timeout(instant, now);
+        self.drain_events(instant, now, 0, Kind::Udp, &|_: &str| None);
     }
 
     /// The location service (for routing calls and showing state).
@@ -144,18 +230,23 @@ impl Endpoint {
     /// directory already knows the username.
     pub fn receive(
         &mut self,
+        instant: Instant,
         now: UnixMillis,
         random: u64,
         input: &Inbound,
-        cached: impl Fn(&str) -> Option<Option<Arc<DeviceCredentials>>>,
+        cached: impl Caches,
     ) -> Step {
         let mut source = Source::from(input);
         let mut request = match sip::parse(&input.data) {
             Ok(Message::Request(r)) => r,
-            // Responses to the switch's own requests arrive here once the
-            // switch sends requests (calls, carrier registration).
-            Ok(Message::Response(_)) => {
-                self.counters.dropped += 1;
+            // Responses to the switch's own requests: the call engine's.
+            Ok(Message::Response(r)) => {
+                self.calls.seed(random);
+                if let Err(e) = self.calls.tx.handle_response(instant, r) {
+                    tracing::debug!(error = %e, "response dropped");
+                    self.counters.dropped += 1;
+                }
+                self.drain_events(instant, now, random, source.kind, &cached);
                 return Step::Nothing;
             }
             Err(e) => {
@@ -171,14 +262,17 @@ impl Endpoint {
             }
         };
         self.counters.requests += 1;
-        if request.method == Method::Ack {
-            return Step::Nothing;
-        }
         // The top Via is read once: for the transaction key, the response
         // address and the received/rport stamp.
         let via = request.top_via().ok();
         if let Some(via) = &via {
             source.follow_via(via);
+        }
+        if is_call_request(&request) {
+            if let Some(via) = via {
+                stamp_via(&mut request, via, source.peer);
+            }
+            return self.call_request(instant, now, random, source, request, &cached);
         }
         let key = via.as_ref().and_then(|v| retransmit::key(&request, v));
         if let Some(k) = &key
@@ -210,7 +304,9 @@ impl Endpoint {
                 self.finish(now, key, source, resp)
             }
             Method::Register => {
-                let step = self.register(now, random, key.clone(), source, request, &cached);
+                let step = self.register(now, random, key.clone(), source, request, &|n: &str| {
+                    cached.device(n)
+                });
                 if let (Some(k), Step::LookUp(_)) = (&key, &step) {
                     self.cache.pending(k.clone(), now);
                 }
@@ -250,6 +346,22 @@ impl Endpoint {
             self.cache.insert(k, bytes.clone(), now);
         }
         Step::Send(reply_to(source, bytes))
+    }
+}
+
+/// Whether a request belongs to the call engine: everything of INVITE
+/// sessions, and any request inside a dialog.
+fn is_call_request(r: &Request) -> bool {
+    match r.method {
+        Method::Invite
+        | Method::Ack
+        | Method::Cancel
+        | Method::Bye
+        | Method::Info
+        | Method::Update
+        | Method::Prack => true,
+        Method::Register => false,
+        _ => r.to().is_ok_and(|t| t.tag().is_some()),
     }
 }
 

@@ -85,6 +85,13 @@ impl fmt::Display for Kind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ConnId(u64);
 
+impl ConnId {
+    /// The number, as the transaction layer carries it.
+    pub fn raw(self) -> u64 {
+        self.0
+    }
+}
+
 /// A message (or keep-alive) that arrived.
 #[derive(Debug)]
 pub struct Inbound {
@@ -222,6 +229,35 @@ impl Transports {
         match id.and_then(|id| reg.writers.get(&id)) {
             Some((_, _, w)) if w.send(data).is_ok() => Ok(()),
             _ => Err(SendError::NoConnection(dest, kind)),
+        }
+    }
+
+    /// Sends for the transaction layer, which knows a peer by address,
+    /// reliability and connection number: over that connection when it is
+    /// open, else over UDP for an unreliable peer, else over the stream
+    /// connection last seen from `dest` (TCP, TLS, WS, WSS in that order).
+    pub fn send_peer(
+        &self,
+        reliable: bool,
+        dest: SocketAddr,
+        conn: Option<u64>,
+        data: Bytes,
+    ) -> Result<(), SendError> {
+        if !reliable {
+            return self.send(Kind::Udp, dest, None, data);
+        }
+        let kind = {
+            let reg = self.conns.lock().expect("registry lock is not poisoned");
+            conn.and_then(|c| reg.writers.get(&ConnId(c)).map(|(k, _, _)| *k))
+                .or_else(|| {
+                    [Kind::Tcp, Kind::Tls, Kind::Ws, Kind::Wss]
+                        .into_iter()
+                        .find(|k| reg.by_peer.contains_key(&(*k, dest)))
+                })
+        };
+        match kind {
+            Some(k) => self.send(k, dest, conn.map(ConnId), data),
+            None => Err(SendError::NoConnection(dest, Kind::Tcp)),
         }
     }
 
