@@ -86,8 +86,7 @@ fn md5_challenge(resp: &Response) -> Challenge {
 fn options_is_answered_200_with_allow_to_the_rport_source() {
     let mut ep = endpoint();
     let text = "OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.9:5099;branch=z9hG4bKo1;rport\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:127.0.0.1>\r\nCall-ID: o1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n\r\n";
-    let (t, resp) = sent(ep.receive(
-        Instant::now(),NOW, 1, &inbound(text), |_| None));
+    let (t, resp) = sent(ep.receive(Instant::now(), NOW, 1, &inbound(text), |_| None));
     assert_eq!(resp.status, StatusCode::OK);
     assert!(
         resp.headers
@@ -213,11 +212,9 @@ fn a_retransmitted_request_gets_the_same_response() {
     let dev = device("dev1", "sippass123");
     let mut ep = endpoint();
     let msg = inbound(&register("z9hG4bK1", 1, None, ""));
-    let (first, _) = sent(ep.receive(
-        Instant::now(),NOW, 11, &msg, known(&dev)));
+    let (first, _) = sent(ep.receive(Instant::now(), NOW, 11, &msg, known(&dev)));
     let later = NOW.plus(std::time::Duration::from_millis(500));
-    let (again, _) = sent(ep.receive(
-        Instant::now(),later, 99, &msg, known(&dev)));
+    let (again, _) = sent(ep.receive(Instant::now(), later, 99, &msg, known(&dev)));
     assert_eq!(first.bytes, again.bytes);
     assert_eq!(ep.counters.retransmissions, 1);
 }
@@ -244,13 +241,14 @@ fn an_uncached_device_is_looked_up_and_retransmissions_wait() {
     let mut ep = endpoint();
     let auth = authorize(&mut ep, |_| None, "dev1", "sippass123", "");
     let msg = inbound(&register("z9hG4bK2", 2, Some(&auth), ""));
-    let Step::LookUp(pending) = ep.receive(
-        Instant::now(),NOW, 12, &msg, |_| None) else {
+    let Step::LookUp(pending) = ep.receive(Instant::now(), NOW, 12, &msg, |_| None) else {
         panic!("expected a look-up")
     };
     assert_eq!(pending.username(), "dev1");
-    assert!(matches!(ep.receive(
-        Instant::now(),NOW, 13, &msg, |_| None), Step::Nothing));
+    assert!(matches!(
+        ep.receive(Instant::now(), NOW, 13, &msg, |_| None),
+        Step::Nothing
+    ));
     let (_, r) = sent(ep.resume_register(NOW, *pending, Some(dev.clone())));
     assert_eq!(r.status, StatusCode::OK);
 }
@@ -259,17 +257,20 @@ fn an_uncached_device_is_looked_up_and_retransmissions_wait() {
 fn garbage_gets_400_and_unknown_methods_501() {
     let mut ep = endpoint();
     let bad = "INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKx\r\nCSeq: 1 BYE\r\n\r\n";
-    let (_, r) = sent(ep.receive(
-        Instant::now(),NOW, 1, &inbound(bad), |_| None));
+    let (_, r) = sent(ep.receive(Instant::now(), NOW, 1, &inbound(bad), |_| None));
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.reason.contains("CSeq method BYE"), "{}", r.reason);
     let sub = "SUBSCRIBE sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKs\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: s\r\nCSeq: 1 SUBSCRIBE\r\nMax-Forwards: 70\r\n\r\n";
-    let (_, r) = sent(ep.receive(
-        Instant::now(),NOW, 1, &inbound(sub), |_| None));
+    let (_, r) = sent(ep.receive(Instant::now(), NOW, 1, &inbound(sub), |_| None));
     assert_eq!(r.status, StatusCode::NOT_IMPLEMENTED);
     assert!(matches!(
         ep.receive(
-        Instant::now(),NOW, 1, &inbound("SIP/2.0 200 OK\r\n\r\n"), |_| None),
+            Instant::now(),
+            NOW,
+            1,
+            &inbound("SIP/2.0 200 OK\r\n\r\n"),
+            |_| None
+        ),
         Step::Nothing
     ));
 }
@@ -284,12 +285,10 @@ fn an_rfc2543_retransmission_after_a_look_up_gets_the_answer() {
     let text = register("old2543", 2, Some(&auth), "").replace(";rport", "");
     let mut msg = inbound(&text);
     msg.peer = "127.0.0.9:5070".parse().unwrap();
-    let Step::LookUp(pending) = ep.receive(
-        Instant::now(),NOW, 12, &msg, |_| None) else {
+    let Step::LookUp(pending) = ep.receive(Instant::now(), NOW, 12, &msg, |_| None) else {
         panic!("expected a look-up")
     };
     let (first, _) = sent(ep.resume_register(NOW, *pending, Some(dev.clone())));
-    let (again, _) = sent(ep.receive(
-        Instant::now(),NOW, 13, &msg, |_| None));
+    let (again, _) = sent(ep.receive(Instant::now(), NOW, 13, &msg, |_| None));
     assert_eq!(first.bytes, again.bytes);
 }
