@@ -6,9 +6,7 @@ use std::fmt::Write as _;
 
 use anyhow::Context as _;
 use clap::Subcommand;
-use domain::{
-    AccountId, DeviceModel, ExtensionNumber, NewDevice, SipPassword, SipUsername, UnixMillis,
-};
+use domain::{AccountId, DeviceModel, NewDevice, SipPassword, SipUsername, UnixMillis};
 use storage::Store;
 
 #[derive(Subcommand)]
@@ -53,15 +51,9 @@ pub async fn run(command: DevicesCommand, store: &Store, realm: &str) -> anyhow:
             password,
             label,
         } => {
-            let extension = ExtensionNumber::parse(&extension).context("--extension")?;
             let sip_username = SipUsername::parse(&username).context("--username")?;
             let sip_password = SipPassword::parse(&password).context("--password")?;
-            let account = crate::account_by_main_number(store, &account).await?;
-            let scope = store.account(account);
-            let user = scope
-                .user_by_extension(&extension)
-                .await?
-                .with_context(|| format!("no user has the extension {extension}"))?;
+            let user = crate::users::by_extension(store, &account, &extension).await?;
             let new = NewDevice {
                 mac: None,
                 model: DeviceModel("softphone".to_owned()),
@@ -70,7 +62,10 @@ pub async fn run(command: DevicesCommand, store: &Store, realm: &str) -> anyhow:
                 sip_password,
                 user: Some(user.id),
             };
-            let device = scope.create_device(&new, realm).await?;
+            let device = store
+                .account(user.account)
+                .create_device(&new, realm)
+                .await?;
             println!(
                 "added device {} for {} {}",
                 device.sip_username, user.extension_number, user.name

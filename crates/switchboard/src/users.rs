@@ -2,7 +2,7 @@
 
 use anyhow::Context as _;
 use clap::Subcommand;
-use domain::{ExtensionNumber, RingSeconds};
+use domain::{ExtensionNumber, RingSeconds, User};
 use storage::{Store, UserSettings};
 
 #[derive(Subcommand)]
@@ -31,20 +31,17 @@ pub async fn run(command: UsersCommand, store: &Store) -> anyhow::Result<()> {
             seconds,
         } => {
             let ring = RingSeconds::new(seconds).context("--seconds")?;
-            let extension = ExtensionNumber::parse(&extension).context("--extension")?;
-            let account = crate::account_by_main_number(store, &account).await?;
-            let scope = store.account(account);
-            let user = scope
-                .user_by_extension(&extension)
-                .await?
-                .with_context(|| format!("no user has the extension {extension}"))?;
+            let user = by_extension(store, &account, &extension).await?;
             let mut settings = UserSettings {
                 voicemail: user.voicemail,
                 forwarding: user.forwarding,
                 caller_id: user.caller_id,
             };
             settings.voicemail.ring_seconds = ring;
-            scope.update_user_settings(user.id, &settings).await?;
+            store
+                .account(user.account)
+                .update_user_settings(user.id, &settings)
+                .await?;
             println!(
                 "calls to {} {} now ring for {} s",
                 user.extension_number,
@@ -54,4 +51,16 @@ pub async fn run(command: UsersCommand, store: &Store) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The user with `extension` in the account whose main number is
+/// `account` (as given to `--account` and `--extension`).
+pub async fn by_extension(store: &Store, account: &str, extension: &str) -> anyhow::Result<User> {
+    let extension = ExtensionNumber::parse(extension).context("--extension")?;
+    let account = crate::account_by_main_number(store, account).await?;
+    store
+        .account(account)
+        .user_by_extension(&extension)
+        .await?
+        .with_context(|| format!("no user has the extension {extension}"))
 }

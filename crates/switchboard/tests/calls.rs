@@ -7,28 +7,13 @@
 mod support;
 
 use std::net::{SocketAddr, UdpSocket};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{Server, run_ok, seed_account};
+use support::{Server, free_port, run_ok, scenario, seed_account};
 
 const ACCOUNT: &str = "+33199000200";
-
-fn scenario(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/sipp/{name}.xml"))
-}
-
-/// A port free on UDP and TCP right now.
-fn free_port() -> u16 {
-    loop {
-        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = udp.local_addr().unwrap().port();
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
 
 /// One sipp process with its own working folder (logs, error traces);
 /// killed if the test ends before it does.

@@ -5,15 +5,11 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::{Server, run_ok, seed_account};
-
-fn scenario(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/sipp/{name}.xml"))
-}
+use support::{Server, free_port, run_ok, scenario, seed_account};
 
 /// Runs one sipp call of `scenario` as `user`/`password`; `transport` is
 /// `u1` (UDP) or `t1` (TCP). Returns whether every call succeeded.
@@ -56,18 +52,6 @@ fn sipp(
 fn register(server: SocketAddr, device: &str, transport: &str) -> bool {
     let password = format!("sippass{}", device.trim_start_matches("dev"));
     sipp(server, "register", device, &password, transport, 600)
-}
-
-/// A port free on UDP and TCP right now, so each sipp run is its own
-/// contact (sipp would otherwise take 5060 every time).
-fn free_port() -> u16 {
-    loop {
-        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = udp.local_addr().unwrap().port();
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
 }
 
 fn devices(data: &Path) -> String {

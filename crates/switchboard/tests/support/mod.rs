@@ -2,7 +2,7 @@
 #![allow(dead_code)] // each test file uses a different part
 
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
@@ -181,4 +181,21 @@ pub fn seed_account(data: &Path, extensions: &[u32]) -> &'static str {
         ],
     );
     "+33199000200"
+}
+
+/// A sipp scenario of `tests/data/sipp/`.
+pub fn scenario(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/sipp/{name}.xml"))
+}
+
+/// A port free on UDP and TCP right now, so each sipp run is its own
+/// contact (sipp would otherwise take 5060 every time).
+pub fn free_port() -> u16 {
+    loop {
+        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = udp.local_addr().unwrap().port();
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
