@@ -6,17 +6,17 @@
 //! Audio inside the switch is 8 kHz signed 16-bit mono, in frames of
 //! [`FRAME`] samples (20 ms), the packetisation every office phone uses.
 
-pub mod g711;
-pub mod sdp;
-pub mod rtp;
-pub mod relay;
+pub mod digits;
 pub mod dtmf;
-pub mod tone;
-pub mod prompt;
-pub mod record;
+pub mod g711;
 pub mod jitter;
 pub mod mixer;
-pub mod digits;
+pub mod prompt;
+pub mod record;
+pub mod relay;
+pub mod rtp;
+pub mod sdp;
+pub mod tone;
 pub mod transcode;
 
 /// Samples in one 20 ms frame at 8 kHz.

@@ -2,8 +2,8 @@
 //! answer, closed when it ends; read back by the call logs (SPEC A2, U4).
 
 use domain::{
-    AccountId, CallDirection, CallRecord, CallRecordId, Disposition, ExtensionNumber, NewCallRecord,
-    UnixMillis,
+    AccountId, CallDirection, CallRecord, CallRecordId, Disposition, ExtensionNumber,
+    NewCallRecord, UnixMillis,
 };
 use sqlx::any::AnyRow;
 
@@ -95,8 +95,16 @@ impl Store {
                     record,
                     answered_at,
                 } => Some(
-                    insert_record(&mut tx, *account, record, *answered_at, None, "in_progress", None)
-                        .await?,
+                    insert_record(
+                        &mut tx,
+                        *account,
+                        record,
+                        *answered_at,
+                        None,
+                        "in_progress",
+                        None,
+                    )
+                    .await?,
                 ),
                 CallWrite::Whole {
                     account,

@@ -137,7 +137,9 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<CdrEvent>) {
         match store.write_calls(&writes).await {
             Ok(ids) => {
                 for (i, call) in opened {
-                    if let (Some(Some(id)), CallWrite::Open { account, .. }) = (ids.get(i), &writes[i]) {
+                    if let (Some(Some(id)), CallWrite::Open { account, .. }) =
+                        (ids.get(i), &writes[i])
+                    {
                         open.insert(call, Known::Stored(*account, *id));
                     }
                 }

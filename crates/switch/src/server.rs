@@ -14,7 +14,9 @@ use tokio::sync::{mpsc, watch};
 use crate::cdr::CdrWriter;
 use crate::dialplan::{Dialplan, Resolution};
 use crate::directory::{DeviceCredentials, Directory};
-use crate::endpoint::{Action, Caches, Counters, Endpoint, PendingCall, PendingRegister, Step, Transmit};
+use crate::endpoint::{
+    Action, Caches, Counters, Endpoint, PendingCall, PendingRegister, Step, Transmit,
+};
 use crate::persist::BindingWriter;
 use crate::transport::{Inbound, Transports, UdpReceiver};
 
@@ -134,9 +136,12 @@ pub async fn run(task: SipTask) -> Counters {
         while let Some(action) = endpoint.poll_action() {
             match action {
                 Action::SendTx(t) => {
-                    if let Err(e) =
-                        transports.send_peer(t.to.reliable, t.to.addr, t.to.conn, Bytes::from(t.bytes))
-                    {
+                    if let Err(e) = transports.send_peer(
+                        t.to.reliable,
+                        t.to.addr,
+                        t.to.conn,
+                        Bytes::from(t.bytes),
+                    ) {
                         tracing::debug!(error = %e, "request or response not sent");
                     }
                 }

@@ -300,7 +300,12 @@ impl Config {
                     "invalid sip_min_expires (from {min_src}): {min:?} must be 1 to 3600 seconds"
                 )
             })?;
-        let (ports, ports_src) = take("rtp_ports", &flags.rtp_ports, &file.rtp_ports, "10000-20000".into());
+        let (ports, ports_src) = take(
+            "rtp_ports",
+            &flags.rtp_ports,
+            &file.rtp_ports,
+            "10000-20000".into(),
+        );
         let rtp_ports = ports
             .split_once('-')
             .and_then(|(a, b)| Some((a.trim().parse::<u16>().ok()?, b.trim().parse::<u16>().ok()?)))
@@ -335,7 +340,9 @@ impl Config {
             .parse::<usize>()
             .ok()
             .filter(|w| (1..=256).contains(w))
-            .with_context(|| format!("invalid media_workers (from {workers_src}): {workers:?} must be 1 to 256"))?;
+            .with_context(|| {
+                format!("invalid media_workers (from {workers_src}): {workers:?} must be 1 to 256")
+            })?;
         Ok(Self {
             rtp_ports,
             media_address,

@@ -15,7 +15,11 @@ struct PortsOnly {
 impl MediaPlane for PortsOnly {
     fn allocate(&mut self) -> std::io::Result<MediaPorts> {
         let a = self.next;
-        self.next = if a + 4 > self.range.1 { self.range.0 } else { a + 4 };
+        self.next = if a + 4 > self.range.1 {
+            self.range.0
+        } else {
+            a + 4
+        };
         Ok(MediaPorts {
             id: u64::from(a),
             addr: self.addr,

@@ -12,11 +12,11 @@ use switch::calls::{Calls, CallsConfig};
 use switch::cdr::CdrWriter;
 use switch::dialplan::Dialplan;
 use switch::directory::Directory;
-use switch::server::SipTask;
 use switch::endpoint::{Endpoint, EndpointConfig};
 use switch::location::Location;
 use switch::persist::BindingWriter;
 use switch::registrar::RegistrarPolicy;
+use switch::server::SipTask;
 use switch::transport::{self, Kind, TlsFiles, Transports};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, watch};
@@ -98,8 +98,14 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     let location = Location::load(store.live_bindings(now()).await?);
     tracing::info!(bindings = location.len(), "registrations loaded");
     let mut sent_by = std::collections::HashMap::new();
-    sent_by.insert(Kind::Udp, format!("{}:{}", config.public_host, sip_addr.port()));
-    sent_by.insert(Kind::Tcp, format!("{}:{}", config.public_host, sip_addr.port()));
+    sent_by.insert(
+        Kind::Udp,
+        format!("{}:{}", config.public_host, sip_addr.port()),
+    );
+    sent_by.insert(
+        Kind::Tcp,
+        format!("{}:{}", config.public_host, sip_addr.port()),
+    );
     for (kind, addr) in [
         (Kind::Tls, config.sip_tls_listen),
         (Kind::Ws, config.sip_ws_listen),

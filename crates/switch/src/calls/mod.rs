@@ -415,7 +415,13 @@ impl Calls {
     }
 
     /// Rejects a request that starts no call (bad SDP, unknown dialog).
-    pub fn reject(&mut self, now: Instant, key: &TransactionKey, request: &Request, status: StatusCode) {
+    pub fn reject(
+        &mut self,
+        now: Instant,
+        key: &TransactionKey,
+        request: &Request,
+        status: StatusCode,
+    ) {
         let tag = self.token();
         let resp = request.response(status, Some(&tag));
         self.respond(now, key, resp);
@@ -463,16 +469,17 @@ impl Calls {
             account,
             record,
         });
-        let end = |s: &mut Self, request: &Request, status: StatusCode, disposition, cause: &str| {
-            s.counters.rejected += 1;
-            s.reject(now, &key, request, status);
-            s.cdr.push_back(CdrEvent::End {
-                call: id,
-                at: wall,
-                disposition,
-                cause: cause.to_owned(),
-            });
-        };
+        let end =
+            |s: &mut Self, request: &Request, status: StatusCode, disposition, cause: &str| {
+                s.counters.rejected += 1;
+                s.reject(now, &key, request, status);
+                s.cdr.push_back(CdrEvent::End {
+                    call: id,
+                    at: wall,
+                    disposition,
+                    cause: cause.to_owned(),
+                });
+            };
         // The caller's offer, if any, must be usable before anything rings.
         let offer = if request.body.is_empty() {
             None
@@ -483,14 +490,26 @@ impl Calls {
             {
                 Some(o) if o.audio().is_some() => Some(o),
                 _ => {
-                    return end(self, &request, StatusCode::NOT_ACCEPTABLE_HERE, Disposition::Failed, "unusable SDP offer");
+                    return end(
+                        self,
+                        &request,
+                        StatusCode::NOT_ACCEPTABLE_HERE,
+                        Disposition::Failed,
+                        "unusable SDP offer",
+                    );
                 }
             }
         };
         if let Some(o) = &offer
             && self.answer_codecs(o, None).is_empty()
         {
-            return end(self, &request, StatusCode::NOT_ACCEPTABLE_HERE, Disposition::Failed, "no common codec");
+            return end(
+                self,
+                &request,
+                StatusCode::NOT_ACCEPTABLE_HERE,
+                Disposition::Failed,
+                "no common codec",
+            );
         }
         // RFC 4028 §8.1: too short a session interval gets 422.
         let session_expires = build::session_expires(&request);
@@ -501,8 +520,10 @@ impl Calls {
             let tag = self.token();
             let mut resp = request.response(StatusCode::new(422).expect("valid"), Some(&tag));
             resp.reason = "Session Interval Too Small".into();
-            resp.headers
-                .push(HeaderName::Other("Min-SE".into()), self.config.min_se.to_string());
+            resp.headers.push(
+                HeaderName::Other("Min-SE".into()),
+                self.config.min_se.to_string(),
+            );
             self.respond(now, &key, resp);
             self.cdr.push_back(CdrEvent::End {
                 call: id,
@@ -539,7 +560,13 @@ impl Calls {
             Ok(m) => m,
             Err(e) => {
                 tracing::warn!(error = %e, "no media ports for a call");
-                return end(self, &request, StatusCode::SERVICE_UNAVAILABLE, Disposition::Failed, "no media ports");
+                return end(
+                    self,
+                    &request,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Disposition::Failed,
+                    "no media ports",
+                );
             }
         };
         let timer = build::supports(&request, "timer") || session_expires.is_some();
@@ -616,7 +643,8 @@ impl Calls {
                 reliable: target.kind.is_reliable(),
                 conn: None,
             };
-            let Some(fkey) = self.send(now, invite.clone(), peer.clone(), id, Purpose::Fork(i)) else {
+            let Some(fkey) = self.send(now, invite.clone(), peer.clone(), id, Purpose::Fork(i))
+            else {
                 continue;
             };
             call.forks.push(Fork {
@@ -631,7 +659,13 @@ impl Calls {
         }
         if call.forks.is_empty() {
             self.media.release(media.id);
-            return end(self, &call.a.invite, StatusCode::SERVICE_UNAVAILABLE, Disposition::Failed, "could not reach the callee");
+            return end(
+                self,
+                &call.a.invite,
+                StatusCode::SERVICE_UNAVAILABLE,
+                Disposition::Failed,
+                "could not reach the callee",
+            );
         }
         // A 100 at once: the answer may take a while.
         let trying = call.a.invite.response(StatusCode::TRYING, None);
@@ -661,18 +695,21 @@ impl Calls {
         codecs.iter().filter_map(|c| build::format_of(*c)).collect()
     }
 
-    /// Our codecs to answer `offer` with, `prefer` first.
+    /// Our codecs to answer `offer` with: `prefer` alone when the offer
+    /// has it (the answer takes the offerer's order, so this is how the
+    /// other leg's codec wins and the relay copies instead of
+    /// transcoding), else every codec both sides have.
     fn answer_codecs(&self, offer: &SessionDescription, prefer: Option<Codec>) -> Vec<Codec> {
         let Some(audio) = offer.audio() else {
             return Vec::new();
         };
         let offered: Vec<Codec> = audio.formats().iter().map(|f| f.codec).collect();
-        let mut ours = Vec::new();
         if let Some(p) = prefer
             && offered.contains(&p)
         {
-            ours.push(p);
+            return vec![p];
         }
+        let mut ours = Vec::new();
         for c in &self.config.codecs {
             if offered.contains(c) && !ours.contains(c) {
                 ours.push(*c);
@@ -745,13 +782,19 @@ impl Calls {
 
     fn on_cancel(&mut self, now: Instant, wall: UnixMillis, key: TransactionKey, cancel: Request) {
         let invite_key = key.cancelled_invite();
-        let id = invite_key.as_ref().and_then(|k| self.by_a_invite.get(k)).copied();
+        let id = invite_key
+            .as_ref()
+            .and_then(|k| self.by_a_invite.get(k))
+            .copied();
         let Some(id) = id else {
             return self.reject(now, &key, &cancel, StatusCode::CALL_DOES_NOT_EXIST);
         };
         let ok = cancel.response(StatusCode::OK, None);
         self.respond(now, &key, ok);
-        let ringing = self.calls.get(&id).is_some_and(|c| c.phase == Phase::Ringing);
+        let ringing = self
+            .calls
+            .get(&id)
+            .is_some_and(|c| c.phase == Phase::Ringing);
         if !ringing {
             return;
         }
@@ -761,7 +804,9 @@ impl Calls {
 
     /// Sends the caller a final failure.
     fn fail_a(&mut self, now: Instant, id: u64, status: StatusCode) {
-        let Some(call) = self.calls.get(&id) else { return };
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
         let resp = call.a.invite.response(status, Some(&call.a.tag));
         let key = call.a.key.clone();
         self.respond(now, &key, resp);
@@ -769,8 +814,17 @@ impl Calls {
 
     /// Ends a call: cancels forks still ringing, hangs up answered legs
     /// that did not hang up themselves, releases media, closes the record.
-    fn finish(&mut self, now: Instant, wall: UnixMillis, id: u64, disposition: Disposition, cause: &str) {
-        let Some(mut call) = self.calls.remove(&id) else { return };
+    fn finish(
+        &mut self,
+        now: Instant,
+        wall: UnixMillis,
+        id: u64,
+        disposition: Disposition,
+        cause: &str,
+    ) {
+        let Some(mut call) = self.calls.remove(&id) else {
+            return;
+        };
         if call.phase == Phase::Ended {
             self.calls.insert(id, call);
             return;
@@ -822,7 +876,13 @@ impl Calls {
         }
     }
 
-    fn on_response(&mut self, now: Instant, wall: UnixMillis, key: TransactionKey, response: Response) {
+    fn on_response(
+        &mut self,
+        now: Instant,
+        wall: UnixMillis,
+        key: TransactionKey,
+        response: Response,
+    ) {
         let Some(&(id, purpose)) = self.by_client.get(&key) else {
             return;
         };
@@ -840,8 +900,17 @@ impl Calls {
         }
     }
 
-    fn on_fork_response(&mut self, now: Instant, wall: UnixMillis, id: u64, i: usize, response: Response) {
-        let Some(mut call) = self.calls.remove(&id) else { return };
+    fn on_fork_response(
+        &mut self,
+        now: Instant,
+        wall: UnixMillis,
+        id: u64,
+        i: usize,
+        response: Response,
+    ) {
+        let Some(mut call) = self.calls.remove(&id) else {
+            return;
+        };
         let status = response.status;
         if status.is_provisional() {
             if status != StatusCode::TRYING && call.forks[i].state == ForkState::Calling {
@@ -885,14 +954,15 @@ impl Calls {
     /// the ringback), or early media when the fork sent SDP.
     fn relay_progress(&mut self, now: Instant, call: &mut Call, response: &Response) {
         let early = !response.body.is_empty() && !call.early_answer && call.a.offer.is_some();
-        if early
-            && let Some(b) = self.b_agreement(call, response)
-        {
+        if early && let Some(b) = self.b_agreement(call, response) {
             let b_codec = b.format.codec;
             call.legs[1].agreement = Some(b);
             self.push_leg(call, Side::B);
             if let Some(sdp) = self.answer_a(call, Some(b_codec)) {
-                let mut resp = call.a.invite.response(StatusCode::SESSION_PROGRESS, Some(&call.a.tag));
+                let mut resp = call
+                    .a
+                    .invite
+                    .response(StatusCode::SESSION_PROGRESS, Some(&call.a.tag));
                 build::contact(&mut resp, &self.sent_by(call.a.kind), call.a.kind);
                 build::sdp_body(&mut resp, &sdp);
                 call.early_answer = true;
@@ -905,7 +975,10 @@ impl Calls {
             return;
         }
         call.rang = true;
-        let mut resp = call.a.invite.response(StatusCode::RINGING, Some(&call.a.tag));
+        let mut resp = call
+            .a
+            .invite
+            .response(StatusCode::RINGING, Some(&call.a.tag));
         build::contact(&mut resp, &self.sent_by(call.a.kind), call.a.kind);
         let key = call.a.key.clone();
         self.respond(now, &key, resp);
@@ -962,14 +1035,26 @@ impl Calls {
         );
     }
 
-    fn on_fork_answer(&mut self, now: Instant, wall: UnixMillis, mut call: Call, i: usize, response: Response) {
+    fn on_fork_answer(
+        &mut self,
+        now: Instant,
+        wall: UnixMillis,
+        mut call: Call,
+        i: usize,
+        response: Response,
+    ) {
         let id = call.id;
         // ACK every 2xx, first or retransmitted, winner or not.
         let dialog = Dialog::new_uac(&call.forks[i].invite, &response).ok();
         if let Some(d) = &dialog {
             let mut ack = d.ack_for(1);
             let branch = format!("z9hG4bK{}", self.token());
-            build::push_via(&mut ack, &self.sent_by(call.forks[i].target.kind), call.forks[i].target.kind, &branch);
+            build::push_via(
+                &mut ack,
+                &self.sent_by(call.forks[i].target.kind),
+                call.forks[i].target.kind,
+                &branch,
+            );
             self.tx.send_ack(&ack, call.forks[i].peer.clone());
         }
         let already = call.forks[i].state == ForkState::Answered;
@@ -984,12 +1069,20 @@ impl Calls {
                 && let Ok(mut bye) = d.request(Method::Bye)
             {
                 let branch = format!("z9hG4bK{}", self.token());
-                build::push_via(&mut bye, &self.sent_by(call.forks[i].target.kind), call.forks[i].target.kind, &branch);
+                build::push_via(
+                    &mut bye,
+                    &self.sent_by(call.forks[i].target.kind),
+                    call.forks[i].target.kind,
+                    &branch,
+                );
                 let peer = call.forks[i].peer.clone();
                 self.send(now, bye, peer, id, Purpose::Other);
             }
             call.forks[i].state = ForkState::Done;
-            let all_done = call.forks.iter().all(|f| f.state == ForkState::Done || f.state == ForkState::Answered);
+            let all_done = call
+                .forks
+                .iter()
+                .all(|f| f.state == ForkState::Done || f.state == ForkState::Answered);
             if call.phase == Phase::Ended && all_done {
                 self.forget(call);
             } else {
@@ -1059,7 +1152,14 @@ impl Calls {
     }
 
     /// Retransmits a 2xx to the caller over UDP until its ACK.
-    fn expect_ack(&mut self, now: Instant, call: &mut Call, key: TransactionKey, cseq: u32, response: Response) {
+    fn expect_ack(
+        &mut self,
+        now: Instant,
+        call: &mut Call,
+        key: TransactionKey,
+        cseq: u32,
+        response: Response,
+    ) {
         let cseq = if cseq == 1 {
             call.a.invite.cseq().map(|c| c.seq).unwrap_or(1)
         } else {
@@ -1085,7 +1185,9 @@ impl Calls {
         let Some((id, Side::A)) = self.find_dialog(&ack) else {
             return;
         };
-        let Some(mut call) = self.calls.remove(&id) else { return };
+        let Some(mut call) = self.calls.remove(&id) else {
+            return;
+        };
         let cseq = ack.cseq().map(|c| c.seq).unwrap_or(0);
         call.pending_2xx.retain(|p| p.cseq != cseq);
         // Late offer: the caller's answer is in the ACK.
@@ -1107,9 +1209,15 @@ impl Calls {
         if !response.status.is_success() {
             return;
         }
-        let Some(call_id) = response.call_id() else { return };
-        let Some(&id) = self.by_b_call_id.get(call_id) else { return };
-        let Some(call) = self.calls.get(&id) else { return };
+        let Some(call_id) = response.call_id() else {
+            return;
+        };
+        let Some(&id) = self.by_b_call_id.get(call_id) else {
+            return;
+        };
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
         let Some(d) = &call.b_dialog else { return };
         let Ok(cseq) = response.cseq() else { return };
         if cseq.method != Method::Invite {
@@ -1118,8 +1226,16 @@ impl Calls {
         let Some(w) = call.winner else { return };
         let fork = &call.forks[w];
         let mut ack = d.ack_for(cseq.seq);
-        let branch = format!("z9hG4bK{:016x}", now.elapsed().as_nanos() as u64 ^ cseq.seq as u64 ^ 0x5bd1_e995);
-        build::push_via(&mut ack, &self.sent_by(fork.target.kind), fork.target.kind, &branch);
+        let branch = format!(
+            "z9hG4bK{:016x}",
+            now.elapsed().as_nanos() as u64 ^ cseq.seq as u64 ^ 0x5bd1_e995
+        );
+        build::push_via(
+            &mut ack,
+            &self.sent_by(fork.target.kind),
+            fork.target.kind,
+            &branch,
+        );
         let peer = fork.peer.clone();
         self.tx.send_ack(&ack, peer);
     }
@@ -1141,10 +1257,20 @@ impl Calls {
         }
     }
 
-    fn on_bye(&mut self, now: Instant, wall: UnixMillis, id: u64, side: Side, key: TransactionKey, bye: Request) {
+    fn on_bye(
+        &mut self,
+        now: Instant,
+        wall: UnixMillis,
+        id: u64,
+        side: Side,
+        key: TransactionKey,
+        bye: Request,
+    ) {
         let ok = bye.response(StatusCode::OK, None);
         self.respond(now, &key, ok);
-        let Some(mut call) = self.calls.remove(&id) else { return };
+        let Some(mut call) = self.calls.remove(&id) else {
+            return;
+        };
         if call.phase != Phase::Answered {
             self.calls.insert(id, call);
             return;
@@ -1170,11 +1296,17 @@ impl Calls {
             Side::A => (call.a.dialog.as_mut(), call.a.kind, call.a.peer.clone()),
             Side::B => {
                 let Some(w) = call.winner else { return };
-                (call.b_dialog.as_mut(), call.forks[w].target.kind, call.forks[w].peer.clone())
+                (
+                    call.b_dialog.as_mut(),
+                    call.forks[w].target.kind,
+                    call.forks[w].peer.clone(),
+                )
             }
         };
         let Some(d) = dialog else { return };
-        let Ok(mut bye) = d.request(Method::Bye) else { return };
+        let Ok(mut bye) = d.request(Method::Bye) else {
+            return;
+        };
         let branch = format!("z9hG4bK{}", self.token());
         let sent_by = self.sent_by(kind);
         build::push_via(&mut bye, &sent_by, kind, &branch);
@@ -1183,8 +1315,17 @@ impl Calls {
 
     /// A re-INVITE from one side: hold, resume, a new address or a
     /// session refresh.
-    fn on_reinvite(&mut self, now: Instant, id: u64, side: Side, key: TransactionKey, request: Request) {
-        let Some(mut call) = self.calls.remove(&id) else { return };
+    fn on_reinvite(
+        &mut self,
+        now: Instant,
+        id: u64,
+        side: Side,
+        key: TransactionKey,
+        request: Request,
+    ) {
+        let Some(mut call) = self.calls.remove(&id) else {
+            return;
+        };
         if call.phase != Phase::Answered {
             self.calls.insert(id, call);
             return self.reject(now, &key, &request, StatusCode::CALL_DOES_NOT_EXIST);
@@ -1227,7 +1368,10 @@ impl Calls {
             return;
         };
         let old_dir = call.leg(side).agreement.as_ref().map(|a| a.direction);
-        let new_dir = offer.audio().map(|m| m.direction).unwrap_or(Direction::SendRecv);
+        let new_dir = offer
+            .audio()
+            .map(|m| m.direction)
+            .unwrap_or(Direction::SendRecv);
         // What the switch does on this leg after answering: the reverse of
         // what the leg offers (RFC 3264 §6.1).
         let answered_dir = answer_direction(new_dir, Direction::SendRecv);
@@ -1298,16 +1442,9 @@ impl Calls {
         let addr = call.media.addr;
         let leg = call.leg(side);
         leg.version += 1;
-        let (sdp, agreement) = SessionDescription::answer(
-            offer,
-            addr,
-            port,
-            leg.session,
-            leg.version,
-            &ours,
-            want,
-        )
-        .ok()?;
+        let (sdp, agreement) =
+            SessionDescription::answer(offer, addr, port, leg.session, leg.version, &ours, want)
+                .ok()?;
         leg.agreement = Some(agreement);
         leg.local = Some(sdp.clone());
         if side == Side::A {
@@ -1317,7 +1454,13 @@ impl Calls {
         Some(sdp)
     }
 
-    fn finish_reinvite_ok(&self, call: &mut Call, side: Side, ok: &mut Response, sdp: Option<&SessionDescription>) {
+    fn finish_reinvite_ok(
+        &self,
+        call: &mut Call,
+        side: Side,
+        ok: &mut Response,
+        sdp: Option<&SessionDescription>,
+    ) {
         let (tag, kind) = match side {
             Side::A => (call.a.tag.clone(), call.a.kind),
             Side::B => (
@@ -1339,12 +1482,22 @@ impl Calls {
         }
     }
 
-    fn send_reinvite(&mut self, now: Instant, call: &mut Call, side: Side, offer: &SessionDescription) -> bool {
+    fn send_reinvite(
+        &mut self,
+        now: Instant,
+        call: &mut Call,
+        side: Side,
+        offer: &SessionDescription,
+    ) -> bool {
         let (dialog, kind, peer) = match side {
             Side::A => (call.a.dialog.as_mut(), call.a.kind, call.a.peer.clone()),
             Side::B => {
                 let Some(w) = call.winner else { return false };
-                (call.b_dialog.as_mut(), call.forks[w].target.kind, call.forks[w].peer.clone())
+                (
+                    call.b_dialog.as_mut(),
+                    call.forks[w].target.kind,
+                    call.forks[w].peer.clone(),
+                )
             }
         };
         let Some(d) = dialog else { return false };
@@ -1354,16 +1507,21 @@ impl Calls {
         let branch = format!("z9hG4bK{}", self.token());
         let sent_by = self.sent_by(kind);
         build::push_via(&mut invite, &sent_by, kind, &branch);
-        invite.headers.push(HeaderName::Allow, crate::endpoint::ALLOW);
+        invite
+            .headers
+            .push(HeaderName::Allow, crate::endpoint::ALLOW);
         build::sdp_request(&mut invite, offer);
-        self.send(now, invite, peer, call.id, Purpose::ReInvite(side)).is_some()
+        self.send(now, invite, peer, call.id, Purpose::ReInvite(side))
+            .is_some()
     }
 
     fn on_reinvite_response(&mut self, now: Instant, id: u64, side: Side, response: Response) {
         if response.status.is_provisional() {
             return;
         }
-        let Some(mut call) = self.calls.remove(&id) else { return };
+        let Some(mut call) = self.calls.remove(&id) else {
+            return;
+        };
         if response.status.is_success() {
             // ACK the 2xx (every retransmission too).
             let kind = match side {
@@ -1372,7 +1530,9 @@ impl Calls {
             };
             let peer = match side {
                 Side::A => call.a.peer.clone(),
-                Side::B => call.winner.map_or(call.a.peer.clone(), |w| call.forks[w].peer.clone()),
+                Side::B => call
+                    .winner
+                    .map_or(call.a.peer.clone(), |w| call.forks[w].peer.clone()),
             };
             let dialog = match side {
                 Side::A => call.a.dialog.as_ref(),
@@ -1398,11 +1558,15 @@ impl Calls {
         }
         // The other side's answer sets its leg; then answer the offerer
         // with the direction the other side accepted.
-        if let (Some(offer), Ok(text)) = (&call.leg(side).local, std::str::from_utf8(&response.body))
+        if let (Some(offer), Ok(text)) =
+            (&call.leg(side).local, std::str::from_utf8(&response.body))
             && let Ok(answer) = SessionDescription::parse(text)
             && let Ok(a) = sdp::agreement_from_answer(offer, &answer)
         {
-            let their_dir = answer.audio().map(|m| m.direction).unwrap_or(Direction::SendRecv);
+            let their_dir = answer
+                .audio()
+                .map(|m| m.direction)
+                .unwrap_or(Direction::SendRecv);
             call.leg(side).agreement = Some(a);
             self.push_leg(&call, side);
             let prefer = call.leg(r.from).agreement.as_ref().map(|a| a.format.codec);
@@ -1422,8 +1586,17 @@ impl Calls {
     }
 
     /// UPDATE (RFC 3311): a session refresh, answered by the switch.
-    fn on_update(&mut self, now: Instant, id: u64, side: Side, key: TransactionKey, request: Request) {
-        let Some(mut call) = self.calls.remove(&id) else { return };
+    fn on_update(
+        &mut self,
+        now: Instant,
+        id: u64,
+        side: Side,
+        key: TransactionKey,
+        request: Request,
+    ) {
+        let Some(mut call) = self.calls.remove(&id) else {
+            return;
+        };
         self.refresh_session(now, &mut call, side);
         let mut ok = request.response(StatusCode::OK, None);
         if !request.body.is_empty() {
@@ -1431,7 +1604,8 @@ impl Calls {
                 .ok()
                 .and_then(|t| SessionDescription::parse(t).ok());
             let prefer = call.leg(side).agreement.as_ref().map(|a| a.format.codec);
-            let sdp = offer.and_then(|o| self.local_answer(&mut call, side, &o, prefer, Direction::SendRecv));
+            let sdp = offer
+                .and_then(|o| self.local_answer(&mut call, side, &o, prefer, Direction::SendRecv));
             match sdp {
                 Some(sdp) => self.finish_reinvite_ok(&mut call, side, &mut ok, Some(&sdp)),
                 None => ok = request.response(StatusCode::NOT_ACCEPTABLE_HERE, None),
@@ -1444,15 +1618,28 @@ impl Calls {
     }
 
     /// INFO (DTMF by `application/dtmf-relay`): passed to the other side.
-    fn on_info(&mut self, now: Instant, id: u64, side: Side, key: TransactionKey, request: Request) {
+    fn on_info(
+        &mut self,
+        now: Instant,
+        id: u64,
+        side: Side,
+        key: TransactionKey,
+        request: Request,
+    ) {
         let ok = request.response(StatusCode::OK, None);
         self.respond(now, &key, ok);
-        let Some(mut call) = self.calls.remove(&id) else { return };
+        let Some(mut call) = self.calls.remove(&id) else {
+            return;
+        };
         let other = side.other();
         let (dialog, kind, peer) = match other {
             Side::A => (call.a.dialog.as_mut(), call.a.kind, call.a.peer.clone()),
             Side::B => match call.winner {
-                Some(w) => (call.b_dialog.as_mut(), call.forks[w].target.kind, call.forks[w].peer.clone()),
+                Some(w) => (
+                    call.b_dialog.as_mut(),
+                    call.forks[w].target.kind,
+                    call.forks[w].peer.clone(),
+                ),
                 None => (None, Kind::Udp, call.a.peer.clone()),
             },
         };
@@ -1489,7 +1676,9 @@ impl Calls {
                 break;
             }
             self.timers.pop();
-            let Some(call) = self.calls.get(&id) else { continue };
+            let Some(call) = self.calls.get(&id) else {
+                continue;
+            };
             match kind {
                 TimerKind::Ring => {
                     if call.phase == Phase::Ringing && call.ring_deadline <= now {
@@ -1498,13 +1687,21 @@ impl Calls {
                     }
                 }
                 TimerKind::Session => {
-                    if call.phase == Phase::Answered && call.session_deadline.is_some_and(|d| d <= now) {
+                    if call.phase == Phase::Answered
+                        && call.session_deadline.is_some_and(|d| d <= now)
+                    {
                         let mut call = self.calls.remove(&id).expect("present");
                         self.hang_up(now, &mut call, Side::A);
                         self.hang_up(now, &mut call, Side::B);
                         call.winner = None;
                         self.calls.insert(id, call);
-                        self.finish(now, wall, id, Disposition::Answered, "session timer expired");
+                        self.finish(
+                            now,
+                            wall,
+                            id,
+                            Disposition::Answered,
+                            "session timer expired",
+                        );
                     }
                 }
                 TimerKind::Retransmit => self.retransmit(now, wall, id),
@@ -1519,7 +1716,9 @@ impl Calls {
     }
 
     fn retransmit(&mut self, now: Instant, wall: UnixMillis, id: u64) {
-        let Some(mut call) = self.calls.remove(&id) else { return };
+        let Some(mut call) = self.calls.remove(&id) else {
+            return;
+        };
         let t2 = self.config.timers.t2;
         let mut lost = false;
         let mut again = Vec::new();
@@ -1561,7 +1760,8 @@ impl Calls {
         self.by_a_invite.remove(&call.a.key);
         self.by_b_call_id.remove(&call.b_call_id);
         if let Some(call_id) = call.a.invite.call_id() {
-            self.by_a_dialog.remove(&(call_id.to_owned(), call.a.tag.clone()));
+            self.by_a_dialog
+                .remove(&(call_id.to_owned(), call.a.tag.clone()));
         }
         for f in &call.forks {
             self.by_client.remove(&f.key);

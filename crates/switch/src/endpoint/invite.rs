@@ -78,12 +78,9 @@ impl Endpoint {
     ) {
         while let Some(event) = self.calls.tx.poll_event() {
             match event {
-                Event::NewRequest {
-                    key,
-                    request,
-                    from,
-                } if request.method == Method::Invite
-                    && request.to().is_ok_and(|t| t.tag().is_none()) =>
+                Event::NewRequest { key, request, from }
+                    if request.method == Method::Invite
+                        && request.to().is_ok_and(|t| t.tag().is_none()) =>
                 {
                     self.new_invite(instant, now, random, key, request, from, kind, cached)
                 }
@@ -92,7 +89,10 @@ impl Endpoint {
         }
     }
 
-    #[expect(clippy::too_many_arguments, reason = "one INVITE and where it came from")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one INVITE and where it came from"
+    )]
     fn new_invite(
         &mut self,
         instant: Instant,
@@ -203,9 +203,10 @@ impl Endpoint {
         match resolution {
             Some(r) => self.start_call(instant, now, pending, &device, r),
             None => {
-                let resp = pending
-                    .request
-                    .response(StatusCode::SERVER_INTERNAL_ERROR, Some(&format!("{random:016x}")));
+                let resp = pending.request.response(
+                    StatusCode::SERVER_INTERNAL_ERROR,
+                    Some(&format!("{random:016x}")),
+                );
                 self.respond_call(instant, &pending.key, resp);
             }
         }

@@ -395,3 +395,6 @@ fn stamp_via(request: &mut Request, mut via: Via, peer: SocketAddr) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod call_tests;
