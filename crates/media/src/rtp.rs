@@ -138,7 +138,10 @@ impl<B: AsRef<[u8]>> Rtp<B> {
         }
         let at = HEADER_LEN + 4 * usize::from(self.csrc_count());
         let b = self.bytes();
-        Some((u16::from_be_bytes([b[at], b[at + 1]]), &b[at + 4..self.payload.start]))
+        Some((
+            u16::from_be_bytes([b[at], b[at + 1]]),
+            &b[at + 4..self.payload.start],
+        ))
     }
 
     /// Where the payload lies in the buffer.
@@ -230,7 +233,20 @@ mod tests {
     use proptest::prelude::*;
 
     fn packet(first: u8, rest: &[u8]) -> Vec<u8> {
-        let mut p = vec![first, 0x80 | 8, 0x12, 0x34, 0, 0, 0x03, 0x20, 0xde, 0xad, 0xbe, 0xef];
+        let mut p = vec![
+            first,
+            0x80 | 8,
+            0x12,
+            0x34,
+            0,
+            0,
+            0x03,
+            0x20,
+            0xde,
+            0xad,
+            0xbe,
+            0xef,
+        ];
         p.extend_from_slice(rest);
         p
     }
@@ -251,7 +267,9 @@ mod tests {
     #[test]
     fn payload_skips_csrcs_and_extension_and_stops_before_padding() {
         // Two CSRCs, a one-word extension, payload [9, 9], two bytes of padding.
-        let rest = [0, 0, 0, 1, 0, 0, 0, 2, 0xbe, 0xde, 0, 1, 7, 7, 7, 7, 9, 9, 0, 2];
+        let rest = [
+            0, 0, 0, 1, 0, 0, 0, 2, 0xbe, 0xde, 0, 1, 7, 7, 7, 7, 9, 9, 0, 2,
+        ];
         let p = packet(0x80 | 0x20 | 0x10 | 2, &rest);
         let rtp = Rtp::parse(&p[..]).unwrap();
         assert_eq!(rtp.csrcs().collect::<Vec<_>>(), [1, 2]);
@@ -261,13 +279,28 @@ mod tests {
 
     #[test]
     fn malformed_headers_are_errors() {
-        assert_eq!(Rtp::parse(&[0x80u8; 11][..]).unwrap_err(), RtpError::TooShort(11));
-        assert_eq!(Rtp::parse(&packet(0x40, &[])[..]).unwrap_err(), RtpError::Version(1));
-        assert_eq!(Rtp::parse(&packet(0x81, &[0, 0])[..]).unwrap_err(), RtpError::Truncated);
+        assert_eq!(
+            Rtp::parse(&[0x80u8; 11][..]).unwrap_err(),
+            RtpError::TooShort(11)
+        );
+        assert_eq!(
+            Rtp::parse(&packet(0x40, &[])[..]).unwrap_err(),
+            RtpError::Version(1)
+        );
+        assert_eq!(
+            Rtp::parse(&packet(0x81, &[0, 0])[..]).unwrap_err(),
+            RtpError::Truncated
+        );
         let ext = packet(0x90, &[0xbe, 0xde, 0, 2, 0, 0, 0, 0]);
         assert_eq!(Rtp::parse(&ext[..]).unwrap_err(), RtpError::Truncated);
-        assert_eq!(Rtp::parse(&packet(0xa0, &[1, 5])[..]).unwrap_err(), RtpError::Padding(5));
-        assert_eq!(Rtp::parse(&packet(0xa0, &[1, 0])[..]).unwrap_err(), RtpError::Padding(0));
+        assert_eq!(
+            Rtp::parse(&packet(0xa0, &[1, 5])[..]).unwrap_err(),
+            RtpError::Padding(5)
+        );
+        assert_eq!(
+            Rtp::parse(&packet(0xa0, &[1, 0])[..]).unwrap_err(),
+            RtpError::Padding(0)
+        );
     }
 
     #[test]
@@ -283,7 +316,13 @@ mod tests {
         rtp.set_marker(false);
         let rtp = Rtp::parse(&p[..]).unwrap();
         assert_eq!(
-            (rtp.marker(), rtp.payload_type(), rtp.sequence(), rtp.timestamp(), rtp.ssrc()),
+            (
+                rtp.marker(),
+                rtp.payload_type(),
+                rtp.sequence(),
+                rtp.timestamp(),
+                rtp.ssrc()
+            ),
             (false, 0, 7, 0x01020304, 42)
         );
         assert_eq!(rtp.payload(), &[0xff, 2]);

@@ -325,7 +325,10 @@ mod tests {
         let p = Rtcp::new(&buf[..n]).next().unwrap().unwrap();
         let rr = p.receiver_report().unwrap();
         assert_eq!(rr.ssrc, 1);
-        assert_eq!(rr.reports().collect::<Vec<_>>(), [block(2, 100), block(3, 0)]);
+        assert_eq!(
+            rr.reports().collect::<Vec<_>>(),
+            [block(2, 100), block(3, 0)]
+        );
         assert!(p.sender_report().is_none());
     }
 
@@ -354,6 +357,9 @@ mod tests {
 
     #[test]
     fn writers_refuse_a_small_buffer() {
-        assert_eq!(write_rr(&mut [0u8; 8], 1, &[block(2, 0)]), Err(RtcpError::NoRoom(32)));
+        assert_eq!(
+            write_rr(&mut [0u8; 8], 1, &[block(2, 0)]),
+            Err(RtcpError::NoRoom(32))
+        );
     }
 }
