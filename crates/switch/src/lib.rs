@@ -9,6 +9,7 @@
 pub mod directory;
 pub mod endpoint;
 pub mod location;
+pub mod media;
 pub mod persist;
 pub mod registrar;
 pub mod server;
