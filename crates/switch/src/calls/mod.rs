@@ -1715,6 +1715,25 @@ impl Calls {
         }
     }
 
+    /// The relay got no media from an answered call's legs: the phones are
+    /// gone (crashed, out of network). Both legs are hung up.
+    pub fn on_media_timeout(&mut self, now: Instant, wall: UnixMillis, media: u64) {
+        let Some(id) = self
+            .calls
+            .values()
+            .find(|c| c.media.id == media && c.phase == Phase::Answered)
+            .map(|c| c.id)
+        else {
+            return;
+        };
+        let mut call = self.calls.remove(&id).expect("present");
+        self.hang_up(now, &mut call, Side::A);
+        self.hang_up(now, &mut call, Side::B);
+        call.winner = None;
+        self.calls.insert(id, call);
+        self.finish(now, wall, id, Disposition::Answered, "no media");
+    }
+
     fn retransmit(&mut self, now: Instant, wall: UnixMillis, id: u64) {
         let Some(mut call) = self.calls.remove(&id) else {
             return;
