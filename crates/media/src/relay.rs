@@ -1,1 +1,500 @@
-//! TODO
+//! The per-call RTP relay, sans-IO: a datagram, the leg it arrived on, its
+//! source and the time come in; an [`Action`] comes out (send these bytes,
+//! rewritten in place, to this address, or drop them and say why), plus
+//! [`RelayEvent`]s to poll. No allocation per packet.
+//!
+//! A call has two legs, A and B. Media from one leg goes out to the other.
+//! Per leg the relay keeps:
+//!
+//! - **latching** (symmetric RTP, RFC 4961): the first packet from an
+//!   acceptable source fixes where that leg's outbound media goes. With
+//!   [`Latching::Expected`] the source IP must be the one the SDP gave;
+//!   with [`Latching::Any`] (phones behind NAT) any source is taken. Once
+//!   latched, another source is only taken when it is the SDP address
+//!   itself; a changed SDP address ([`Relay::update`], after a re-INVITE)
+//!   unlatches.
+//! - **one continuous outbound stream**: our own SSRC per direction, and
+//!   sequence number and timestamp offsets recomputed whenever what feeds
+//!   the direction changes (a new inbound SSRC after a re-INVITE or a fork,
+//!   a prompt played by the switch, then the far end again), so that the
+//!   sequence number goes on by one and the timestamp by the time elapsed,
+//!   and the marker bit flags the new talkspurt (RFC 3550 §5.1).
+//! - **payload format**: the payload type is mapped to the other leg's; when
+//!   the legs agreed different G.711 laws the payload is transcoded in place
+//!   (same length); RFC 4733 telephone-events are relayed with their payload
+//!   type mapped, and each new event is reported as [`RelayEvent::Dtmf`].
+//! - **direction** from the SDP (hold): `recv` false drops what the leg
+//!   sends, `send` false sends nothing to it.
+//!
+//! RTCP is dropped, not relayed. The reports of one leg describe a stream
+//! the other leg never saw: our SSRC, sequence numbers and timestamps
+//! differ from the far end's, and transcoding or prompts change the octet
+//! counts, so relayed reports would mislead whoever reads them. Phones do
+//! not need RTCP to play audio; what we learn from it is not yet used.
+//! RTCP sent to the RTP port (RFC 5761 multiplexing) is told apart and
+//! dropped the same way.
+//!
+//! The timestamp clock is taken as 8 kHz, the rate of G.711 and of the
+//! telephone-events that go with it.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::g711;
+use crate::rtp::{self, HEADER_LEN, Header, Rtp};
+
+/// One side of a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Leg {
+    A,
+    B,
+}
+
+impl Leg {
+    pub fn other(self) -> Leg {
+        match self {
+            Leg::A => Leg::B,
+            Leg::B => Leg::A,
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The audio codec a leg agreed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    /// G.711 µ-law.
+    Pcmu,
+    /// G.711 A-law.
+    Pcma,
+    /// Anything else: relayed only to a leg that agreed the same.
+    Other,
+}
+
+/// What the SDP offer/answer settled for one leg.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LegParams {
+    /// Where the leg said it receives media (`c=` and `m=` lines).
+    pub remote: Option<SocketAddr>,
+    /// The audio payload type.
+    pub pt: u8,
+    pub codec: Codec,
+    /// The payload type of RFC 4733 telephone-event, if agreed.
+    pub telephone_event: Option<u8>,
+    /// The switch may send media to this leg (false for `sendonly` and
+    /// `inactive` in the leg's SDP).
+    pub send: bool,
+    /// The switch takes media from this leg (false for `recvonly` and
+    /// `inactive`).
+    pub recv: bool,
+}
+
+impl Default for LegParams {
+    fn default() -> Self {
+        Self {
+            remote: None,
+            pt: 0,
+            codec: Codec::Pcmu,
+            telephone_event: None,
+            send: true,
+            recv: true,
+        }
+    }
+}
+
+/// Which sources a leg latches onto.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Latching {
+    /// The source IP must be the SDP's (any source while there is no SDP
+    /// address yet).
+    #[default]
+    Expected,
+    /// Any source: the SDP address of a phone behind NAT is useless.
+    Any,
+}
+
+/// What to do with a datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Send the first `len` bytes of the (rewritten) buffer to `to` from
+    /// the other leg's socket.
+    Forward {
+        to: SocketAddr,
+        len: usize,
+    },
+    Drop(DropReason),
+}
+
+/// Why a datagram was not relayed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropReason {
+    /// Not an RTP packet.
+    Malformed,
+    /// RTCP, which is not relayed (see the module documentation).
+    Rtcp,
+    /// From a source this leg does not take media from.
+    UnexpectedSource,
+    /// The leg is `recvonly` or `inactive`.
+    NotReceiving,
+    /// The other leg is `sendonly` or `inactive`.
+    NotSending,
+    /// The other leg has no address yet.
+    NoDestination,
+    /// A payload type the leg did not agree on.
+    UnknownPayloadType,
+    /// The legs agreed codecs the relay cannot convert between.
+    CodecMismatch,
+    /// Telephone-events, but the other leg did not agree them.
+    NoTelephoneEvent,
+    /// The switch is playing media to the other leg.
+    Playing,
+}
+
+impl DropReason {
+    /// True when the packet was media the leg may send, held back only by
+    /// the other side (hold, a prompt, no address, no common format): a
+    /// recorder still takes it.
+    pub fn media_accepted(self) -> bool {
+        matches!(
+            self,
+            Self::NotSending
+                | Self::NoDestination
+                | Self::CodecMismatch
+                | Self::NoTelephoneEvent
+                | Self::Playing
+        )
+    }
+}
+
+/// Something the relay noticed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelayEvent {
+    /// A new RFC 4733 event from a leg.
+    Dtmf { leg: Leg, digit: char },
+}
+
+/// Traffic of one leg.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counters {
+    /// RTP packets taken from the leg.
+    pub packets_in: u64,
+    pub bytes_in: u64,
+    /// RTP packets sent to the leg.
+    pub packets_out: u64,
+    pub bytes_out: u64,
+    /// When the leg last sent media we took.
+    pub last_in: Option<Instant>,
+}
+
+/// One call's relay state.
+#[derive(Debug)]
+pub struct Relay {
+    latching: Latching,
+    created: Instant,
+    legs: [LegState; 2],
+    /// Outbound streams, indexed by the leg they go to.
+    out: [Outbound; 2],
+    event: Option<RelayEvent>,
+}
+
+#[derive(Debug, Default)]
+struct LegState {
+    params: LegParams,
+    latched: Option<SocketAddr>,
+    counters: Counters,
+    last_event: Option<u32>,
+    playing: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Nothing,
+    Relayed(u32),
+    Local,
+}
+
+#[derive(Debug)]
+struct Outbound {
+    ssrc: u32,
+    origin: Origin,
+    seq_offset: u16,
+    ts_offset: u32,
+    /// Sequence number, timestamp and time of the newest packet sent.
+    last: Option<(u16, u32, Instant)>,
+}
+
+impl Outbound {
+    /// Our numbering for an inbound packet, recomputing the offsets when
+    /// the origin changes. Returns (seq, ts, marker).
+    fn relayed(&mut self, ssrc: u32, seq: u16, ts: u32, now: Instant) -> (u16, u32, bool) {
+        let fresh = self.origin != Origin::Relayed(ssrc);
+        if fresh {
+            (self.seq_offset, self.ts_offset) = match self.last {
+                None => (0, 0),
+                Some((s, t, at)) => (
+                    s.wrapping_add(1).wrapping_sub(seq),
+                    t.wrapping_add(elapsed_samples(at, now)).wrapping_sub(ts),
+                ),
+            };
+            self.origin = Origin::Relayed(ssrc);
+        }
+        let out = (
+            seq.wrapping_add(self.seq_offset),
+            ts.wrapping_add(self.ts_offset),
+        );
+        self.advance(out.0, out.1, now);
+        (out.0, out.1, fresh)
+    }
+
+    /// Our numbering for the next frame the switch originates.
+    fn local(&mut self, now: Instant) -> (u16, u32, bool) {
+        let fresh = self.origin != Origin::Local;
+        let (seq, ts) = match self.last {
+            None => (0, 0),
+            Some((s, t, _)) if !fresh => (s.wrapping_add(1), t.wrapping_add(crate::FRAME as u32)),
+            Some((s, t, at)) => (s.wrapping_add(1), t.wrapping_add(elapsed_samples(at, now))),
+        };
+        self.origin = Origin::Local;
+        self.advance(seq, ts, now);
+        (seq, ts, fresh)
+    }
+
+    fn advance(&mut self, seq: u16, ts: u32, now: Instant) {
+        // A late (reordered) packet keeps its place and does not move the
+        // stream's head back.
+        let newer = match self.last {
+            None => true,
+            Some((s, _, _)) => (seq.wrapping_sub(s) as i16) > 0,
+        };
+        if newer {
+            self.last = Some((seq, ts, now));
+        }
+    }
+}
+
+fn elapsed_samples(since: Instant, now: Instant) -> u32 {
+    let us = now.saturating_duration_since(since).as_micros();
+    ((us * u128::from(crate::RATE) / 1_000_000) as u32).max(1)
+}
+
+impl Relay {
+    /// A relay whose outbound streams toward A and B carry the SSRCs
+    /// `ssrc` (drawn by the caller, RFC 3550 §8.1).
+    pub fn new(latching: Latching, ssrc: [u32; 2], now: Instant) -> Self {
+        let out = |ssrc| Outbound {
+            ssrc,
+            origin: Origin::Nothing,
+            seq_offset: 0,
+            ts_offset: 0,
+            last: None,
+        };
+        Self {
+            latching,
+            created: now,
+            legs: Default::default(),
+            out: [out(ssrc[0]), out(ssrc[1])],
+            event: None,
+        }
+    }
+
+    /// New SDP for a leg. A changed address unlatches the leg.
+    pub fn update(&mut self, leg: Leg, params: LegParams) {
+        let st = &mut self.legs[leg.index()];
+        if st.params.remote != params.remote {
+            st.latched = None;
+        }
+        st.params = params;
+    }
+
+    pub fn params(&self, leg: Leg) -> &LegParams {
+        &self.legs[leg.index()].params
+    }
+
+    /// Where media for the leg goes: the latched source, else the SDP's.
+    pub fn destination(&self, leg: Leg) -> Option<SocketAddr> {
+        let st = &self.legs[leg.index()];
+        st.latched.or(st.params.remote)
+    }
+
+    pub fn counters(&self, leg: Leg) -> &Counters {
+        &self.legs[leg.index()].counters
+    }
+
+    /// While the switch plays media to `leg`, relayed media to it is held.
+    pub fn set_playing(&mut self, leg: Leg, playing: bool) {
+        self.legs[leg.index()].playing = playing;
+    }
+
+    /// The next event, if any. Poll after each packet: one is kept.
+    pub fn poll_event(&mut self) -> Option<RelayEvent> {
+        self.event.take()
+    }
+
+    /// True when no leg that should send media has done so for `timeout`
+    /// (since the relay was made, if never). A call where no leg sends
+    /// (both on hold) does not time out.
+    pub fn timed_out(&self, now: Instant, timeout: Duration) -> bool {
+        let mut last = None;
+        for st in self.legs.iter().filter(|st| st.params.recv) {
+            last = last.max(Some(st.counters.last_in.unwrap_or(self.created)));
+        }
+        last.is_some_and(|at| now.saturating_duration_since(at) >= timeout)
+    }
+
+    /// Handles the first `len` bytes of `buf`, received on `leg`'s RTP port
+    /// from `src`, rewriting them in place when they are to be forwarded.
+    pub fn packet(
+        &mut self,
+        leg: Leg,
+        src: SocketAddr,
+        buf: &mut [u8],
+        len: usize,
+        now: Instant,
+    ) -> Action {
+        let Some(buf) = buf.get_mut(..len) else {
+            return Action::Drop(DropReason::Malformed);
+        };
+        if rtp::is_rtcp(buf) {
+            return Action::Drop(DropReason::Rtcp);
+        }
+        let Ok(mut rtp) = Rtp::parse(buf) else {
+            return Action::Drop(DropReason::Malformed);
+        };
+        if !self.take_source(leg, src) {
+            return Action::Drop(DropReason::UnexpectedSource);
+        }
+        let (i, o) = (leg.index(), leg.other().index());
+        let inp = self.legs[i].params;
+        let outp = self.legs[o].params;
+        let c = &mut self.legs[i].counters;
+        c.packets_in += 1;
+        c.bytes_in += len as u64;
+        c.last_in = Some(now);
+        if !inp.recv {
+            return Action::Drop(DropReason::NotReceiving);
+        }
+        let pt = rtp.payload_type();
+        let event = Some(pt) == inp.telephone_event;
+        if event {
+            self.dtmf(leg, rtp.timestamp(), rtp.payload());
+        } else if pt != inp.pt {
+            return Action::Drop(DropReason::UnknownPayloadType);
+        }
+        if self.legs[o].playing {
+            return Action::Drop(DropReason::Playing);
+        }
+        if !outp.send {
+            return Action::Drop(DropReason::NotSending);
+        }
+        let Some(to) = self.destination(leg.other()) else {
+            return Action::Drop(DropReason::NoDestination);
+        };
+        let out_pt = if event {
+            match outp.telephone_event {
+                Some(pt) => pt,
+                None => return Action::Drop(DropReason::NoTelephoneEvent),
+            }
+        } else {
+            match (inp.codec, outp.codec) {
+                (from, to) if from == to => {}
+                (Codec::Pcmu, Codec::Pcma) => transcode(rtp.payload_mut(), g711::ulaw_to_alaw),
+                (Codec::Pcma, Codec::Pcmu) => transcode(rtp.payload_mut(), g711::alaw_to_ulaw),
+                _ => return Action::Drop(DropReason::CodecMismatch),
+            }
+            outp.pt
+        };
+        let stream = &mut self.out[o];
+        let (seq, ts, fresh) = stream.relayed(rtp.ssrc(), rtp.sequence(), rtp.timestamp(), now);
+        rtp.set_payload_type(out_pt);
+        rtp.set_sequence(seq);
+        rtp.set_timestamp(ts);
+        rtp.set_ssrc(stream.ssrc);
+        if fresh {
+            rtp.set_marker(true);
+        }
+        let c = &mut self.legs[o].counters;
+        c.packets_out += 1;
+        c.bytes_out += len as u64;
+        Action::Forward { to, len }
+    }
+
+    /// Writes the RTP header of a frame the switch originates toward `leg`
+    /// (its payload, `payload_len` bytes in the leg's codec, goes after
+    /// [`HEADER_LEN`] bytes of `buf`).
+    pub fn local(&mut self, leg: Leg, buf: &mut [u8], payload_len: usize, now: Instant) -> Action {
+        let st = &self.legs[leg.index()];
+        if !st.params.send {
+            return Action::Drop(DropReason::NotSending);
+        }
+        let Some(to) = self.destination(leg) else {
+            return Action::Drop(DropReason::NoDestination);
+        };
+        let len = HEADER_LEN + payload_len;
+        if buf.len() < len {
+            return Action::Drop(DropReason::Malformed);
+        }
+        let pt = st.params.pt;
+        let stream = &mut self.out[leg.index()];
+        let (sequence, timestamp, marker) = stream.local(now);
+        Header {
+            marker,
+            payload_type: pt,
+            sequence,
+            timestamp,
+            ssrc: stream.ssrc,
+        }
+        .write(buf);
+        let c = &mut self.legs[leg.index()].counters;
+        c.packets_out += 1;
+        c.bytes_out += len as u64;
+        Action::Forward { to, len }
+    }
+
+    fn take_source(&mut self, leg: Leg, src: SocketAddr) -> bool {
+        let latching = self.latching;
+        let st = &mut self.legs[leg.index()];
+        if st.latched == Some(src) {
+            return true;
+        }
+        let take = match (st.latched, st.params.remote) {
+            (None, None) => true,
+            (None, Some(sdp)) => latching == Latching::Any || sdp.ip() == src.ip(),
+            (Some(_), sdp) => sdp == Some(src),
+        };
+        if take {
+            st.latched = Some(src);
+        }
+        take
+    }
+
+    /// RFC 4733 §2.5.1.3: all packets of one event carry its start
+    /// timestamp, so a new timestamp is a new key press.
+    fn dtmf(&mut self, leg: Leg, ts: u32, payload: &[u8]) {
+        let st = &mut self.legs[leg.index()];
+        let Some(&code) = payload.first() else { return };
+        if payload.len() < 4 || st.last_event == Some(ts) {
+            return;
+        }
+        st.last_event = Some(ts);
+        let digit = match code {
+            0..=9 => char::from(b'0' + code),
+            10 => '*',
+            11 => '#',
+            12..=15 => char::from(b'A' + code - 12),
+            _ => return,
+        };
+        self.event = Some(RelayEvent::Dtmf { leg, digit });
+    }
+}
+
+fn transcode(payload: &mut [u8], map: fn(u8) -> u8) {
+    for b in payload {
+        *b = map(*b);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -12,6 +12,7 @@ pub mod dialplan;
 pub mod directory;
 pub mod endpoint;
 pub mod location;
+pub mod media;
 pub mod persist;
 pub mod registrar;
 pub mod server;

@@ -17,6 +17,7 @@ use crate::directory::{DeviceCredentials, Directory};
 use crate::endpoint::{
     Action, Caches, Counters, Endpoint, PendingCall, PendingRegister, Step, Transmit,
 };
+use crate::media::MediaEvent;
 use crate::persist::BindingWriter;
 use crate::transport::{Inbound, Transports, UdpReceiver};
 
@@ -47,6 +48,8 @@ pub struct SipTask {
     pub dialplan: Arc<Dialplan>,
     pub bindings: BindingWriter,
     pub cdr: CdrWriter,
+    /// What the media relay reports (RTP timeouts).
+    pub media_events: Option<mpsc::UnboundedReceiver<MediaEvent>>,
     pub shutdown: watch::Receiver<bool>,
     pub clock: fn() -> UnixMillis,
 }
@@ -80,9 +83,11 @@ pub async fn run(task: SipTask) -> Counters {
         dialplan,
         bindings,
         cdr,
+        media_events,
         mut shutdown,
         clock,
     } = task;
+    let mut media_events = media_events.unwrap_or_else(|| mpsc::unbounded_channel().1);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<LookedUp>();
     let (resolved_tx, mut resolved_rx) = mpsc::unbounded_channel::<Resolved>();
     let mut sweep = tokio::time::interval(SWEEP_EVERY);
@@ -192,6 +197,12 @@ pub async fn run(task: SipTask) -> Counters {
             Some((pending, device, resolution)) = resolved_rx.recv() => {
                 endpoint.resume_call(Instant::now(), clock(), rand::random(), *pending, device, resolution);
                 drain(&mut endpoint);
+            }
+            Some(event) = media_events.recv() => {
+                if let MediaEvent::RtpTimeout { id } = event {
+                    endpoint.media_timeout(Instant::now(), clock(), id);
+                    drain(&mut endpoint);
+                }
             }
             _ = tokio::time::sleep_until(deadline) => {
                 endpoint.handle_timeout(Instant::now(), clock());

@@ -1,40 +1,76 @@
-//! The media relay behind the call engine.
+//! The media relay behind the call engine: `switch::media::Media` seen
+//! through the engine's `MediaPlane`.
+
+use std::time::Duration;
 
 use switch::calls::{LegMedia, MediaPlane, MediaPorts, Side};
+use switch::media::{Codec, Latching, Leg, LegParams, Media, MediaConfig, MediaEvent};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::config::Config;
 
-/// Placeholder until the relay lands: hands out port numbers without
-/// binding them, so signalling can be exercised.
-struct PortsOnly {
-    addr: std::net::IpAddr,
-    next: u16,
-    range: (u16, u16),
-}
+/// A call whose legs sent nothing for this long is hung up.
+const RTP_TIMEOUT: Duration = Duration::from_secs(60);
 
-impl MediaPlane for PortsOnly {
+struct Relay(Media);
+
+impl MediaPlane for Relay {
     fn allocate(&mut self) -> std::io::Result<MediaPorts> {
-        let a = self.next;
-        self.next = if a + 4 > self.range.1 {
-            self.range.0
-        } else {
-            a + 4
-        };
+        // Phones behind NAT write private addresses in their SDP: the relay
+        // answers whatever address the leg's media really comes from.
+        let s = self.0.allocate_with(Latching::Any)?;
         Ok(MediaPorts {
-            id: u64::from(a),
-            addr: self.addr,
-            a_port: a,
-            b_port: a + 2,
+            id: s.id,
+            addr: s.advertise,
+            a_port: s.a_port,
+            b_port: s.b_port,
         })
     }
-    fn update(&mut self, _id: u64, _side: Side, _leg: LegMedia) {}
-    fn release(&mut self, _id: u64) {}
+
+    fn update(&mut self, id: u64, side: Side, leg: LegMedia) {
+        let codec = match leg.format.codec {
+            media::sdp::Codec::Pcmu => Codec::Pcmu,
+            media::sdp::Codec::Pcma => Codec::Pcma,
+            _ => Codec::Other,
+        };
+        self.0.update(
+            id,
+            leg_of(side),
+            LegParams {
+                remote: leg.remote,
+                pt: leg.format.pt,
+                codec,
+                telephone_event: leg.telephone_event,
+                send: leg.send,
+                recv: leg.recv,
+            },
+        );
+    }
+
+    fn release(&mut self, id: u64) {
+        self.0.release(id);
+    }
 }
 
-pub fn start(config: &Config) -> anyhow::Result<Box<dyn MediaPlane>> {
-    Ok(Box::new(PortsOnly {
-        addr: config.media_address,
-        next: config.rtp_ports.0 & !1,
-        range: config.rtp_ports,
-    }))
+fn leg_of(side: Side) -> Leg {
+    match side {
+        Side::A => Leg::A,
+        Side::B => Leg::B,
+    }
+}
+
+/// Starts the relay's threads on the configured address and port range.
+pub fn start(
+    config: &Config,
+) -> anyhow::Result<(Box<dyn MediaPlane>, UnboundedReceiver<MediaEvent>)> {
+    let (media, events) = Media::start(MediaConfig {
+        bind: config.media_address,
+        advertise: config.media_address,
+        port_min: config.rtp_ports.0,
+        port_max: config.rtp_ports.1,
+        workers: config.media_workers,
+        rtp_timeout: RTP_TIMEOUT,
+    })
+    .map_err(|e| anyhow::anyhow!("cannot start the media relay (media_address, rtp_ports): {e}"))?;
+    Ok((Box::new(Relay(media)), events))
 }

@@ -115,7 +115,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
             sent_by.insert(kind, format!("{}:{}", config.public_host, a.port()));
         }
     }
-    let media = crate::media::start(&config)?;
+    let (media, media_events) = crate::media::start(&config)?;
     let calls = Calls::new(
         CallsConfig {
             domain: config.public_host.clone(),
@@ -150,6 +150,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         dialplan,
         bindings: writer,
         cdr,
+        media_events: Some(media_events),
         shutdown: shutdown_rx,
         clock: now,
     }));

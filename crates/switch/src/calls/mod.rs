@@ -695,18 +695,21 @@ impl Calls {
         codecs.iter().filter_map(|c| build::format_of(*c)).collect()
     }
 
-    /// Our codecs to answer `offer` with, `prefer` first.
+    /// Our codecs to answer `offer` with: `prefer` alone when the offer
+    /// has it (the answer takes the offerer's order, so this is how the
+    /// other leg's codec wins and the relay copies instead of
+    /// transcoding), else every codec both sides have.
     fn answer_codecs(&self, offer: &SessionDescription, prefer: Option<Codec>) -> Vec<Codec> {
         let Some(audio) = offer.audio() else {
             return Vec::new();
         };
         let offered: Vec<Codec> = audio.formats().iter().map(|f| f.codec).collect();
-        let mut ours = Vec::new();
         if let Some(p) = prefer
             && offered.contains(&p)
         {
-            ours.push(p);
+            return vec![p];
         }
+        let mut ours = Vec::new();
         for c in &self.config.codecs {
             if offered.contains(c) && !ours.contains(c) {
                 ours.push(*c);
@@ -1710,6 +1713,25 @@ impl Calls {
                 }
             }
         }
+    }
+
+    /// The relay got no media from an answered call's legs: the phones are
+    /// gone (crashed, out of network). Both legs are hung up.
+    pub fn on_media_timeout(&mut self, now: Instant, wall: UnixMillis, media: u64) {
+        let Some(id) = self
+            .calls
+            .values()
+            .find(|c| c.media.id == media && c.phase == Phase::Answered)
+            .map(|c| c.id)
+        else {
+            return;
+        };
+        let mut call = self.calls.remove(&id).expect("present");
+        self.hang_up(now, &mut call, Side::A);
+        self.hang_up(now, &mut call, Side::B);
+        call.winner = None;
+        self.calls.insert(id, call);
+        self.finish(now, wall, id, Disposition::Answered, "no media");
     }
 
     fn retransmit(&mut self, now: Instant, wall: UnixMillis, id: u64) {

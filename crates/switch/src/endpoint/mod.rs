@@ -214,6 +214,11 @@ impl Endpoint {
         self.calls.poll_timeout()
     }
 
+    /// The relay saw no media on a call for too long: it is hung up.
+    pub fn media_timeout(&mut self, instant: Instant, now: UnixMillis, media: u64) {
+        self.calls.on_media_timeout(instant, now, media);
+    }
+
     /// Fires due call timers.
     pub fn handle_timeout(&mut self, instant: Instant, now: UnixMillis) {
         self.calls.handle_timeout(instant, now);
@@ -395,3 +400,6 @@ fn stamp_via(request: &mut Request, mut via: Via, peer: SocketAddr) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod call_tests;

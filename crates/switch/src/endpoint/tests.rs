@@ -35,6 +35,10 @@ fn endpoint() -> Endpoint {
     Endpoint::new(config, Location::default())
 }
 
+fn nobody(_: &str) -> Option<Option<Arc<DeviceCredentials>>> {
+    None
+}
+
 fn inbound(text: &str) -> Inbound {
     Inbound {
         kind: Kind::Udp,
@@ -86,7 +90,7 @@ fn md5_challenge(resp: &Response) -> Challenge {
 fn options_is_answered_200_with_allow_to_the_rport_source() {
     let mut ep = endpoint();
     let text = "OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.9:5099;branch=z9hG4bKo1;rport\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:127.0.0.1>\r\nCall-ID: o1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n\r\n";
-    let (t, resp) = sent(ep.receive(Instant::now(), NOW, 1, &inbound(text), |_| None));
+    let (t, resp) = sent(ep.receive(Instant::now(), NOW, 1, &inbound(text), nobody));
     assert_eq!(resp.status, StatusCode::OK);
     assert!(
         resp.headers
@@ -147,7 +151,7 @@ fn register_challenges_with_one_header_per_algorithm() {
         NOW,
         11,
         &inbound(&register("z9hG4bK1", 1, None, "")),
-        |_| None,
+        nobody,
     ));
     let algorithms: Vec<_> = challenge
         .headers
@@ -239,14 +243,14 @@ fn too_brief_an_interval_gets_423_with_min_expires() {
 fn an_uncached_device_is_looked_up_and_retransmissions_wait() {
     let dev = device("dev1", "sippass123");
     let mut ep = endpoint();
-    let auth = authorize(&mut ep, |_| None, "dev1", "sippass123", "");
+    let auth = authorize(&mut ep, nobody, "dev1", "sippass123", "");
     let msg = inbound(&register("z9hG4bK2", 2, Some(&auth), ""));
-    let Step::LookUp(pending) = ep.receive(Instant::now(), NOW, 12, &msg, |_| None) else {
+    let Step::LookUp(pending) = ep.receive(Instant::now(), NOW, 12, &msg, nobody) else {
         panic!("expected a look-up")
     };
     assert_eq!(pending.username(), "dev1");
     assert!(matches!(
-        ep.receive(Instant::now(), NOW, 13, &msg, |_| None),
+        ep.receive(Instant::now(), NOW, 13, &msg, nobody),
         Step::Nothing
     ));
     let (_, r) = sent(ep.resume_register(NOW, *pending, Some(dev.clone())));
@@ -257,11 +261,11 @@ fn an_uncached_device_is_looked_up_and_retransmissions_wait() {
 fn garbage_gets_400_and_unknown_methods_501() {
     let mut ep = endpoint();
     let bad = "INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKx\r\nCSeq: 1 BYE\r\n\r\n";
-    let (_, r) = sent(ep.receive(Instant::now(), NOW, 1, &inbound(bad), |_| None));
+    let (_, r) = sent(ep.receive(Instant::now(), NOW, 1, &inbound(bad), nobody));
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.reason.contains("CSeq method BYE"), "{}", r.reason);
     let sub = "SUBSCRIBE sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKs\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: s\r\nCSeq: 1 SUBSCRIBE\r\nMax-Forwards: 70\r\n\r\n";
-    let (_, r) = sent(ep.receive(Instant::now(), NOW, 1, &inbound(sub), |_| None));
+    let (_, r) = sent(ep.receive(Instant::now(), NOW, 1, &inbound(sub), nobody));
     assert_eq!(r.status, StatusCode::NOT_IMPLEMENTED);
     assert!(matches!(
         ep.receive(
@@ -269,7 +273,7 @@ fn garbage_gets_400_and_unknown_methods_501() {
             NOW,
             1,
             &inbound("SIP/2.0 200 OK\r\n\r\n"),
-            |_| None
+            nobody
         ),
         Step::Nothing
     ));
@@ -281,14 +285,14 @@ fn an_rfc2543_retransmission_after_a_look_up_gets_the_answer() {
     // the key must not change when the Via is stamped with `received`.
     let dev = device("dev1", "sippass123");
     let mut ep = endpoint();
-    let auth = authorize(&mut ep, |_| None, "dev1", "sippass123", "");
+    let auth = authorize(&mut ep, nobody, "dev1", "sippass123", "");
     let text = register("old2543", 2, Some(&auth), "").replace(";rport", "");
     let mut msg = inbound(&text);
     msg.peer = "127.0.0.9:5070".parse().unwrap();
-    let Step::LookUp(pending) = ep.receive(Instant::now(), NOW, 12, &msg, |_| None) else {
+    let Step::LookUp(pending) = ep.receive(Instant::now(), NOW, 12, &msg, nobody) else {
         panic!("expected a look-up")
     };
     let (first, _) = sent(ep.resume_register(NOW, *pending, Some(dev.clone())));
-    let (again, _) = sent(ep.receive(Instant::now(), NOW, 13, &msg, |_| None));
+    let (again, _) = sent(ep.receive(Instant::now(), NOW, 13, &msg, nobody));
     assert_eq!(first.bytes, again.bytes);
 }

@@ -1,0 +1,564 @@
+//! Calls through the endpoint, message by message, with a recording media
+//! plane: authentication, forking, CANCEL of the losing fork, BYE relay,
+//! busy, ring timeout, hold relay, call records.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use domain::{
+    AccountId, Binding, DeviceId, Disposition, ExtensionNumber, SipPassword, SipUsername,
+    UnixMillis,
+};
+use sip::auth::{Challenge, answer};
+use sip::{HeaderName, Message, Method, Request, Response, SipMessage, StatusCode};
+
+use super::*;
+use crate::calls::{Calls, CallsConfig, CdrEvent};
+use crate::dialplan::{Party, Resolution, Target};
+use crate::registrar::RegistrarPolicy;
+
+const NOW: UnixMillis = UnixMillis::from_millis(1_800_000_000_000);
+const REALM: &str = "switchboard";
+const CALLER: &str = "127.0.0.1:5071";
+const FORK1: &str = "127.0.0.1:6001";
+const FORK2: &str = "127.0.0.1:6002";
+
+type Updates = Arc<Mutex<Vec<(Side, LegMedia)>>>;
+
+struct Recording(Updates, Arc<Mutex<u32>>);
+
+impl MediaPlane for Recording {
+    fn allocate(&mut self) -> std::io::Result<MediaPorts> {
+        Ok(MediaPorts {
+            id: 1,
+            addr: "127.0.0.1".parse().unwrap(),
+            a_port: 30000,
+            b_port: 30002,
+        })
+    }
+    fn update(&mut self, _id: u64, side: Side, leg: LegMedia) {
+        self.0.lock().unwrap().push((side, leg));
+    }
+    fn release(&mut self, _id: u64) {
+        *self.1.lock().unwrap() += 1;
+    }
+}
+
+fn binding(contact: &str, source: &str) -> Binding {
+    Binding {
+        device: DeviceId::from_raw(2),
+        account: AccountId::from_raw(1),
+        contact: contact.into(),
+        instance: None,
+        source: source.into(),
+        transport: "udp".into(),
+        call_id: "reg".into(),
+        cseq: 1,
+        q_millis: 1000,
+        user_agent: None,
+        expires_at: UnixMillis::from_millis(NOW.millis() + 3_600_000),
+        updated_at: NOW,
+    }
+}
+
+struct Harness {
+    ep: Endpoint,
+    t0: Instant,
+    media: Updates,
+    released: Arc<Mutex<u32>>,
+    caller: Arc<DeviceCredentials>,
+    resolution: Resolution,
+    cdr: Vec<CdrEvent>,
+}
+
+struct TestCaches<'a>(&'a Arc<DeviceCredentials>, &'a Resolution);
+
+impl Caches for TestCaches<'_> {
+    fn device(&self, username: &str) -> Option<Option<Arc<DeviceCredentials>>> {
+        Some((username == self.0.username.as_str()).then(|| self.0.clone()))
+    }
+    fn resolution(&self, _device: &DeviceCredentials, dialled: &str) -> Option<Resolution> {
+        (dialled == "202").then(|| self.1.clone())
+    }
+}
+
+fn harness(forks: &[(&str, &str)]) -> Harness {
+    let username = SipUsername::parse("dev201").unwrap();
+    let pw = SipPassword::parse("sippass201").unwrap();
+    let caller = Arc::new(DeviceCredentials {
+        device: DeviceId::from_raw(1),
+        account: AccountId::from_raw(1),
+        user: None,
+        ha1_md5: pw.ha1_md5(&username, REALM),
+        ha1_sha256: pw.ha1_sha256(&username, REALM),
+        username,
+        realm: REALM.into(),
+    });
+    let party = |n: &str| Party {
+        extension: Some(ExtensionNumber::parse(n).unwrap()),
+        name: format!("User {n}"),
+        number: n.into(),
+    };
+    let resolution = Resolution {
+        caller: Arc::new(party("201")),
+        target: Arc::new(Target::Devices {
+            party: party("202"),
+            user: None,
+            devices: vec![DeviceId::from_raw(2)],
+            ring: Duration::from_secs(5),
+        }),
+    };
+    let media: Updates = Arc::default();
+    let released = Arc::new(Mutex::new(0));
+    let mut sent_by = std::collections::HashMap::new();
+    sent_by.insert(Kind::Udp, "127.0.0.1:5060".to_owned());
+    let calls = Calls::new(
+        CallsConfig {
+            domain: "127.0.0.1".into(),
+            sent_by,
+            ..CallsConfig::default()
+        },
+        Box::new(Recording(media.clone(), released.clone())),
+    );
+    let location = Location::load(forks.iter().map(|(c, s)| binding(c, s)).collect());
+    let ep = Endpoint::new(
+        EndpointConfig {
+            realm: REALM.into(),
+            secret: [3; 32],
+            algorithms: vec![sip::auth::Algorithm::Md5],
+            policy: RegistrarPolicy::default(),
+        },
+        location,
+    )
+    .with_calls(calls);
+    Harness {
+        ep,
+        t0: Instant::now(),
+        media,
+        released,
+        caller,
+        resolution,
+        cdr: Vec::new(),
+    }
+}
+
+impl Harness {
+    /// Delivers `text` from `from` at `ms` after the start; returns what
+    /// the endpoint sent, by destination.
+    fn input(&mut self, ms: u64, from: &str, text: &str) -> Vec<(SocketAddr, Message)> {
+        let msg = Inbound {
+            kind: Kind::Udp,
+            peer: from.parse().unwrap(),
+            local: "127.0.0.1:5060".parse().unwrap(),
+            conn: None,
+            data: Bytes::copy_from_slice(text.as_bytes()),
+        };
+        let at = self.t0 + Duration::from_millis(ms);
+        let wall = UnixMillis::from_millis(NOW.millis() + ms as i64);
+        let caches = TestCaches(&self.caller, &self.resolution);
+        let step = self.ep.receive(at, wall, ms ^ 0xabcdef, &msg, caches);
+        assert!(matches!(step, Step::Nothing), "{step:?}");
+        self.outputs()
+    }
+
+    fn tick(&mut self, ms: u64) -> Vec<(SocketAddr, Message)> {
+        let at = self.t0 + Duration::from_millis(ms);
+        let wall = UnixMillis::from_millis(NOW.millis() + ms as i64);
+        self.ep.handle_timeout(at, wall);
+        self.outputs()
+    }
+
+    fn outputs(&mut self) -> Vec<(SocketAddr, Message)> {
+        let mut out = Vec::new();
+        while let Some(a) = self.ep.poll_action() {
+            match a {
+                Action::SendTx(t) => out.push((t.to.addr, sip::parse(&t.bytes).unwrap())),
+                Action::Cdr(e) => self.cdr.push(e),
+                Action::Resolve(p) => panic!("unexpected look-up of {}", p.username()),
+            }
+        }
+        out
+    }
+}
+
+fn responses(out: &[(SocketAddr, Message)], to: &str) -> Vec<Response> {
+    let to: SocketAddr = to.parse().unwrap();
+    out.iter()
+        .filter(|(a, _)| *a == to)
+        .filter_map(|(_, m)| match m {
+            Message::Response(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn requests(out: &[(SocketAddr, Message)], to: &str) -> Vec<Request> {
+    let to: SocketAddr = to.parse().unwrap();
+    out.iter()
+        .filter(|(a, _)| *a == to)
+        .filter_map(|(_, m)| match m {
+            Message::Request(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+const OFFER: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 8 0 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n";
+
+fn answer_sdp(port: u16, codec: u8, dir: &str) -> String {
+    let name = if codec == 0 { "PCMU" } else { "PCMA" };
+    format!(
+        "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {port} RTP/AVP {codec}\r\na=rtpmap:{codec} {name}/8000\r\na={dir}\r\n"
+    )
+}
+
+fn invite(branch: &str, cseq: u32, auth: Option<&str>, to_tag: Option<&str>, sdp: &str) -> String {
+    let auth = auth
+        .map(|a| format!("Proxy-Authorization: {a}\r\n"))
+        .unwrap_or_default();
+    let to_tag = to_tag.map(|t| format!(";tag={t}")).unwrap_or_default();
+    format!(
+        "INVITE sip:202@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {CALLER};branch={branch};rport\r\n\
+         From: <sip:dev201@127.0.0.1>;tag=caller\r\nTo: <sip:202@127.0.0.1>{to_tag}\r\nCall-ID: a-leg\r\n\
+         CSeq: {cseq} INVITE\r\nMax-Forwards: 70\r\nContact: <sip:dev201@{CALLER}>\r\n{auth}\
+         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+        sdp.len()
+    )
+}
+
+/// A response to `req` from a callee, with `tag` and an optional SDP body.
+fn reply(req: &Request, status: u16, tag: &str, sdp: Option<&str>, contact: &str) -> String {
+    let mut r = req.response(StatusCode::new(status).unwrap(), Some(tag));
+    r.headers
+        .push(HeaderName::Contact, format!("<sip:dev202@{contact}>"));
+    if let Some(s) = sdp {
+        r.headers.push(HeaderName::ContentType, "application/sdp");
+        r.body = s.as_bytes().to_vec();
+    }
+    String::from_utf8(r.to_bytes()).unwrap()
+}
+
+/// INVITE, 407, ACK, authenticated INVITE: returns the forks' INVITEs.
+fn dial(h: &mut Harness) -> Vec<(SocketAddr, Request)> {
+    let out = h.input(0, CALLER, &invite("z9hG4bKa1", 1, None, None, OFFER));
+    let r = responses(&out, CALLER);
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].status, StatusCode::PROXY_AUTH_REQUIRED);
+    let challenge =
+        Challenge::parse(r[0].headers.get(&HeaderName::ProxyAuthenticate).unwrap()).unwrap();
+    let to_tag = r[0].to().unwrap().tag().unwrap().to_owned();
+    let ack = format!(
+        "ACK sip:202@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {CALLER};branch=z9hG4bKa1;rport\r\n\
+         From: <sip:dev201@127.0.0.1>;tag=caller\r\nTo: <sip:202@127.0.0.1>;tag={to_tag}\r\nCall-ID: a-leg\r\n\
+         CSeq: 1 ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    );
+    assert!(
+        h.input(5, CALLER, &ack).is_empty(),
+        "the ACK of a 407 is absorbed"
+    );
+    let auth = answer(
+        &challenge,
+        "dev201",
+        "sippass201",
+        "INVITE",
+        "sip:202@127.0.0.1",
+        "c1",
+        1,
+    )
+    .to_string();
+    let out = h.input(
+        10,
+        CALLER,
+        &invite("z9hG4bKa2", 2, Some(&auth), None, OFFER),
+    );
+    let r = responses(&out, CALLER);
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].status, StatusCode::TRYING);
+    out.into_iter()
+        .filter_map(|(a, m)| match m {
+            Message::Request(r) if r.method == Method::Invite => Some((a, r)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_forked_call_is_answered_by_one_device_and_the_other_is_cancelled() {
+    let mut h = harness(&[
+        ("sip:dev202@127.0.0.1:6001", FORK1),
+        ("sip:dev202b@127.0.0.1:6002", FORK2),
+    ]);
+    let forks = dial(&mut h);
+    assert_eq!(forks.len(), 2, "both devices ring");
+    let f1 = forks
+        .iter()
+        .find(|(a, _)| *a == FORK1.parse().unwrap())
+        .unwrap()
+        .1
+        .clone();
+    let f2 = forks
+        .iter()
+        .find(|(a, _)| *a == FORK2.parse().unwrap())
+        .unwrap()
+        .1
+        .clone();
+    assert_eq!(f1.uri.to_string(), "sip:dev202@127.0.0.1:6001");
+    assert_eq!(f1.call_id(), f2.call_id(), "forks share the B-leg Call-ID");
+    assert_ne!(f1.call_id(), Some("a-leg"), "the B-leg is a new dialog");
+    assert!(
+        f1.headers
+            .get(&HeaderName::From)
+            .unwrap()
+            .contains("\"User 201\" <sip:201@")
+    );
+    let offer = std::str::from_utf8(&f1.body).unwrap();
+    assert!(
+        offer.contains("m=audio 30002 RTP/AVP 8 0 101"),
+        "the caller's codecs first: {offer}"
+    );
+
+    // Fork 1 rings: the caller hears 180.
+    let out = h.input(20, FORK1, &reply(&f1, 180, "f1", None, FORK1));
+    assert_eq!(responses(&out, CALLER)[0].status, StatusCode::RINGING);
+    let out = h.input(25, FORK2, &reply(&f2, 180, "f2", None, FORK2));
+    assert!(responses(&out, CALLER).is_empty(), "one 180 is enough");
+
+    // Fork 2 answers: it gets an ACK, fork 1 a CANCEL, the caller a 200.
+    let out = h.input(
+        1000,
+        FORK2,
+        &reply(
+            &f2,
+            200,
+            "f2",
+            Some(&answer_sdp(50000, 0, "sendrecv")),
+            FORK2,
+        ),
+    );
+    let to_f2 = requests(&out, FORK2);
+    assert_eq!(to_f2.len(), 1);
+    assert_eq!(to_f2[0].method, Method::Ack);
+    let to_f1 = requests(&out, FORK1);
+    assert_eq!(to_f1.len(), 1);
+    assert_eq!(to_f1[0].method, Method::Cancel);
+    assert_eq!(
+        to_f1[0].top_via().unwrap().branch(),
+        f1.top_via().unwrap().branch()
+    );
+    let ok = responses(&out, CALLER);
+    assert_eq!(ok[0].status, StatusCode::OK);
+    let sdp = std::str::from_utf8(&ok[0].body).unwrap();
+    assert!(
+        sdp.contains("m=audio 30000 RTP/AVP 0"),
+        "the caller gets the callee's codec: {sdp}"
+    );
+    {
+        let media = h.media.lock().unwrap();
+        let b = media.iter().rfind(|(s, _)| *s == Side::B).unwrap();
+        assert_eq!(b.1.remote, Some("127.0.0.1:50000".parse().unwrap()));
+        let a = media.iter().rfind(|(s, _)| *s == Side::A).unwrap();
+        assert_eq!(a.1.remote, Some("127.0.0.1:40000".parse().unwrap()));
+        assert_eq!(a.1.format.pt, 0);
+    }
+    // Fork 1 answers the CANCEL and its INVITE.
+    h.input(1010, FORK1, &reply(&to_f1[0], 200, "f1", None, FORK1));
+    let out = h.input(1011, FORK1, &reply(&f1, 487, "f1", None, FORK1));
+    assert_eq!(
+        requests(&out, FORK1)[0].method,
+        Method::Ack,
+        "the 487 is ACKed"
+    );
+
+    // The caller ACKs, then hangs up: the callee gets BYE.
+    let a_tag = ok[0].to().unwrap().tag().unwrap().to_owned();
+    let in_dialog = |method: &str, cseq: u32, branch: &str| {
+        format!(
+            "{method} sip:switch@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP {CALLER};branch={branch};rport\r\n\
+             From: <sip:dev201@127.0.0.1>;tag=caller\r\nTo: <sip:202@127.0.0.1>;tag={a_tag}\r\nCall-ID: a-leg\r\n\
+             CSeq: {cseq} {method}\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+        )
+    };
+    assert!(
+        h.input(1020, CALLER, &in_dialog("ACK", 2, "z9hG4bKa3"))
+            .is_empty()
+    );
+    let out = h.input(4000, CALLER, &in_dialog("BYE", 3, "z9hG4bKa4"));
+    assert_eq!(responses(&out, CALLER)[0].status, StatusCode::OK);
+    let bye = requests(&out, FORK2);
+    assert_eq!(bye[0].method, Method::Bye);
+    assert_eq!(
+        bye[0].headers.get(&HeaderName::To).unwrap(),
+        "<sip:202@127.0.0.1>;tag=f2"
+    );
+    assert_eq!(*h.released.lock().unwrap(), 1, "media released");
+
+    // One record: started, answered at 1 s, ended at 4 s.
+    assert!(
+        matches!(&h.cdr[0], CdrEvent::Start { record, .. } if record.caller_number == "201" && record.callee_number == "202")
+    );
+    assert!(matches!(&h.cdr[1], CdrEvent::Answer { at, .. } if at.millis() == NOW.millis() + 1000));
+    assert!(
+        matches!(&h.cdr[2], CdrEvent::End { at, disposition: Disposition::Answered, cause, .. }
+        if at.millis() == NOW.millis() + 4000 && cause == "caller hung up")
+    );
+    assert_eq!(h.ep.calls().len(), 0);
+}
+
+#[test]
+fn busy_callee_gives_486_and_a_busy_record() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    let forks = dial(&mut h);
+    let out = h.input(50, FORK1, &reply(&forks[0].1, 486, "f1", None, FORK1));
+    assert_eq!(requests(&out, FORK1)[0].method, Method::Ack);
+    assert_eq!(responses(&out, CALLER)[0].status, StatusCode::BUSY_HERE);
+    assert!(matches!(
+        h.cdr.last(),
+        Some(CdrEvent::End {
+            disposition: Disposition::Busy,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn unanswered_call_is_cancelled_after_the_ring_time() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    let forks = dial(&mut h);
+    h.input(30, FORK1, &reply(&forks[0].1, 180, "f1", None, FORK1));
+    let early = h.tick(4000);
+    assert!(
+        requests(&early, FORK1)
+            .iter()
+            .all(|r| r.method != Method::Cancel)
+    );
+    let out = h.tick(5010);
+    assert_eq!(requests(&out, FORK1).last().unwrap().method, Method::Cancel);
+    assert_eq!(
+        responses(&out, CALLER)[0].status,
+        StatusCode::TEMPORARILY_UNAVAILABLE
+    );
+    assert!(
+        matches!(h.cdr.last(), Some(CdrEvent::End { disposition: Disposition::Missed, cause, .. }) if cause == "no answer")
+    );
+}
+
+#[test]
+fn nobody_registered_gets_480_at_once() {
+    let mut h = harness(&[]);
+    let out = h.input(0, CALLER, &invite("z9hG4bKa1", 1, None, None, OFFER));
+    let c = Challenge::parse(
+        responses(&out, CALLER)[0]
+            .headers
+            .get(&HeaderName::ProxyAuthenticate)
+            .unwrap(),
+    )
+    .unwrap();
+    let auth = answer(
+        &c,
+        "dev201",
+        "sippass201",
+        "INVITE",
+        "sip:202@127.0.0.1",
+        "c1",
+        1,
+    )
+    .to_string();
+    let out = h.input(
+        10,
+        CALLER,
+        &invite("z9hG4bKa2", 2, Some(&auth), None, OFFER),
+    );
+    assert_eq!(
+        responses(&out, CALLER)[0].status,
+        StatusCode::TEMPORARILY_UNAVAILABLE
+    );
+    assert!(
+        matches!(h.cdr.last(), Some(CdrEvent::End { disposition: Disposition::Missed, cause, .. }) if cause == "not registered")
+    );
+}
+
+#[test]
+fn a_wrong_password_is_refused_with_403() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    let out = h.input(0, CALLER, &invite("z9hG4bKa1", 1, None, None, OFFER));
+    let c = Challenge::parse(
+        responses(&out, CALLER)[0]
+            .headers
+            .get(&HeaderName::ProxyAuthenticate)
+            .unwrap(),
+    )
+    .unwrap();
+    let auth = answer(
+        &c,
+        "dev201",
+        "wrong",
+        "INVITE",
+        "sip:202@127.0.0.1",
+        "c1",
+        1,
+    )
+    .to_string();
+    let out = h.input(
+        10,
+        CALLER,
+        &invite("z9hG4bKa2", 2, Some(&auth), None, OFFER),
+    );
+    assert_eq!(responses(&out, CALLER)[0].status, StatusCode::FORBIDDEN);
+    assert!(requests(&out, FORK1).is_empty());
+}
+
+#[test]
+fn hold_is_relayed_to_the_other_side_and_answered_with_its_direction() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    let forks = dial(&mut h);
+    let f1 = forks[0].1.clone();
+    let out = h.input(
+        100,
+        FORK1,
+        &reply(
+            &f1,
+            200,
+            "f1",
+            Some(&answer_sdp(50000, 8, "sendrecv")),
+            FORK1,
+        ),
+    );
+    let ok = responses(&out, CALLER)[0].clone();
+    let a_tag = ok.to().unwrap().tag().unwrap().to_owned();
+    let hold_offer = OFFER.replace("a=sendrecv", "a=sendonly");
+    let reinvite = invite("z9hG4bKa5", 3, None, Some(&a_tag), &hold_offer);
+    let out = h.input(2000, CALLER, &reinvite);
+    let to_b = requests(&out, FORK1);
+    assert_eq!(to_b[0].method, Method::Invite);
+    let b_offer = std::str::from_utf8(&to_b[0].body).unwrap();
+    assert!(b_offer.contains("a=sendonly"), "{b_offer}");
+    assert!(b_offer.contains("m=audio 30002 RTP/AVP 8"), "{b_offer}");
+    assert!(
+        responses(&out, CALLER).iter().all(|r| !r.status.is_final()),
+        "the caller waits for the callee"
+    );
+    let out = h.input(
+        2010,
+        FORK1,
+        &reply(
+            &to_b[0],
+            200,
+            "f1",
+            Some(&answer_sdp(50000, 8, "recvonly")),
+            FORK1,
+        ),
+    );
+    assert_eq!(requests(&out, FORK1)[0].method, Method::Ack);
+    let ok = responses(&out, CALLER);
+    assert_eq!(ok[0].status, StatusCode::OK);
+    let sdp = std::str::from_utf8(&ok[0].body).unwrap();
+    assert!(sdp.contains("a=recvonly"), "{sdp}");
+    let media = h.media.lock().unwrap();
+    let (_, b) = media.iter().rfind(|(s, _)| *s == Side::B).unwrap();
+    assert!(
+        b.send && !b.recv,
+        "the switch sends to the held callee and takes nothing from it"
+    );
+}

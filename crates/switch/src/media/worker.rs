@@ -1,0 +1,388 @@
+//! One media worker: an OS thread that owns its sessions' sockets in an
+//! epoll set, moves datagrams in batches through each session's
+//! [`Relay`], plays sources and feeds sinks. Commands arrive on a channel
+//! with an eventfd to wake the thread; nothing on the packet path locks,
+//! allocates or crosses a channel.
+
+use std::collections::HashMap;
+use std::net::UdpSocket;
+use std::os::fd::AsRawFd;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::time::{Duration, Instant};
+
+use media::relay::{Action, Codec, Leg, LegParams, Relay, RelayEvent};
+use media::rtp::{HEADER_LEN, Rtp};
+use media::{FRAME, Frame, Sink, Source, g711};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::MediaEvent;
+use super::sys::{BATCH, Batch, Epoll, EventFd};
+
+/// What the control side asks of a worker.
+pub(super) enum Command {
+    Add {
+        id: u64,
+        /// A's RTP and RTCP, then B's.
+        sockets: Box<[UdpSocket; 4]>,
+        relay: Box<Relay>,
+    },
+    Update {
+        id: u64,
+        leg: Leg,
+        params: LegParams,
+    },
+    Play {
+        id: u64,
+        leg: Leg,
+        source: Box<dyn Source + Send>,
+    },
+    Record {
+        id: u64,
+        leg: Leg,
+        sink: Option<Box<dyn Sink + Send>>,
+    },
+    Release {
+        id: u64,
+    },
+}
+
+/// Counters all workers add to, once per batch.
+#[derive(Default)]
+pub(super) struct Shared {
+    pub sessions: AtomicU64,
+    pub relayed: AtomicU64,
+    pub dropped: AtomicU64,
+}
+
+/// The epoll token of the worker's eventfd.
+pub(super) const WAKE: u64 = u64::MAX;
+const PTIME: Duration = Duration::from_millis(20);
+/// Batches read from one socket per readiness, so one busy socket cannot
+/// starve the others (the set is level-triggered: the rest comes next round).
+const ROUNDS: usize = 4;
+
+struct Session {
+    id: u64,
+    sockets: Box<[UdpSocket; 4]>,
+    relay: Box<Relay>,
+    plays: [Option<Box<dyn Source + Send>>; 2],
+    sinks: [Option<Box<dyn Sink + Send>>; 2],
+    timed_out: bool,
+}
+
+pub(super) struct Worker {
+    rx: Receiver<Command>,
+    wake: Arc<EventFd>,
+    epoll: Epoll,
+    events: UnboundedSender<MediaEvent>,
+    shared: Arc<Shared>,
+    rtp_timeout: Duration,
+    sessions: Vec<Option<Session>>,
+    free: Vec<usize>,
+    ids: HashMap<u64, usize>,
+    /// Legs being played to: (slot, leg, next frame due).
+    playing: Vec<(usize, Leg, Instant)>,
+    batch: Box<Batch>,
+    scratch: [u8; HEADER_LEN + FRAME],
+}
+
+impl Worker {
+    /// A worker over an epoll set that watches `wake` (token [`WAKE`]);
+    /// its thread calls [`Worker::run`].
+    pub fn new(
+        rx: Receiver<Command>,
+        wake: Arc<EventFd>,
+        epoll: Epoll,
+        events: UnboundedSender<MediaEvent>,
+        shared: Arc<Shared>,
+        rtp_timeout: Duration,
+    ) -> Self {
+        Self {
+            rx,
+            wake,
+            epoll,
+            events,
+            shared,
+            rtp_timeout,
+            sessions: Vec::new(),
+            free: Vec::new(),
+            ids: HashMap::new(),
+            playing: Vec::new(),
+            batch: Batch::new(),
+            scratch: [0; HEADER_LEN + FRAME],
+        }
+    }
+
+    /// Runs until every [`super::Media`] handle is gone.
+    pub fn run(mut self) {
+        let mut ready = [libc::epoll_event { events: 0, u64: 0 }; 256];
+        let mut sweep = Instant::now() + Duration::from_secs(1);
+        loop {
+            let now = Instant::now();
+            let due = self
+                .playing
+                .iter()
+                .map(|p| p.2)
+                .min()
+                .unwrap_or(sweep)
+                .min(sweep);
+            let timeout = due.saturating_duration_since(now).as_millis().min(1000) as i32;
+            let mut tokens = [0u64; 256];
+            let mut n = 0;
+            for token in self.epoll.wait(&mut ready, timeout) {
+                tokens[n] = token;
+                n += 1;
+            }
+            for &token in &tokens[..n] {
+                if token == WAKE {
+                    self.wake.clear();
+                    if !self.commands() {
+                        return;
+                    }
+                } else {
+                    self.readable((token >> 2) as usize, (token & 3) as usize);
+                }
+            }
+            let now = Instant::now();
+            if !self.playing.is_empty() {
+                self.play(now);
+            }
+            if now >= sweep {
+                self.sweep(now);
+                sweep = now + Duration::from_secs(1);
+            }
+        }
+    }
+
+    /// Applies queued commands; false once the control side is gone.
+    fn commands(&mut self) -> bool {
+        loop {
+            match self.rx.try_recv() {
+                Ok(command) => self.command(command),
+                Err(TryRecvError::Empty) => return true,
+                Err(TryRecvError::Disconnected) => return false,
+            }
+        }
+    }
+
+    fn command(&mut self, command: Command) {
+        match command {
+            Command::Add { id, sockets, relay } => {
+                let slot = self.free.pop().unwrap_or_else(|| {
+                    self.sessions.push(None);
+                    self.sessions.len() - 1
+                });
+                for (kind, socket) in sockets.iter().enumerate() {
+                    let token = (slot as u64) << 2 | kind as u64;
+                    if let Err(e) = self.epoll.add(socket.as_raw_fd(), token) {
+                        tracing::warn!(error = %e, id, "media socket not watched");
+                    }
+                }
+                self.sessions[slot] = Some(Session {
+                    id,
+                    sockets,
+                    relay,
+                    plays: [None, None],
+                    sinks: [None, None],
+                    timed_out: false,
+                });
+                self.ids.insert(id, slot);
+            }
+            Command::Update { id, leg, params } => {
+                if let Some(s) = self.session(id) {
+                    s.relay.update(leg, params);
+                }
+            }
+            Command::Play { id, leg, source } => {
+                let Some(&slot) = self.ids.get(&id) else {
+                    return;
+                };
+                let s = self.sessions[slot]
+                    .as_mut()
+                    .expect("ids point at live sessions");
+                s.relay.set_playing(leg, true);
+                if s.plays[leg as usize].replace(source).is_none() {
+                    self.playing.push((slot, leg, Instant::now()));
+                }
+            }
+            Command::Record { id, leg, sink } => {
+                if let Some(s) = self.session(id) {
+                    s.sinks[leg as usize] = sink;
+                }
+            }
+            Command::Release { id } => {
+                let Some(slot) = self.ids.remove(&id) else {
+                    return;
+                };
+                // Closing the sockets takes them out of the epoll set.
+                self.sessions[slot] = None;
+                self.free.push(slot);
+                self.playing.retain(|p| p.0 != slot);
+                self.shared.sessions.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn session(&mut self, id: u64) -> Option<&mut Session> {
+        let slot = *self.ids.get(&id)?;
+        self.sessions[slot].as_mut()
+    }
+
+    /// Drains a ready socket: `kind` is 0/1 for A's RTP/RTCP, 2/3 for B's.
+    fn readable(&mut self, slot: usize, kind: usize) {
+        let Some(Some(s)) = self.sessions.get_mut(slot) else {
+            return;
+        };
+        let leg = if kind < 2 { Leg::A } else { Leg::B };
+        let fd_in = s.sockets[kind].as_raw_fd();
+        let fd_out = s.sockets[(kind + 2) % 4].as_raw_fd();
+        let batch = &mut self.batch;
+        let (mut relayed, mut dropped) = (0, 0);
+        for _ in 0..ROUNDS {
+            let n = batch.recv(fd_in);
+            if kind % 2 == 1 {
+                // RTCP is not relayed (see `media::relay`).
+                dropped += n;
+            } else {
+                let now = Instant::now();
+                for i in 0..n {
+                    let (buf, len, src) = batch.datagram(i);
+                    let Some(src) = src else {
+                        dropped += 1;
+                        continue;
+                    };
+                    let heard = s.sinks[leg as usize]
+                        .is_some()
+                        .then(|| decode(&s.relay, leg, &buf[..len]));
+                    let action = s.relay.packet(leg, src, buf, len, now);
+                    while let Some(RelayEvent::Dtmf { leg, digit }) = s.relay.poll_event() {
+                        let _ = self.events.send(MediaEvent::Dtmf {
+                            id: s.id,
+                            leg,
+                            digit,
+                        });
+                    }
+                    let accepted = match action {
+                        Action::Forward { to, len } => {
+                            batch.queue(i, len, to);
+                            true
+                        }
+                        Action::Drop(reason) => {
+                            dropped += 1;
+                            reason.media_accepted()
+                        }
+                    };
+                    if let (true, Some(Some(frame)), Some(sink)) =
+                        (accepted, heard, &mut s.sinks[leg as usize])
+                    {
+                        sink.frame(&frame);
+                    }
+                }
+                let sent = batch.send(fd_out);
+                relayed += sent;
+            }
+            if n < BATCH {
+                break;
+            }
+        }
+        if relayed > 0 {
+            self.shared
+                .relayed
+                .fetch_add(relayed as u64, Ordering::Relaxed);
+        }
+        if dropped > 0 {
+            self.shared
+                .dropped
+                .fetch_add(dropped as u64, Ordering::Relaxed);
+        }
+    }
+
+    /// Sends the frames now due of every source being played.
+    fn play(&mut self, now: Instant) {
+        let mut i = 0;
+        while i < self.playing.len() {
+            let (slot, leg, due) = self.playing[i];
+            if due > now {
+                i += 1;
+                continue;
+            }
+            let s = self.sessions[slot]
+                .as_mut()
+                .expect("playing points at live sessions");
+            if !play_frame(s, leg, now, &mut self.scratch) {
+                s.plays[leg as usize] = None;
+                s.relay.set_playing(leg, false);
+                let _ = self.events.send(MediaEvent::PlayDone { id: s.id, leg });
+                self.playing.swap_remove(i);
+                continue;
+            }
+            // A worker that fell far behind skips frames rather than burst.
+            let next = due + PTIME;
+            self.playing[i].2 = if next + 5 * PTIME < now {
+                now + PTIME
+            } else {
+                next
+            };
+            i += 1;
+        }
+    }
+
+    fn sweep(&mut self, now: Instant) {
+        for s in self.sessions.iter_mut().flatten() {
+            if !s.timed_out && s.relay.timed_out(now, self.rtp_timeout) {
+                s.timed_out = true;
+                let _ = self.events.send(MediaEvent::RtpTimeout { id: s.id });
+            }
+        }
+    }
+}
+
+/// Encodes and sends the next frame of the leg's source; false when the
+/// source is exhausted (or the leg's codec is not G.711, which the switch
+/// cannot encode).
+fn play_frame(s: &mut Session, leg: Leg, now: Instant, buf: &mut [u8]) -> bool {
+    let encode = match s.relay.params(leg).codec {
+        Codec::Pcmu => g711::linear_to_ulaw,
+        Codec::Pcma => g711::linear_to_alaw,
+        Codec::Other => return false,
+    };
+    let Some(source) = s.plays[leg as usize].as_mut() else {
+        return false;
+    };
+    let mut frame: Frame = [0; FRAME];
+    if !source.next_frame(&mut frame) {
+        return false;
+    }
+    for (out, sample) in buf[HEADER_LEN..HEADER_LEN + FRAME].iter_mut().zip(frame) {
+        *out = encode(sample);
+    }
+    if let Action::Forward { to, len } = s.relay.local(leg, buf, FRAME, now) {
+        let socket = &s.sockets[if leg == Leg::A { 0 } else { 2 }];
+        if let Err(e) = socket.send_to(&buf[..len], to) {
+            tracing::debug!(error = %e, "media frame not sent");
+        }
+    }
+    true
+}
+
+/// The audio of a packet from `leg`, when it is in the leg's G.711 codec
+/// (a short payload is padded with silence, a long one cut to a frame).
+fn decode(relay: &Relay, leg: Leg, packet: &[u8]) -> Option<Frame> {
+    let params = relay.params(leg);
+    let rtp = Rtp::parse(packet).ok()?;
+    if rtp.payload_type() != params.pt {
+        return None;
+    }
+    let law = match params.codec {
+        Codec::Pcmu => g711::ulaw_to_linear,
+        Codec::Pcma => g711::alaw_to_linear,
+        Codec::Other => return None,
+    };
+    let mut frame: Frame = [0; FRAME];
+    for (out, &b) in frame.iter_mut().zip(rtp.payload()) {
+        *out = law(b);
+    }
+    Some(frame)
+}
