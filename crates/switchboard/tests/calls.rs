@@ -15,6 +15,11 @@ use support::{Server, free_port, run_ok, scenario, seed_account};
 
 const ACCOUNT: &str = "+33199000200";
 
+/// Media ports of the servers under test: out of the default 10000-20000,
+/// which a relay benchmark on the same machine may fill (the switch then
+/// answers 503).
+const TEST_RTP_PORTS: &str = "20000-29999";
+
 /// One sipp process with its own working folder (logs, error traces);
 /// killed if the test ends before it does.
 struct Sipp {
@@ -259,7 +264,7 @@ fn switch(dir: &Path, setup: &[&[&str]]) -> Server {
     for args in setup {
         run_ok(dir, args);
     }
-    Server::start(dir)
+    Server::start_with(dir, &["--rtp-ports", TEST_RTP_PORTS])
 }
 
 /// What a scenario logged as `"{what} VALUE"`.
