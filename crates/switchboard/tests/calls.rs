@@ -1,8 +1,10 @@
 //! Extension-to-extension calls through the switch (SPEC T2, T12): real
 //! sipp callers and callees on loopback, the switch between them as a
-//! B2BUA. Each test starts its own server; callees are sipp processes that
-//! first register with the callee's credentials (register.xml) and then
-//! wait on the same port for the switch's INVITE.
+//! B2BUA. Each test starts its own server; a callee is a sipp run of
+//! register.xml with the callee's credentials, then a sipp UAS on the same
+//! port waiting for the switch's INVITE. (One sipp process cannot do both:
+//! it ties messages to calls by Call-ID and drops the switch's INVITE,
+//! which has a Call-ID of its own.)
 
 mod support;
 
@@ -111,8 +113,8 @@ impl Drop for Sipp {
     }
 }
 
-/// A device `devNNN` (password `sippassNNN`, or `password`) registered on
-/// a fresh port, then a sipp UAS running `name` on that port.
+/// Device `devNNN` (password `sippassNNN`) registered on a fresh port,
+/// then a sipp UAS running `name` on that port; `pause_ms` is its `-d`.
 fn callee(server: &Server, device: &str, name: &str, pause_ms: u32) -> Sipp {
     let password = format!("sippass{}", device.trim_start_matches("dev"));
     let port = free_port();
