@@ -363,7 +363,13 @@ pub struct SessionDescription {
 impl SessionDescription {
     /// The first audio stream with a non-zero port.
     pub fn audio(&self) -> Option<&MediaDescription> {
-        self.media.iter().find(|m| m.kind == "audio" && m.port != 0)
+        self.audio_index().map(|i| &self.media[i])
+    }
+
+    fn audio_index(&self) -> Option<usize> {
+        self.media
+            .iter()
+            .position(|m| m.kind == "audio" && m.port != 0)
     }
 
     /// Where the audio stream wants RTP: its media-level `c=`, else the

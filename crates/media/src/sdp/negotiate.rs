@@ -51,7 +51,7 @@ impl SessionDescription {
                 fmtp: Some("0-16".to_owned()),
             });
         }
-        let media = audio_media(port, &formats, direction, None);
+        let media = audio_media(port, &formats, direction, 20);
         SessionDescription {
             origin: origin_for(addr, session_id, version),
             session_name: "Switchboard".to_owned(),
@@ -68,7 +68,8 @@ impl SessionDescription {
     /// telephone-event is added when the offer has it and `ours` lists
     /// [`Codec::TelephoneEvent`]. The direction follows RFC 3264 §6.1
     /// (sendonly → recvonly, recvonly → sendonly, inactive → inactive,
-    /// sendrecv → `want`), narrowed by `want`. Every other stream of the
+    /// sendrecv → `want`), narrowed by `want`; an offer at `0.0.0.0` counts
+    /// as sendonly (RFC 3264 §8.4). Every other stream of the
     /// offer is rejected with port 0, as §6 requires one answer line per
     /// offered line.
     ///
@@ -84,11 +85,7 @@ impl SessionDescription {
         ours: &[Codec],
         want: Direction,
     ) -> Result<(Self, Agreement), SdpError> {
-        let audio_index = offer
-            .media
-            .iter()
-            .position(|m| m.kind == "audio" && m.port != 0)
-            .ok_or(SdpError::NoAudio)?;
+        let audio_index = offer.audio_index().ok_or(SdpError::NoAudio)?;
         let audio = &offer.media[audio_index];
         // RFC 3264 §6: the answer uses the offer's transport, and the switch
         // only speaks plain RTP.
@@ -107,7 +104,9 @@ impl SessionDescription {
             .find(|f| f.codec == Codec::TelephoneEvent)
             .filter(|_| ours.contains(&Codec::TelephoneEvent))
             .cloned();
-        let direction = audio.direction.reverse().intersect(want);
+        let direction = peer_direction(audio.direction, remote)
+            .reverse()
+            .intersect(want);
         let ptime = audio.ptime().unwrap_or(20);
 
         let mut chosen = vec![format.clone()];
@@ -118,7 +117,7 @@ impl SessionDescription {
             .enumerate()
             .map(|(i, m)| {
                 if i == audio_index {
-                    audio_media(port, &chosen, direction, Some(ptime))
+                    audio_media(port, &chosen, direction, ptime)
                 } else {
                     rejected(m)
                 }
@@ -145,7 +144,7 @@ impl SessionDescription {
 /// What the peer's answer to our offer settles: the first format of the
 /// answer (which must be one we offered), its endpoint, the telephone-event
 /// payload type if both sides have it, and the direction as seen from our
-/// side (the answer's reversed).
+/// side (the answer's reversed; an answer at `0.0.0.0` gets nothing sent).
 ///
 /// Errors: [`SdpError::NoAudio`] when the answer rejected audio,
 /// [`SdpError::MissingConnection`], [`SdpError::NoCommonCodec`] when the
@@ -173,9 +172,19 @@ pub fn agreement_from_answer(
         remote,
         format,
         telephone_event,
-        direction: theirs.direction.reverse(),
+        direction: peer_direction(theirs.direction, remote).reverse(),
         ptime: theirs.ptime().unwrap_or(20),
     })
+}
+
+/// What the peer really does: a stream at `0.0.0.0` (RFC 2543 hold, still
+/// sent by some phones with a=sendrecv) receives nothing.
+fn peer_direction(written: Direction, endpoint: SocketAddr) -> Direction {
+    if endpoint.ip().is_unspecified() {
+        written.intersect(Direction::SendOnly)
+    } else {
+        written
+    }
 }
 
 fn origin_for(addr: IpAddr, session_id: u64, version: u64) -> Origin {
@@ -192,7 +201,7 @@ fn audio_media(
     port: u16,
     formats: &[Format],
     direction: Direction,
-    ptime: Option<u32>,
+    ptime: u32,
 ) -> MediaDescription {
     let mut attributes: Vec<String> = formats
         .iter()
@@ -203,7 +212,7 @@ fn audio_media(
             attributes.push(format!("fmtp:{} {p}", f.pt));
         }
     }
-    attributes.push(format!("ptime:{}", ptime.unwrap_or(20)));
+    attributes.push(format!("ptime:{ptime}"));
     MediaDescription {
         kind: "audio".to_owned(),
         port,

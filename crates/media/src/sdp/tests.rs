@@ -413,6 +413,27 @@ fn answer_direction_follows_rfc3264() {
 }
 
 #[test]
+fn an_old_style_hold_at_0_0_0_0_is_answered_recvonly() {
+    let offer = SessionDescription::parse(
+        "v=0\no=- 1 2 IN IP4 10.1.1.1\ns=-\nc=IN IP4 0.0.0.0\nt=0 0\nm=audio 5004 RTP/AVP 0\n",
+    )
+    .unwrap();
+    let (answer, agreement) = SessionDescription::answer(
+        &offer,
+        ip("10.0.0.1"),
+        7,
+        1,
+        1,
+        &[Codec::Pcmu],
+        Direction::SendRecv,
+    )
+    .unwrap();
+    assert_eq!(agreement.direction, Direction::RecvOnly);
+    assert_eq!(answer.audio().unwrap().direction, Direction::RecvOnly);
+    assert!(!agreement.direction.sends());
+}
+
+#[test]
 fn agreement_from_answer_reads_the_peers_choice() {
     let offer = switch_offer(Direction::SendRecv);
     let answer = SessionDescription::parse(
