@@ -3,10 +3,11 @@
 //! per 20 ms of audio.
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use media::dtmf::Detector;
+use media::jitter::{Config, JitterBuffer};
 use media::mixer::Mixer;
 use media::tone::Tone;
 use media::transcode::{Decoder, Encoder, G711};
@@ -70,5 +71,21 @@ fn mixer(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, g711, goertzel, mixer);
+fn jitter(c: &mut Criterion) {
+    let mut jb = JitterBuffer::new(Config::default());
+    let frame = speech_like();
+    let t0 = Instant::now();
+    let mut k = 0u32;
+    let mut out = [0; FRAME];
+    c.bench_function("jitter push and pop frame", |b| {
+        b.iter(|| {
+            let now = t0 + Duration::from_millis(k as u64 * 20);
+            jb.push(now, k as u16, k * FRAME as u32, black_box(&frame));
+            black_box(jb.pop(now, &mut out));
+            k = k.wrapping_add(1);
+        })
+    });
+}
+
+criterion_group!(benches, g711, goertzel, mixer, jitter);
 criterion_main!(benches);
