@@ -1,6 +1,6 @@
 //! DTMF, the three ways phones send it: RFC 4733 telephone-event packets
 //! ([`Event`], [`Sender`], [`Receiver`]), in-band tones ([`Detector`]), and
-//! SIP INFO bodies ([`parse_info`]).
+//! SIP INFO bodies ([`parse_info`], [`dtmf_relay_body`]).
 
 use std::time::Duration;
 
@@ -88,12 +88,12 @@ impl Event {
         })
     }
 
-    /// The 4-byte payload.
-    pub fn to_bytes(&self) -> [u8; 4] {
-        let code = event_code(self.digit).expect("Event holds a DTMF key");
+    /// The 4-byte payload; errors if `digit` is not a key.
+    pub fn to_bytes(&self) -> Result<[u8; 4], DtmfError> {
+        let code = event_code(self.digit)?;
         let flags = if self.end { 0x80 } else { 0 } | (self.volume & 0x3F);
         let [hi, lo] = self.duration.to_be_bytes();
-        [code, flags, hi, lo]
+        Ok([code, flags, hi, lo])
     }
 }
 
@@ -105,6 +105,8 @@ pub struct Packet {
     /// Set on the first packet of the event (RFC 4733 §2.5.1.1).
     pub marker: bool,
     pub event: Event,
+    /// `event` as sent on the wire.
+    pub payload: [u8; 4],
 }
 
 /// Sends one key press as telephone-events: a first packet with the
@@ -152,15 +154,18 @@ impl Sender {
         if end {
             self.ends_left -= 1;
         }
+        let event = Event {
+            digit: self.digit,
+            end,
+            volume: self.volume,
+            duration: self.sent,
+        };
+        let payload = event.to_bytes().expect("Sender::new checked the key");
         Some(Packet {
             timestamp: self.timestamp,
             marker,
-            event: Event {
-                digit: self.digit,
-                end,
-                volume: self.volume,
-                duration: self.sent,
-            },
+            event,
+            payload,
         })
     }
 }
@@ -257,6 +262,17 @@ pub fn parse_info(content_type: &str, body: &str) -> Result<InfoDigit, DtmfError
     }
 }
 
+/// The `application/dtmf-relay` body announcing `digit` held for
+/// `duration`, for peers that take DTMF as SIP INFO.
+pub fn dtmf_relay_body(digit: char, duration: Duration) -> Result<String, DtmfError> {
+    event_code(digit)?;
+    Ok(format!(
+        "Signal={}\r\nDuration={}\r\n",
+        digit.to_ascii_uppercase(),
+        duration.as_millis()
+    ))
+}
+
 fn info_signal(value: &str) -> Option<char> {
     match value {
         "10" => Some('*'),
@@ -284,8 +300,10 @@ mod tests {
             volume: 10,
             duration: 800,
         };
-        assert_eq!(e.to_bytes(), [11, 0x8A, 0x03, 0x20]);
-        assert_eq!(Event::parse(&e.to_bytes()), Ok(e));
+        assert_eq!(e.to_bytes(), Ok([11, 0x8A, 0x03, 0x20]));
+        assert_eq!(Event::parse(&e.to_bytes().unwrap()), Ok(e));
+        let not_a_key = Event { digit: 'x', ..e };
+        assert_eq!(not_a_key.to_bytes(), Err(DtmfError::InvalidDigit('x')));
         // The R bit is reserved and ignored.
         assert_eq!(Event::parse(&[5, 0x4A, 0, 160]).unwrap().volume, 10);
     }
@@ -346,7 +364,7 @@ mod tests {
         let presses = [('1', 1000), ('1', 3000), ('#', 5000)];
         for (digit, ts) in presses {
             for p in Sender::new(digit, Duration::from_millis(80), ts).unwrap() {
-                heard.extend(rx.packet(p.timestamp, &p.event.to_bytes()).unwrap());
+                heard.extend(rx.packet(p.timestamp, &p.payload).unwrap());
             }
         }
         // A late end retransmission of the first press changes nothing.
@@ -356,7 +374,7 @@ mod tests {
             volume: 10,
             duration: 640,
         };
-        assert_eq!(rx.packet(1000, &late.to_bytes()), Ok(None));
+        assert_eq!(rx.packet(1000, &late.to_bytes().unwrap()), Ok(None));
         assert_eq!(heard, ['1', '1', '#']);
     }
 
@@ -369,8 +387,8 @@ mod tests {
             volume: 10,
             duration: 800,
         };
-        assert_eq!(rx.packet(77, &end.to_bytes()), Ok(Some('9')));
-        assert_eq!(rx.packet(77, &end.to_bytes()), Ok(None));
+        assert_eq!(rx.packet(77, &end.to_bytes().unwrap()), Ok(Some('9')));
+        assert_eq!(rx.packet(77, &end.to_bytes().unwrap()), Ok(None));
     }
 
     #[test]
@@ -405,6 +423,20 @@ mod tests {
                 duration: None
             })
         );
+    }
+
+    #[test]
+    fn relay_body_reads_back_as_the_same_press() {
+        let body = dtmf_relay_body('#', Duration::from_millis(250)).unwrap();
+        assert_eq!(body, "Signal=#\r\nDuration=250\r\n");
+        assert_eq!(
+            parse_info("application/dtmf-relay", &body),
+            Ok(InfoDigit {
+                digit: '#',
+                duration: Some(Duration::from_millis(250))
+            })
+        );
+        assert!(dtmf_relay_body('?', Duration::ZERO).is_err());
     }
 
     #[test]
