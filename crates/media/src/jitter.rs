@@ -100,6 +100,9 @@ pub struct JitterBuffer {
     ts_offset: i64,
     /// Extended timestamp of the next frame to play, once playing.
     next: Option<i64>,
+    /// End of the last frame played from received audio: older packets
+    /// are late even after a pause.
+    played_until: Option<i64>,
     /// When playout may begin, once a packet came while not playing.
     start_at: Option<Instant>,
     /// Target depth in samples, a multiple of [`FRAME`].
@@ -140,6 +143,7 @@ impl JitterBuffer {
             highest_ts: None,
             ts_offset: 0,
             next: None,
+            played_until: None,
             start_at: None,
             grow: 0,
             shrink: 0,
@@ -163,8 +167,11 @@ impl JitterBuffer {
     pub fn push(&mut self, now: Instant, seq: u16, timestamp: u32, samples: &[i16]) -> Arrival {
         self.stats.received += 1;
         let mut ts = self.extend(timestamp) + self.ts_offset;
-        if let Some(next) = self.next
-            && (ts - next).abs() > RESET_DISTANCE
+        // Where playout stands: the next frame, or after a pause the end of
+        // the last frame played.
+        let horizon = self.next.or(self.played_until);
+        if let Some(horizon) = horizon
+            && (ts - horizon).abs() > RESET_DISTANCE
         {
             // A new source (a re-INVITE, a transfer): its audio carries on
             // where the buffered audio ends.
@@ -173,8 +180,8 @@ impl JitterBuffer {
             let end = self
                 .packets
                 .last_key_value()
-                .map_or(next, |(t, s)| t + s.len() as i64);
-            ts = end.max(next);
+                .map_or(horizon, |(t, s)| t + s.len() as i64);
+            ts = end.max(horizon);
             self.ts_offset = ts - raw;
             self.stats.source_changes += 1;
             self.lost_carry += self.lost_since_first();
@@ -189,11 +196,12 @@ impl JitterBuffer {
             // RFC 3550 §6.4.1: J += (|D| - J) / 16.
             self.jitter += ((transit - last).abs() - self.jitter) / 16.0;
         }
-        if let Some(next) = self.next
-            && ts + samples.len() as i64 <= next
+        if let Some(horizon) = horizon
+            && ts + samples.len() as i64 <= horizon
         {
             self.stats.late += 1;
-            if self.target + (self.grow as i64 * FRAME as i64) < frames_of(self.config.max_depth) {
+            let deeper = self.target + (self.grow as i64 * FRAME as i64);
+            if self.next.is_some() && deeper < frames_of(self.config.max_depth) {
                 self.grow += 1;
             }
             return Arrival::Late;
@@ -250,6 +258,7 @@ impl JitterBuffer {
         self.discard_before(next);
         self.watch_depth(next);
         if got {
+            self.played_until = Some(next);
             self.idle_ticks = 0;
             self.stats.played += 1;
             Playout::Audio

@@ -202,6 +202,33 @@ mod tests {
         assert_eq!(m.output(b).unwrap(), &constant(0));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn everyone_hears_the_saturated_sum_of_the_unmuted_others(
+            parties in proptest::collection::vec((proptest::num::i16::ANY, proptest::bool::ANY), 1..12),
+        ) {
+            let mut m = Mixer::new();
+            let ids: Vec<PartyId> = parties.iter().map(|_| m.join()).collect();
+            for (&id, &(v, muted)) in ids.iter().zip(&parties) {
+                m.input(id, &constant(v)).unwrap();
+                if muted {
+                    m.mute(id).unwrap();
+                }
+            }
+            m.mix();
+            for (i, &id) in ids.iter().enumerate() {
+                let others: i32 = parties
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, &(_, muted))| j != i && !muted)
+                    .map(|(_, &(v, _))| v as i32)
+                    .sum();
+                let expected = others.clamp(i16::MIN as i32, i16::MAX as i32) as i16;
+                proptest::prop_assert_eq!(m.output(id).unwrap(), &constant(expected));
+            }
+        }
+    }
+
     #[test]
     fn departed_party_is_unknown_and_no_longer_heard() {
         let mut m = Mixer::new();

@@ -223,6 +223,23 @@ fn after_a_pause_the_buffer_primes_again() {
 }
 
 #[test]
+fn a_straggler_arriving_after_a_pause_is_still_late() {
+    // Packet 0 is overtaken by packet 1, then the stream pauses: when 0
+    // finally comes, the audio after it has long been played.
+    let mut sent = stream(2, 0, |k| Some(if k == 0 { 400 } else { 0 }));
+    sent.push(Sent {
+        at: 1000,
+        seq: 2,
+        ts: 2 * FRAME as u32,
+        samples: vec![1002; FRAME],
+    });
+    let mut jb = shallow();
+    let h = heard(&run(&mut jb, sent, 60));
+    assert_eq!(played_in_order(&h), [1, 2]);
+    assert_eq!(jb.stats().late, 1);
+}
+
+#[test]
 fn thirty_ms_packets_are_cut_into_20_ms_frames() {
     let mut jb = shallow();
     let t0 = Instant::now();
@@ -253,4 +270,21 @@ fn thirty_ms_packets_are_cut_into_20_ms_frames() {
         tick += 1;
     }
     assert_eq!(samples, (1..=4800).collect::<Vec<i16>>());
+}
+
+proptest::proptest! {
+    #[test]
+    fn whatever_the_network_does_frames_play_in_order_and_once(
+        delays in proptest::collection::vec(proptest::option::of(0u64..400), 1..200),
+    ) {
+        let mut jb = shallow();
+        let n = delays.len();
+        let h = heard(&run(&mut jb, stream(n, 77, |k| delays[k]), n + 40));
+        let played = played_in_order(&h);
+        proptest::prop_assert!(played.windows(2).all(|w| w[0] < w[1]), "{:?}", played);
+        let stats = jb.stats();
+        let received = delays.iter().flatten().count() as u64;
+        proptest::prop_assert_eq!(stats.received, received);
+        proptest::prop_assert!(stats.played + stats.late + stats.skipped <= received);
+    }
 }
