@@ -213,6 +213,20 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_heard_over_line_noise() {
+        let mut frames = through_g711(key_presses("2580", 80, 80, -15.0), true);
+        // White noise about 20 dB below the tones.
+        let mut seed = 42u32;
+        for f in &mut frames {
+            for s in f.iter_mut() {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                *s = s.saturating_add(((seed >> 16) as i16) / 40);
+            }
+        }
+        assert_eq!(detect(&frames), "2580");
+    }
+
+    #[test]
     fn repeated_key_counts_each_press() {
         let frames = through_g711(key_presses("555", 60, 60, -10.0), false);
         assert_eq!(detect(&frames), "555");
