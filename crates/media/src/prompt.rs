@@ -28,6 +28,9 @@ pub enum PromptError {
         #[source]
         source: hound::Error,
     },
+    /// WAV data from a reader could not be decoded.
+    #[error("cannot decode prompt")]
+    Decode(#[source] hound::Error),
 }
 
 /// A prompt in memory, ready to play from the start.
@@ -49,8 +52,10 @@ impl Prompt {
     }
 
     /// Reads WAV data from any reader (an embedded prompt, a test buffer).
-    pub fn from_reader(reader: impl Read) -> Result<Self, hound::Error> {
-        Self::from_wav(WavReader::new(reader)?)
+    pub fn from_reader(reader: impl Read) -> Result<Self, PromptError> {
+        WavReader::new(reader)
+            .and_then(Self::from_wav)
+            .map_err(PromptError::Decode)
     }
 
     /// A prompt of 8 kHz mono samples.
@@ -265,6 +270,20 @@ mod tests {
         let junk = dir.path().join("junk.wav");
         std::fs::write(&junk, b"not a wav file at all").unwrap();
         assert!(Prompt::open(&junk).is_err());
+    }
+
+    #[test]
+    fn a_prompt_can_come_from_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("beep.wav");
+        write_wav(&path, 8000, 1, &[5; 160]);
+        let bytes = std::fs::read(&path).unwrap();
+        let p = Prompt::from_reader(&bytes[..]).unwrap();
+        assert_eq!(p, Prompt::from_samples(vec![5; 160]));
+        assert!(matches!(
+            Prompt::from_reader(&b"RIFF"[..]),
+            Err(PromptError::Decode(_))
+        ));
     }
 
     #[test]
