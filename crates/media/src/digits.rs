@@ -1,6 +1,22 @@
 //! Collecting a number typed on the keypad (an extension, a PIN, a menu
 //! choice): digits come in with the time they were heard, the collector
 //! says when it is done and why, and when it next needs to be polled.
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use media::digits::{Collector, Config, End};
+//!
+//! let start = Instant::now();
+//! let mut pin = Collector::new(Config { max_digits: Some(4), ..Config::default() }, start);
+//! for (i, key) in "12".chars().enumerate() {
+//!     pin.push(key, start + Duration::from_secs(i as u64)).unwrap();
+//! }
+//! // The runtime sleeps until the deadline, then polls.
+//! let deadline = pin.deadline().unwrap();
+//! assert_eq!(deadline, start + Duration::from_secs(4));
+//! let outcome = pin.poll(deadline).unwrap();
+//! assert_eq!((outcome.digits.as_str(), outcome.end), ("12", End::InterDigitTimeout));
+//! ```
 
 use std::time::{Duration, Instant};
 

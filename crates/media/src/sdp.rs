@@ -10,6 +10,27 @@
 //! media description's [`MediaDescription::attributes`]: they are resolved,
 //! media level falling back to session level, into
 //! [`MediaDescription::direction`], and printed from it.
+//!
+//! Answering an INVITE's offer:
+//!
+//! ```
+//! use media::sdp::{Codec, Direction, SdpError, SessionDescription};
+//!
+//! let offer = SessionDescription::parse(
+//!     "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n\
+//!      m=audio 4000 RTP/AVP 8 0 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+//! )?;
+//! let ours = [Codec::Pcmu, Codec::Pcma, Codec::TelephoneEvent];
+//! let local = "10.0.0.1".parse().unwrap();
+//! let (answer, agreed) =
+//!     SessionDescription::answer(&offer, local, 30000, 42, 1, &ours, Direction::SendRecv)?;
+//! assert_eq!(agreed.format.codec, Codec::Pcma); // the offerer's preference
+//! assert_eq!(agreed.telephone_event, Some(101));
+//! assert_eq!(agreed.remote, "192.0.2.7:4000".parse().unwrap());
+//! let body = answer.to_string(); // the 200 OK's application/sdp body
+//! # assert!(body.starts_with("v=0\r\n"));
+//! # Ok::<(), SdpError>(())
+//! ```
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
