@@ -26,6 +26,9 @@ pub enum RecordError {
 /// Frames between header rewrites: one second.
 const FLUSH_EVERY: u32 = RATE / FRAME as u32;
 
+/// Milliseconds in a frame.
+const FRAME_MS: u64 = FRAME as u64 * 1000 / RATE as u64;
+
 /// Writes frames to a WAV file. As a [`Sink`] it cannot report a failed
 /// write at once; the first error is kept, later frames are dropped, and
 /// [`Recorder::finish`] (or [`Recorder::error`]) returns it.
@@ -135,7 +138,7 @@ impl SilenceDetector {
     pub fn new(threshold_dbm0: f32, after: Duration) -> Self {
         // The RMS of a sine is its peak over √2.
         let rms = dbm0_to_amplitude(threshold_dbm0) as f64 / std::f64::consts::SQRT_2;
-        let needed = (after.as_millis() / 20).max(1) as u32;
+        let needed = (after.as_millis() / FRAME_MS as u128).max(1) as u32;
         SilenceDetector {
             threshold: rms * rms,
             needed,
@@ -157,7 +160,7 @@ impl SilenceDetector {
 
     /// How long it has been quiet.
     pub fn silent_for(&self) -> Duration {
-        Duration::from_millis(self.quiet_frames as u64 * 20)
+        Duration::from_millis(self.quiet_frames as u64 * FRAME_MS)
     }
 }
 
