@@ -8,13 +8,39 @@
 //!
 //! Direction attributes (`a=sendrecv` and friends) are not kept among a
 //! media description's [`MediaDescription::attributes`]: they are resolved,
-//! session level falling back to media level, into
+//! media level falling back to session level, into
 //! [`MediaDescription::direction`], and printed from it.
+//!
+//! Answering an INVITE's offer:
+//!
+//! ```
+//! use media::sdp::{Codec, Direction, SdpError, SessionDescription};
+//!
+//! let offer = SessionDescription::parse(
+//!     "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n\
+//!      m=audio 4000 RTP/AVP 8 0 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+//! )?;
+//! let ours = [Codec::Pcmu, Codec::Pcma, Codec::TelephoneEvent];
+//! let local = "10.0.0.1".parse().unwrap();
+//! let (answer, agreed) =
+//!     SessionDescription::answer(&offer, local, 30000, 42, 1, &ours, Direction::SendRecv)?;
+//! assert_eq!(agreed.format.codec, Codec::Pcma); // the offerer's preference
+//! assert_eq!(agreed.telephone_event, Some(101));
+//! assert_eq!(agreed.remote, "192.0.2.7:4000".parse().unwrap());
+//! let body = answer.to_string(); // the 200 OK's application/sdp body
+//! # assert!(body.starts_with("v=0\r\n"));
+//! # Ok::<(), SdpError>(())
+//! ```
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use thiserror::Error;
+
+mod negotiate;
+mod text;
+
+pub use negotiate::{Agreement, TELEPHONE_EVENT_PT, agreement_from_answer};
 
 /// Errors from parsing SDP or negotiating a session.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -47,6 +73,10 @@ pub enum SdpError {
     /// No codec of the offer is acceptable (the caller answers 488).
     #[error("no codec in common")]
     NoCommonCodec,
+    /// The offered audio is not plain RTP/AVP (e.g. SRTP's RTP/SAVP), which
+    /// the switch cannot answer in kind (488 too).
+    #[error("unsupported audio transport {0:?}")]
+    UnsupportedTransport(String),
 }
 
 /// The direction of a media stream (RFC 3264 §5.1), from the point of view
@@ -258,7 +288,13 @@ impl MediaDescription {
     /// The value of the first `a=<name>:<value>` (or `""` for a flag
     /// `a=<name>`).
     pub fn attribute(&self, name: &str) -> Option<&str> {
-        attribute(&self.attributes, name)
+        self.attributes
+            .iter()
+            .find_map(|a| match a.split_once(':') {
+                Some((n, v)) if n == name => Some(v),
+                None if a == name => Some(""),
+                _ => None,
+            })
     }
 
     /// The formats the switch understands, in the listed order: static
@@ -320,6 +356,9 @@ impl MediaDescription {
     }
 }
 
+/// `0.0.0.0`, the RFC 2543 hold address, for callers building a hold offer.
+pub const HOLD_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+
 /// Whether a stream is on hold: it does not send to us (sendonly or
 /// inactive from its writer's point of view) or has the RFC 2543 hold
 /// address `0.0.0.0` as its media-level connection. A session-level
@@ -342,108 +381,16 @@ pub struct SessionDescription {
     pub media: Vec<MediaDescription>,
 }
 
-/// What both sides settled on for the audio stream.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Agreement {
-    /// Where to send RTP.
-    pub remote: SocketAddr,
-    /// The codec to send and expect, with the payload type in use.
-    pub format: Format,
-    /// The telephone-event payload type, when both sides support RFC 4733.
-    pub telephone_event: Option<u8>,
-    /// What the local side may do: send, receive, both or neither.
-    pub direction: Direction,
-    /// Packetisation in milliseconds the peer asked for (20 when unsaid).
-    pub ptime: u32,
-}
-
-/// The payload type the switch offers telephone-event on.
-pub const TELEPHONE_EVENT_PT: u8 = 101;
-
 impl SessionDescription {
-    /// Parses SDP, with CRLF or LF line ends.
-    pub fn parse(text: &str) -> Result<Self, SdpError> {
-        let mut origin = None;
-        let mut session_name = String::from("-");
-        let mut connection = None;
-        let mut attributes = Vec::new();
-        let mut session_direction = None;
-        let mut media: Vec<MediaDescription> = Vec::new();
-        // Whether each media section had its own direction attribute.
-        let mut media_direction_set: Vec<bool> = Vec::new();
-        let mut saw_version = false;
-
-        for (index, raw) in text.lines().enumerate() {
-            let line = index + 1;
-            let raw = raw.trim_end();
-            if raw.is_empty() {
-                continue;
-            }
-            let bytes = raw.as_bytes();
-            if bytes.len() < 2 || bytes[1] != b'=' || !bytes[0].is_ascii_alphabetic() {
-                return Err(SdpError::MalformedLine {
-                    line,
-                    text: raw.to_owned(),
-                });
-            }
-            let (kind, value) = (bytes[0], &raw[2..]);
-            if !saw_version {
-                if kind != b'v' || value.trim() != "0" {
-                    return Err(SdpError::MissingVersion);
-                }
-                saw_version = true;
-                continue;
-            }
-            match (kind, media.last_mut()) {
-                (b'o', None) => origin = Some(parse_origin(value, line)?),
-                (b's', None) => session_name = value.to_owned(),
-                (b'c', None) => connection = Some(parse_connection(value, line)?),
-                (b'c', Some(m)) => m.connection = Some(parse_connection(value, line)?),
-                (b'm', _) => {
-                    if origin.is_none() {
-                        return Err(SdpError::MissingOrigin);
-                    }
-                    media.push(parse_media(value, line)?);
-                    media_direction_set.push(false);
-                }
-                (b'a', None) => match Direction::from_attribute(value) {
-                    Some(d) => session_direction = Some(d),
-                    None => attributes.push(value.to_owned()),
-                },
-                (b'a', Some(m)) => match Direction::from_attribute(value) {
-                    Some(d) => {
-                        m.direction = d;
-                        *media_direction_set.last_mut().expect("one flag per media") = true;
-                    }
-                    None => m.attributes.push(value.to_owned()),
-                },
-                // t=, b=, i=, u=, e=, p=, r=, z=, k= and unknown types carry
-                // nothing the switch uses.
-                _ => {}
-            }
-        }
-        if !saw_version {
-            return Err(SdpError::MissingVersion);
-        }
-        if let Some(d) = session_direction {
-            for (m, set) in media.iter_mut().zip(&media_direction_set) {
-                if !set {
-                    m.direction = d;
-                }
-            }
-        }
-        Ok(SessionDescription {
-            origin: origin.ok_or(SdpError::MissingOrigin)?,
-            session_name,
-            connection,
-            attributes,
-            media,
-        })
-    }
-
     /// The first audio stream with a non-zero port.
     pub fn audio(&self) -> Option<&MediaDescription> {
-        self.media.iter().find(|m| m.kind == "audio" && m.port != 0)
+        self.audio_index().map(|i| &self.media[i])
+    }
+
+    fn audio_index(&self) -> Option<usize> {
+        self.media
+            .iter()
+            .position(|m| m.kind == "audio" && m.port != 0)
     }
 
     /// Where the audio stream wants RTP: its media-level `c=`, else the
@@ -465,354 +412,7 @@ impl SessionDescription {
                     .is_some_and(|c| c.is_unspecified())
         })
     }
-
-    /// An offer from the switch: one audio stream at `addr:port` with
-    /// `formats` in order of preference, plus telephone-event/8000 when
-    /// `dtmf` (on payload type 101, or the first free dynamic one), an
-    /// rtpmap for each, `a=ptime:20` and the direction.
-    pub fn offer(
-        addr: IpAddr,
-        port: u16,
-        session_id: u64,
-        version: u64,
-        formats: &[Format],
-        dtmf: bool,
-        direction: Direction,
-    ) -> Self {
-        let mut formats = formats.to_vec();
-        if dtmf && !formats.iter().any(|f| f.codec == Codec::TelephoneEvent) {
-            let taken = |pt: u8| formats.iter().any(|f| f.pt == pt);
-            let pt = std::iter::once(TELEPHONE_EVENT_PT)
-                .chain(96..=127)
-                .find(|&pt| !taken(pt))
-                .unwrap_or(TELEPHONE_EVENT_PT);
-            formats.push(Format {
-                pt,
-                codec: Codec::TelephoneEvent,
-                fmtp: Some("0-16".to_owned()),
-            });
-        }
-        let media = audio_media(port, &formats, direction, None);
-        SessionDescription {
-            origin: origin_for(addr, session_id, version),
-            session_name: "Switchboard".to_owned(),
-            connection: Some(addr),
-            attributes: Vec::new(),
-            media: vec![media],
-        }
-    }
-
-    /// The switch's answer to `offer` at `addr:port`.
-    ///
-    /// The codec is the first format of the offer (the offerer's order of
-    /// preference) whose codec is in `ours`, on the offer's payload type;
-    /// telephone-event is added when the offer has it and `ours` lists
-    /// [`Codec::TelephoneEvent`]. The direction follows RFC 3264 §6.1
-    /// (sendonly → recvonly, recvonly → sendonly, inactive → inactive,
-    /// sendrecv → `want`), narrowed by `want`. Every other stream of the
-    /// offer is rejected with port 0, as §6 requires one answer line per
-    /// offered line.
-    ///
-    /// Errors: [`SdpError::NoAudio`], [`SdpError::MissingConnection`],
-    /// [`SdpError::NoCommonCodec`] (answer 488).
-    pub fn answer(
-        offer: &Self,
-        addr: IpAddr,
-        port: u16,
-        session_id: u64,
-        version: u64,
-        ours: &[Codec],
-        want: Direction,
-    ) -> Result<(Self, Agreement), SdpError> {
-        let audio = offer.audio().ok_or(SdpError::NoAudio)?;
-        let remote = offer.audio_endpoint().ok_or(SdpError::MissingConnection)?;
-        let offered = audio.formats();
-        let format = offered
-            .iter()
-            .find(|f| f.codec != Codec::TelephoneEvent && ours.contains(&f.codec))
-            .cloned()
-            .ok_or(SdpError::NoCommonCodec)?;
-        let event = offered
-            .iter()
-            .find(|f| f.codec == Codec::TelephoneEvent)
-            .filter(|_| ours.contains(&Codec::TelephoneEvent))
-            .cloned();
-        let direction = audio.direction.reverse().intersect(want);
-        let ptime = audio.ptime().unwrap_or(20);
-
-        let mut chosen = vec![format.clone()];
-        chosen.extend(event.clone());
-        let audio_index = offer
-            .media
-            .iter()
-            .position(|m| std::ptr::eq(m, audio))
-            .expect("audio() returns one of the media");
-        let media = offer
-            .media
-            .iter()
-            .enumerate()
-            .map(|(i, m)| {
-                if i == audio_index {
-                    audio_media(port, &chosen, direction, Some(ptime))
-                } else {
-                    rejected(m)
-                }
-            })
-            .collect();
-        let answer = SessionDescription {
-            origin: origin_for(addr, session_id, version),
-            session_name: "Switchboard".to_owned(),
-            connection: Some(addr),
-            attributes: Vec::new(),
-            media,
-        };
-        let agreement = Agreement {
-            remote,
-            format,
-            telephone_event: event.map(|e| e.pt),
-            direction,
-            ptime,
-        };
-        Ok((answer, agreement))
-    }
 }
-
-/// What the peer's answer to our offer settles: the first format of the
-/// answer (which must be one we offered), its endpoint, the telephone-event
-/// payload type if both sides have it, and the direction as seen from our
-/// side (the answer's reversed).
-///
-/// Errors: [`SdpError::NoAudio`] when the answer rejected audio,
-/// [`SdpError::MissingConnection`], [`SdpError::NoCommonCodec`] when the
-/// answer holds no codec we offered.
-pub fn agreement_from_answer(
-    offer: &SessionDescription,
-    answer: &SessionDescription,
-) -> Result<Agreement, SdpError> {
-    let ours = offer.audio().ok_or(SdpError::NoAudio)?.formats();
-    let theirs = answer.audio().ok_or(SdpError::NoAudio)?;
-    let remote = answer.audio_endpoint().ok_or(SdpError::MissingConnection)?;
-    let answered = theirs.formats();
-    let format = answered
-        .iter()
-        .find(|f| f.codec != Codec::TelephoneEvent)
-        .filter(|f| ours.iter().any(|o| o.codec == f.codec))
-        .cloned()
-        .ok_or(SdpError::NoCommonCodec)?;
-    let telephone_event = answered
-        .iter()
-        .find(|f| f.codec == Codec::TelephoneEvent)
-        .filter(|_| ours.iter().any(|o| o.codec == Codec::TelephoneEvent))
-        .map(|f| f.pt);
-    Ok(Agreement {
-        remote,
-        format,
-        telephone_event,
-        direction: theirs.direction.reverse(),
-        ptime: theirs.ptime().unwrap_or(20),
-    })
-}
-
-impl fmt::Display for SessionDescription {
-    /// Prints with CRLF line ends, in the RFC 4566 order.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let o = &self.origin;
-        write!(f, "v=0\r\n")?;
-        write!(
-            f,
-            "o={} {} {} IN {} {}\r\n",
-            o.username, o.session_id, o.version, o.address_type, o.address
-        )?;
-        write!(f, "s={}\r\n", self.session_name)?;
-        if let Some(c) = self.connection {
-            write!(f, "c={}\r\n", Connection(c))?;
-        }
-        write!(f, "t=0 0\r\n")?;
-        for a in &self.attributes {
-            write!(f, "a={a}\r\n")?;
-        }
-        for m in &self.media {
-            write!(f, "m={} {}", m.kind, m.port)?;
-            if let Some(n) = m.port_count {
-                write!(f, "/{n}")?;
-            }
-            write!(f, " {}", m.proto)?;
-            for pt in &m.formats {
-                write!(f, " {pt}")?;
-            }
-            for token in &m.other_formats {
-                write!(f, " {token}")?;
-            }
-            write!(f, "\r\n")?;
-            if let Some(c) = m.connection {
-                write!(f, "c={}\r\n", Connection(c))?;
-            }
-            for a in &m.attributes {
-                write!(f, "a={a}\r\n")?;
-            }
-            write!(f, "a={}\r\n", m.direction)?;
-        }
-        Ok(())
-    }
-}
-
-struct Connection(IpAddr);
-
-impl fmt::Display for Connection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            IpAddr::V4(a) => write!(f, "IN IP4 {a}"),
-            IpAddr::V6(a) => write!(f, "IN IP6 {a}"),
-        }
-    }
-}
-
-fn attribute<'a>(attributes: &'a [String], name: &str) -> Option<&'a str> {
-    attributes.iter().find_map(|a| match a.split_once(':') {
-        Some((n, v)) if n == name => Some(v),
-        None if a == name => Some(""),
-        _ => None,
-    })
-}
-
-fn origin_for(addr: IpAddr, session_id: u64, version: u64) -> Origin {
-    Origin {
-        username: "-".to_owned(),
-        session_id,
-        version,
-        address_type: if addr.is_ipv4() { "IP4" } else { "IP6" }.to_owned(),
-        address: addr.to_string(),
-    }
-}
-
-fn audio_media(
-    port: u16,
-    formats: &[Format],
-    direction: Direction,
-    ptime: Option<u32>,
-) -> MediaDescription {
-    let mut attributes: Vec<String> = formats
-        .iter()
-        .map(|f| format!("rtpmap:{} {}", f.pt, f.codec.rtpmap()))
-        .collect();
-    for f in formats {
-        if let Some(p) = &f.fmtp {
-            attributes.push(format!("fmtp:{} {p}", f.pt));
-        }
-    }
-    attributes.push(format!("ptime:{}", ptime.unwrap_or(20)));
-    MediaDescription {
-        kind: "audio".to_owned(),
-        port,
-        port_count: None,
-        proto: "RTP/AVP".to_owned(),
-        formats: formats.iter().map(|f| f.pt).collect(),
-        other_formats: Vec::new(),
-        connection: None,
-        direction,
-        attributes,
-    }
-}
-
-/// The answer line for a stream the switch does not take (RFC 3264 §6:
-/// port zero, at least one format).
-fn rejected(m: &MediaDescription) -> MediaDescription {
-    MediaDescription {
-        kind: m.kind.clone(),
-        port: 0,
-        port_count: None,
-        proto: m.proto.clone(),
-        formats: m.formats.iter().take(1).copied().collect(),
-        other_formats: if m.formats.is_empty() {
-            m.other_formats.iter().take(1).cloned().collect()
-        } else {
-            Vec::new()
-        },
-        connection: None,
-        direction: Direction::Inactive,
-        attributes: Vec::new(),
-    }
-}
-
-fn parse_origin(value: &str, line: usize) -> Result<Origin, SdpError> {
-    let bad = || SdpError::BadOrigin {
-        line,
-        text: value.to_owned(),
-    };
-    let fields: Vec<&str> = value.split_ascii_whitespace().collect();
-    let [username, id, version, "IN", address_type, address] = fields[..] else {
-        return Err(bad());
-    };
-    Ok(Origin {
-        username: username.to_owned(),
-        session_id: id.parse().map_err(|_| bad())?,
-        version: version.parse().map_err(|_| bad())?,
-        address_type: address_type.to_owned(),
-        address: address.to_owned(),
-    })
-}
-
-fn parse_connection(value: &str, line: usize) -> Result<IpAddr, SdpError> {
-    let bad = || SdpError::BadConnection {
-        line,
-        text: value.to_owned(),
-    };
-    let fields: Vec<&str> = value.split_ascii_whitespace().collect();
-    let ["IN", kind, address] = fields[..] else {
-        return Err(bad());
-    };
-    // Multicast addresses carry /ttl[/count]; the address comes first.
-    let address = address.split('/').next().unwrap_or_default();
-    let ip: IpAddr = address.parse().map_err(|_| bad())?;
-    match (kind, ip) {
-        ("IP4", IpAddr::V4(_)) | ("IP6", IpAddr::V6(_)) => Ok(ip),
-        _ => Err(bad()),
-    }
-}
-
-fn parse_media(value: &str, line: usize) -> Result<MediaDescription, SdpError> {
-    let bad = || SdpError::BadMedia {
-        line,
-        text: value.to_owned(),
-    };
-    let mut fields = value.split_ascii_whitespace();
-    let kind = fields.next().ok_or_else(bad)?;
-    let port_field = fields.next().ok_or_else(bad)?;
-    let proto = fields.next().ok_or_else(bad)?;
-    let (port, port_count) = match port_field.split_once('/') {
-        Some((p, n)) => (p, Some(n.parse().map_err(|_| bad())?)),
-        None => (port_field, None),
-    };
-    let mut media = MediaDescription {
-        kind: kind.to_owned(),
-        port: port.parse().map_err(|_| bad())?,
-        port_count,
-        proto: proto.to_owned(),
-        formats: Vec::new(),
-        other_formats: Vec::new(),
-        connection: None,
-        direction: Direction::SendRecv,
-        attributes: Vec::new(),
-    };
-    for token in fields {
-        if media.is_rtp() {
-            let pt: u8 = token.parse().map_err(|_| bad())?;
-            if pt > 127 {
-                return Err(bad());
-            }
-            media.formats.push(pt);
-        } else {
-            media.other_formats.push(token.to_owned());
-        }
-    }
-    if media.formats.is_empty() && media.other_formats.is_empty() {
-        return Err(bad());
-    }
-    Ok(media)
-}
-
-/// `0.0.0.0`, the RFC 2543 hold address, for callers building a hold offer.
-pub const HOLD_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
 
 #[cfg(test)]
 mod tests;

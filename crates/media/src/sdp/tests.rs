@@ -363,6 +363,28 @@ fn answer_without_common_codec_is_refused() {
 }
 
 #[test]
+fn srtp_offer_is_refused_rather_than_answered_in_plain_rtp() {
+    let offer = SessionDescription::parse(
+        "v=0\no=- 1 1 IN IP4 10.1.1.1\ns=-\nc=IN IP4 10.1.1.1\nt=0 0\n\
+         m=audio 5004 RTP/SAVP 0\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:abc\n",
+    )
+    .unwrap();
+    let result = SessionDescription::answer(
+        &offer,
+        ip("10.0.0.1"),
+        1,
+        1,
+        1,
+        &[Codec::Pcmu],
+        Direction::SendRecv,
+    );
+    assert_eq!(
+        result.unwrap_err(),
+        SdpError::UnsupportedTransport("RTP/SAVP".into())
+    );
+}
+
+#[test]
 fn answer_direction_follows_rfc3264() {
     use Direction::*;
     let table = [
@@ -388,6 +410,27 @@ fn answer_direction_follows_rfc3264() {
         );
         assert_eq!(agreement.direction, expected);
     }
+}
+
+#[test]
+fn an_old_style_hold_at_0_0_0_0_is_answered_recvonly() {
+    let offer = SessionDescription::parse(
+        "v=0\no=- 1 2 IN IP4 10.1.1.1\ns=-\nc=IN IP4 0.0.0.0\nt=0 0\nm=audio 5004 RTP/AVP 0\n",
+    )
+    .unwrap();
+    let (answer, agreement) = SessionDescription::answer(
+        &offer,
+        ip("10.0.0.1"),
+        7,
+        1,
+        1,
+        &[Codec::Pcmu],
+        Direction::SendRecv,
+    )
+    .unwrap();
+    assert_eq!(agreement.direction, Direction::RecvOnly);
+    assert_eq!(answer.audio().unwrap().direction, Direction::RecvOnly);
+    assert!(!agreement.direction.sends());
 }
 
 #[test]

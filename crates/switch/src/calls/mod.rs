@@ -295,6 +295,9 @@ pub struct Calls {
     by_a_dialog: HashMap<(String, String), u64>,
     by_b_call_id: HashMap<String, u64>,
     by_client: HashMap<TransactionKey, (u64, Purpose)>,
+    /// INVITEs cancelled while their caller or dialled string was being
+    /// looked up.
+    cancelled: std::collections::HashSet<TransactionKey>,
     timers: BinaryHeap<Reverse<(Instant, u64, TimerKind)>>,
     cdr: VecDeque<CdrEvent>,
     pub counters: CallCounters,
@@ -326,6 +329,7 @@ impl Calls {
             by_a_dialog: HashMap::new(),
             by_b_call_id: HashMap::new(),
             by_client: HashMap::new(),
+            cancelled: std::collections::HashSet::new(),
             timers: BinaryHeap::new(),
             cdr: VecDeque::new(),
             counters: CallCounters::default(),
@@ -469,6 +473,17 @@ impl Calls {
             account,
             record,
         });
+        if self.cancelled.remove(&key) {
+            self.counters.rejected += 1;
+            self.reject(now, &key, &request, StatusCode::REQUEST_TERMINATED);
+            self.cdr.push_back(CdrEvent::End {
+                call: id,
+                at: wall,
+                disposition: Disposition::Missed,
+                cause: "caller cancelled".into(),
+            });
+            return;
+        }
         let end =
             |s: &mut Self, request: &Request, status: StatusCode, disposition, cause: &str| {
                 s.counters.rejected += 1;
@@ -787,6 +802,16 @@ impl Calls {
             .and_then(|k| self.by_a_invite.get(k))
             .copied();
         let Some(id) = id else {
+            // An INVITE still being looked up: the call ends before it
+            // starts.
+            if let Some(k) = invite_key
+                && self.tx.state(&k) == Some(sip::transaction::State::Proceeding)
+            {
+                let ok = cancel.response(StatusCode::OK, None);
+                self.respond(now, &key, ok);
+                self.cancelled.insert(k);
+                return;
+            }
             return self.reject(now, &key, &cancel, StatusCode::CALL_DOES_NOT_EXIST);
         };
         let ok = cancel.response(StatusCode::OK, None);

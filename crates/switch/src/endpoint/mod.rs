@@ -33,8 +33,8 @@ use crate::transport::{ConnId, Inbound, Kind};
 /// Option tags the switch implements (RFC 3261 §8.2.2.3).
 pub const SUPPORTED: &[&str] = &["path", "outbound"];
 
-/// Methods the switch accepts today, for Allow.
-pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER";
+/// Methods the switch accepts, for Allow.
+pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE";
 
 /// Bytes for one destination.
 #[derive(Debug, Clone, PartialEq, Eq)]
