@@ -411,7 +411,7 @@ fn hold_and_resume_reach_the_callee_as_re_invites() {
 }
 
 #[test]
-fn both_devices_of_the_callee_ring_and_the_one_not_answering_is_cancelled() {
+fn every_contact_of_every_device_rings_and_those_not_answering_are_cancelled() {
     let dir = tempfile::tempdir().unwrap();
     let second = [
         "devices",
@@ -427,14 +427,18 @@ fn both_devices_of_the_callee_ring_and_the_one_not_answering_is_cancelled() {
     ];
     let server = switch(dir.path(), &[&second]);
     let desk = callee(&server, "dev202", "callee_answer", 1000);
+    // dev202b is registered from two places (two contacts).
     let softphone = callee(&server, "dev202b", "callee_ring", 0);
+    let laptop = callee(&server, "dev202b", "callee_ring", 0);
     let caller = call(server.sip, "202", "caller_talk", 1000).finish();
     assert!(caller.ok, "caller: answered, BYE");
     assert!(desk.finish().ok, "dev202 answers after 1 s of ringing");
-    assert!(
-        softphone.finish().ok,
-        "dev202b rang, then got CANCEL and answered 487"
-    );
+    for (name, fork) in [("first", softphone), ("second", laptop)] {
+        assert!(
+            fork.finish().ok,
+            "dev202b's {name} contact rang, then got CANCEL and answered 487"
+        );
+    }
     let cdr = only_call(dir.path());
     assert_internal_201_to_202(&cdr, "answered");
 }
