@@ -130,7 +130,7 @@ fn main_bench(c: &mut Criterion) {
     let caches = C(dev, res);
     let t0 = Instant::now();
     let mut n = 0u64;
-    let mut feed = |ep: &mut Endpoint, from: &str, text: &[u8], n: u64| -> Vec<Message> {
+    let feed = |ep: &mut Endpoint, from: &str, text: &[u8], n: u64| -> Vec<Message> {
         let msg = Inbound {
             kind: Kind::Udp,
             peer: from.parse::<SocketAddr>().unwrap(),
