@@ -584,7 +584,9 @@ impl Calls {
                 );
             }
         };
-        let timer = build::supports(&request, "timer") || session_expires.is_some();
+        // Timers only with a caller that supports them: it is the refresher
+        // (RFC 4028 §9); the switch refreshes nobody.
+        let timer = build::supports(&request, "timer");
         let a_tag = self.token();
         let b_tag = self.token();
         let b_call_id = format!("{}@{}", self.token(), self.config.domain);
