@@ -721,16 +721,21 @@ impl Calls {
             return Vec::new();
         };
         let offered: Vec<Codec> = audio.formats().iter().map(|f| f.codec).collect();
+        let mut ours = Vec::new();
         if let Some(p) = prefer
             && offered.contains(&p)
         {
-            return vec![p];
-        }
-        let mut ours = Vec::new();
-        for c in &self.config.codecs {
-            if offered.contains(c) && !ours.contains(c) {
-                ours.push(*c);
+            ours.push(p);
+        } else {
+            for c in &self.config.codecs {
+                if offered.contains(c) && !ours.contains(c) {
+                    ours.push(*c);
+                }
             }
+        }
+        // Key presses travel as RFC 4733 events whenever the leg has them.
+        if !ours.is_empty() && offered.contains(&Codec::TelephoneEvent) {
+            ours.push(Codec::TelephoneEvent);
         }
         ours
     }

@@ -361,6 +361,7 @@ fn a_forked_call_is_answered_by_one_device_and_the_other_is_cancelled() {
         let a = media.iter().rfind(|(s, _)| *s == Side::A).unwrap();
         assert_eq!(a.1.remote, Some("127.0.0.1:40000".parse().unwrap()));
         assert_eq!(a.1.format.pt, 0);
+        assert_eq!(a.1.telephone_event, Some(101));
     }
     // Fork 1 answers the CANCEL and its INVITE.
     h.input(1010, FORK1, &reply(&to_f1[0], 200, "f1", None, FORK1));
