@@ -53,6 +53,15 @@ impl Endpoint {
         cached: &impl Caches,
     ) -> Step {
         self.calls.seed(random);
+        // What any server checks first (missing headers, Max-Forwards,
+        // Require) is answered statelessly, before a transaction exists.
+        if request.method != Method::Ack
+            && let Err(rejection) = sip::uas::check_request(&request, SUPPORTED)
+        {
+            self.counters.bad_requests += 1;
+            let resp = rejection.response(&request, &format!("{random:016x}"));
+            return Step::Send(super::reply_to(source, resp.to_bytes()));
+        }
         let from = Peer {
             addr: source.reply,
             reliable: source.kind.is_reliable(),
@@ -105,11 +114,6 @@ impl Endpoint {
         cached: &impl Caches,
     ) {
         let tag = format!("{random:016x}");
-        if let Err(rejection) = sip::uas::check_request(&request, SUPPORTED) {
-            self.counters.bad_requests += 1;
-            let resp = rejection.response(&request, &tag);
-            return self.respond_call(instant, &key, resp);
-        }
         let Some(value) = request.headers.get(&HeaderName::ProxyAuthorization) else {
             return self.challenge_call(instant, now, random, &key, &request, false);
         };
