@@ -487,3 +487,45 @@ fn an_unknown_extension_is_not_found() {
         "{cdr:?}"
     );
 }
+
+#[test]
+fn a_call_still_up_when_the_switch_dies_is_closed_as_failed_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = switch(dir.path(), &[]);
+    let _callee = callee(&server, "dev202", "callee_answer", 0);
+    let _caller = call(server.sip, "202", "caller_talk", 30_000);
+    // The record is written `in_progress` while the call is up.
+    let start = Instant::now();
+    loop {
+        let list = run_ok(dir.path(), &["calls", "list", "--account", ACCOUNT]);
+        if list.lines().any(|l| {
+            let c = Cdr::parse(l);
+            c.disposition == "in_progress" && c.answered_at.is_some()
+        }) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "an open, answered record while the call is up:\n{list}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The switch dies without a chance to close anything.
+    let mut child = server.child.take().expect("running");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(server);
+    let _again = Server::start_with(dir.path(), &["--rtp-ports", TEST_RTP_PORTS]);
+    let cdr = only_call(dir.path());
+    assert_eq!(
+        (cdr.caller_number.as_str(), cdr.callee_number.as_str()),
+        ("201", "202")
+    );
+    assert_eq!(cdr.disposition, "failed", "{cdr:?}");
+    assert_eq!(cdr.hangup_cause, "switch restarted", "{cdr:?}");
+    assert!(cdr.ended_at.is_some_and(|e| e >= cdr.started_at), "{cdr:?}");
+    assert!(
+        cdr.answered_at.is_some(),
+        "the answer time is kept: {cdr:?}"
+    );
+}
