@@ -55,22 +55,33 @@ fn main() -> std::io::Result<()> {
         lines.push_str(&format!("{a} {b} {} {}\n", s.a_port, s.b_port));
     }
     std::fs::File::create(&map)?.write_all(lines.as_bytes())?;
-    eprintln!("relay_bench: pid {} serving {calls} calls, {workers} worker(s), map {map}", std::process::id());
+    eprintln!(
+        "relay_bench: pid {} serving {calls} calls, {workers} worker(s), map {map}",
+        std::process::id()
+    );
     loop {
         std::thread::sleep(Duration::from_secs(5));
         let s = media.stats();
-        eprintln!("relay_bench: sessions {} relayed {} dropped {}", s.sessions, s.relayed, s.dropped);
+        eprintln!(
+            "relay_bench: sessions {} relayed {} dropped {}",
+            s.sessions, s.relayed, s.dropped
+        );
     }
 }
 
 fn usage(at: &str) -> ! {
-    eprintln!("relay_bench: bad or missing {at}\nusage: relay_bench --calls N (at most 4999) --map FILE [--workers 1]");
+    eprintln!(
+        "relay_bench: bad or missing {at}\nusage: relay_bench --calls N (at most 4999) --map FILE [--workers 1]"
+    );
     std::process::exit(2)
 }
 
 /// Four sockets per call: lift the soft descriptor limit to the hard one.
 fn raise_fd_limit() {
-    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     // SAFETY: getrlimit/setrlimit read and write a valid rlimit.
     unsafe {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 {

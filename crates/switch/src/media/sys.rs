@@ -15,7 +15,8 @@ pub const BATCH: usize = 32;
 /// longer datagram is cut (and then fails to parse or relays truncated).
 pub const BUF: usize = 1536;
 
-/// An epoll set, level-triggered, read readiness only.
+/// An epoll set, edge-triggered, read readiness only: a reader drains a
+/// socket to EAGAIN or remembers it.
 pub struct Epoll(OwnedFd);
 
 impl Epoll {
@@ -33,7 +34,7 @@ impl Epoll {
     /// closed descriptor leaves the set by itself.
     pub fn add(&self, fd: RawFd, token: u64) -> io::Result<()> {
         let mut ev = libc::epoll_event {
-            events: libc::EPOLLIN as u32,
+            events: (libc::EPOLLIN | libc::EPOLLET) as u32,
             u64: token,
         };
         // SAFETY: `ev` is a valid event for the duration of the call.
