@@ -43,6 +43,10 @@ use std::time::{Duration, Instant};
 use crate::g711;
 use crate::rtp::{self, HEADER_LEN, Header, Rtp};
 
+mod stream;
+
+use stream::Outbound;
+
 /// One side of a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Leg {
@@ -209,93 +213,15 @@ struct LegState {
     playing: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Origin {
-    Nothing,
-    Relayed(u32),
-    Local,
-}
-
-#[derive(Debug)]
-struct Outbound {
-    ssrc: u32,
-    origin: Origin,
-    seq_offset: u16,
-    ts_offset: u32,
-    /// Sequence number, timestamp and time of the newest packet sent.
-    last: Option<(u16, u32, Instant)>,
-}
-
-impl Outbound {
-    /// Our numbering for an inbound packet, recomputing the offsets when
-    /// the origin changes. Returns (seq, ts, marker).
-    fn relayed(&mut self, ssrc: u32, seq: u16, ts: u32, now: Instant) -> (u16, u32, bool) {
-        let fresh = self.origin != Origin::Relayed(ssrc);
-        if fresh {
-            (self.seq_offset, self.ts_offset) = match self.last {
-                None => (0, 0),
-                Some((s, t, at)) => (
-                    s.wrapping_add(1).wrapping_sub(seq),
-                    t.wrapping_add(elapsed_samples(at, now)).wrapping_sub(ts),
-                ),
-            };
-            self.origin = Origin::Relayed(ssrc);
-        }
-        let out = (
-            seq.wrapping_add(self.seq_offset),
-            ts.wrapping_add(self.ts_offset),
-        );
-        self.advance(out.0, out.1, now);
-        (out.0, out.1, fresh)
-    }
-
-    /// Our numbering for the next frame the switch originates.
-    fn local(&mut self, now: Instant) -> (u16, u32, bool) {
-        let fresh = self.origin != Origin::Local;
-        let (seq, ts) = match self.last {
-            None => (0, 0),
-            Some((s, t, _)) if !fresh => (s.wrapping_add(1), t.wrapping_add(crate::FRAME as u32)),
-            Some((s, t, at)) => (s.wrapping_add(1), t.wrapping_add(elapsed_samples(at, now))),
-        };
-        self.origin = Origin::Local;
-        self.advance(seq, ts, now);
-        (seq, ts, fresh)
-    }
-
-    fn advance(&mut self, seq: u16, ts: u32, now: Instant) {
-        // A late (reordered) packet keeps its place and does not move the
-        // stream's head back.
-        let newer = match self.last {
-            None => true,
-            Some((s, _, _)) => (seq.wrapping_sub(s) as i16) > 0,
-        };
-        if newer {
-            self.last = Some((seq, ts, now));
-        }
-    }
-}
-
-fn elapsed_samples(since: Instant, now: Instant) -> u32 {
-    let us = now.saturating_duration_since(since).as_micros();
-    ((us * u128::from(crate::RATE) / 1_000_000) as u32).max(1)
-}
-
 impl Relay {
     /// A relay whose outbound streams toward A and B carry the SSRCs
     /// `ssrc` (drawn by the caller, RFC 3550 §8.1).
     pub fn new(latching: Latching, ssrc: [u32; 2], now: Instant) -> Self {
-        let out = |ssrc| Outbound {
-            ssrc,
-            origin: Origin::Nothing,
-            seq_offset: 0,
-            ts_offset: 0,
-            last: None,
-        };
         Self {
             latching,
             created: now,
             legs: Default::default(),
-            out: [out(ssrc[0]), out(ssrc[1])],
+            out: [Outbound::new(ssrc[0]), Outbound::new(ssrc[1])],
             event: None,
         }
     }
