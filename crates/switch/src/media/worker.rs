@@ -62,7 +62,7 @@ const PTIME: Duration = Duration::from_millis(20);
 /// Batches read from one socket per turn, so one busy socket cannot starve
 /// the others. The epoll set is edge-triggered (no re-poll of every ready
 /// socket on the next wait), so a socket left with datagrams goes on the
-/// backlog and gets another turn after the next wait.
+/// backlog and gets another turn once the other ready sockets had theirs.
 const ROUNDS: usize = 4;
 
 struct Session {
