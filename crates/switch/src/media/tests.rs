@@ -362,3 +362,9 @@ fn taken_ports_are_skipped_and_release_frees_them() {
     assert_eq!(m.stats().sessions, 0);
     assert!(m.allocate().is_ok());
 }
+
+#[test]
+fn the_handle_is_clone_send_and_sync() {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<Media>();
+}
