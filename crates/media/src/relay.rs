@@ -11,8 +11,11 @@
 //!   [`Latching::Expected`] the source IP must be the one the SDP gave;
 //!   with [`Latching::Any`] (phones behind NAT) any source is taken. Once
 //!   latched, another source is only taken when it is the SDP address
-//!   itself; a changed SDP address ([`Relay::update`], after a re-INVITE)
-//!   unlatches.
+//!   itself. New SDP ([`Relay::update`], after a re-INVITE) reopens the
+//!   choice: a changed address unlatches at once (media goes to the new
+//!   address until the leg sends); the same address keeps the latch but
+//!   lets the leg's next acceptable source replace it (a phone whose NAT
+//!   mapping changed).
 //! - **one continuous outbound stream**: our own SSRC per direction, and
 //!   sequence number and timestamp offsets recomputed whenever what feeds
 //!   the direction changes (a new inbound SSRC after a re-INVITE or a fork,
@@ -208,6 +211,9 @@ pub struct Relay {
 struct LegState {
     params: LegParams,
     latched: Option<SocketAddr>,
+    /// New SDP came: the next acceptable source latches, even if another
+    /// is latched.
+    relatch: bool,
     counters: Counters,
     last_event: Option<u32>,
     playing: bool,
@@ -226,12 +232,13 @@ impl Relay {
         }
     }
 
-    /// New SDP for a leg. A changed address unlatches the leg.
+    /// New SDP for a leg; reopens its latching (see the module docs).
     pub fn update(&mut self, leg: Leg, params: LegParams) {
         let st = &mut self.legs[leg.index()];
         if st.params.remote != params.remote {
             st.latched = None;
         }
+        st.relatch = true;
         st.params = params;
     }
 
@@ -382,16 +389,16 @@ impl Relay {
     fn take_source(&mut self, leg: Leg, src: SocketAddr) -> bool {
         let latching = self.latching;
         let st = &mut self.legs[leg.index()];
-        if st.latched == Some(src) {
-            return true;
-        }
-        let take = match (st.latched, st.params.remote) {
-            (None, None) => true,
-            (None, Some(sdp)) => latching == Latching::Any || sdp.ip() == src.ip(),
-            (Some(_), sdp) => sdp == Some(src),
+        let acceptable = match st.params.remote {
+            None => true,
+            Some(sdp) => latching == Latching::Any || sdp.ip() == src.ip(),
         };
+        let take = st.latched == Some(src)
+            || st.params.remote == Some(src)
+            || ((st.latched.is_none() || st.relatch) && acceptable);
         if take {
             st.latched = Some(src);
+            st.relatch = false;
         }
         take
     }

@@ -185,6 +185,40 @@ fn a_new_sdp_address_unlatches_the_leg() {
 }
 
 #[test]
+fn new_sdp_with_the_same_address_lets_the_next_source_relatch_once() {
+    let t = Instant::now();
+    let mut r = Relay::new(Latching::Any, [1, 2], t);
+    r.update(Leg::A, pcmu(PHONE_A));
+    r.update(Leg::B, pcmu(PHONE_B));
+    send(
+        &mut r,
+        Leg::B,
+        "192.0.2.7:1000",
+        packet(0, 1, 0, 9, &[0; 160]),
+        t,
+    );
+    r.update(Leg::B, pcmu(PHONE_B));
+    assert_eq!(r.destination(Leg::B), Some(addr("192.0.2.7:1000")));
+    let (action, _) = send(
+        &mut r,
+        Leg::B,
+        "192.0.2.7:2000",
+        packet(0, 2, 160, 9, &[0; 160]),
+        t,
+    );
+    assert!(matches!(action, Action::Forward { .. }));
+    assert_eq!(r.destination(Leg::B), Some(addr("192.0.2.7:2000")));
+    let (action, _) = send(
+        &mut r,
+        Leg::B,
+        "192.0.2.8:3000",
+        packet(0, 3, 320, 9, &[0; 160]),
+        t,
+    );
+    assert_eq!(action, Action::Drop(DropReason::UnexpectedSource));
+}
+
+#[test]
 fn hold_blocks_the_directions_the_sdp_closed() {
     let t = Instant::now();
     let mut r = relay(t);
