@@ -158,6 +158,15 @@ fn a_burst_longer_than_several_batches_is_relayed_whole_and_in_order() {
 }
 
 #[test]
+fn a_datagram_too_long_for_the_buffers_is_dropped_not_cut() {
+    let (m, _events) = start(48000, 48099, Duration::from_secs(60));
+    let (s, a, b) = call(&m);
+    send(&a, s.a_port, &rtp(0, 1, 0, 3, &[0; 1600]));
+    assert!(recv(&b).is_none());
+    assert!(stats_reach(&m, |s| s.dropped == 1));
+}
+
+#[test]
 fn media_goes_to_the_port_the_phone_sends_from_not_the_sdp_one() {
     let (m, _events) = start(47100, 47199, Duration::from_secs(60));
     let (a, b) = (phone(), phone());
