@@ -11,8 +11,11 @@
 //!   [`Latching::Expected`] the source IP must be the one the SDP gave;
 //!   with [`Latching::Any`] (phones behind NAT) any source is taken. Once
 //!   latched, another source is only taken when it is the SDP address
-//!   itself; a changed SDP address ([`Relay::update`], after a re-INVITE)
-//!   unlatches.
+//!   itself. New SDP ([`Relay::update`], after a re-INVITE) reopens the
+//!   choice: a changed address unlatches at once (media goes to the new
+//!   address until the leg sends); the same address keeps the latch but
+//!   lets the leg's next acceptable source replace it (a phone whose NAT
+//!   mapping changed).
 //! - **one continuous outbound stream**: our own SSRC per direction, and
 //!   sequence number and timestamp offsets recomputed whenever what feeds
 //!   the direction changes (a new inbound SSRC after a re-INVITE or a fork,
@@ -42,6 +45,10 @@ use std::time::{Duration, Instant};
 
 use crate::g711;
 use crate::rtp::{self, HEADER_LEN, Header, Rtp};
+
+mod stream;
+
+use stream::Outbound;
 
 /// One side of a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -204,108 +211,34 @@ pub struct Relay {
 struct LegState {
     params: LegParams,
     latched: Option<SocketAddr>,
+    /// New SDP came: the next acceptable source latches, even if another
+    /// is latched.
+    relatch: bool,
     counters: Counters,
     last_event: Option<u32>,
     playing: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Origin {
-    Nothing,
-    Relayed(u32),
-    Local,
-}
-
-#[derive(Debug)]
-struct Outbound {
-    ssrc: u32,
-    origin: Origin,
-    seq_offset: u16,
-    ts_offset: u32,
-    /// Sequence number, timestamp and time of the newest packet sent.
-    last: Option<(u16, u32, Instant)>,
-}
-
-impl Outbound {
-    /// Our numbering for an inbound packet, recomputing the offsets when
-    /// the origin changes. Returns (seq, ts, marker).
-    fn relayed(&mut self, ssrc: u32, seq: u16, ts: u32, now: Instant) -> (u16, u32, bool) {
-        let fresh = self.origin != Origin::Relayed(ssrc);
-        if fresh {
-            (self.seq_offset, self.ts_offset) = match self.last {
-                None => (0, 0),
-                Some((s, t, at)) => (
-                    s.wrapping_add(1).wrapping_sub(seq),
-                    t.wrapping_add(elapsed_samples(at, now)).wrapping_sub(ts),
-                ),
-            };
-            self.origin = Origin::Relayed(ssrc);
-        }
-        let out = (
-            seq.wrapping_add(self.seq_offset),
-            ts.wrapping_add(self.ts_offset),
-        );
-        self.advance(out.0, out.1, now);
-        (out.0, out.1, fresh)
-    }
-
-    /// Our numbering for the next frame the switch originates.
-    fn local(&mut self, now: Instant) -> (u16, u32, bool) {
-        let fresh = self.origin != Origin::Local;
-        let (seq, ts) = match self.last {
-            None => (0, 0),
-            Some((s, t, _)) if !fresh => (s.wrapping_add(1), t.wrapping_add(crate::FRAME as u32)),
-            Some((s, t, at)) => (s.wrapping_add(1), t.wrapping_add(elapsed_samples(at, now))),
-        };
-        self.origin = Origin::Local;
-        self.advance(seq, ts, now);
-        (seq, ts, fresh)
-    }
-
-    fn advance(&mut self, seq: u16, ts: u32, now: Instant) {
-        // A late (reordered) packet keeps its place and does not move the
-        // stream's head back.
-        let newer = match self.last {
-            None => true,
-            Some((s, _, _)) => (seq.wrapping_sub(s) as i16) > 0,
-        };
-        if newer {
-            self.last = Some((seq, ts, now));
-        }
-    }
-}
-
-fn elapsed_samples(since: Instant, now: Instant) -> u32 {
-    let us = now.saturating_duration_since(since).as_micros();
-    ((us * u128::from(crate::RATE) / 1_000_000) as u32).max(1)
 }
 
 impl Relay {
     /// A relay whose outbound streams toward A and B carry the SSRCs
     /// `ssrc` (drawn by the caller, RFC 3550 §8.1).
     pub fn new(latching: Latching, ssrc: [u32; 2], now: Instant) -> Self {
-        let out = |ssrc| Outbound {
-            ssrc,
-            origin: Origin::Nothing,
-            seq_offset: 0,
-            ts_offset: 0,
-            last: None,
-        };
         Self {
             latching,
             created: now,
             legs: Default::default(),
-            out: [out(ssrc[0]), out(ssrc[1])],
+            out: [Outbound::new(ssrc[0]), Outbound::new(ssrc[1])],
             event: None,
         }
     }
 
-    /// New SDP for a leg. A changed address unlatches the leg.
+    /// New SDP for a leg; reopens its latching (see the module docs).
     pub fn update(&mut self, leg: Leg, params: LegParams) {
         let st = &mut self.legs[leg.index()];
         if st.params.remote != params.remote {
             st.latched = None;
         }
+        st.relatch = true;
         st.params = params;
     }
 
@@ -456,16 +389,16 @@ impl Relay {
     fn take_source(&mut self, leg: Leg, src: SocketAddr) -> bool {
         let latching = self.latching;
         let st = &mut self.legs[leg.index()];
-        if st.latched == Some(src) {
-            return true;
-        }
-        let take = match (st.latched, st.params.remote) {
-            (None, None) => true,
-            (None, Some(sdp)) => latching == Latching::Any || sdp.ip() == src.ip(),
-            (Some(_), sdp) => sdp == Some(src),
+        let acceptable = match st.params.remote {
+            None => true,
+            Some(sdp) => latching == Latching::Any || sdp.ip() == src.ip(),
         };
+        let take = st.latched == Some(src)
+            || st.params.remote == Some(src)
+            || ((st.latched.is_none() || st.relatch) && acceptable);
         if take {
             st.latched = Some(src);
+            st.relatch = false;
         }
         take
     }

@@ -51,6 +51,11 @@ fn send(r: &mut Relay, leg: Leg, src: &str, mut p: Vec<u8>, now: Instant) -> (Ac
     (action, p)
 }
 
+/// A 20 ms PCMU frame from phone A.
+fn from_a(r: &mut Relay, seq: u16, ts: u32, ssrc: u32, now: Instant) -> (Action, Vec<u8>) {
+    send(r, Leg::A, PHONE_A, packet(0, seq, ts, ssrc, &[0; 160]), now)
+}
+
 fn fields(p: &[u8]) -> (bool, u8, u16, u32, u32) {
     let r = Rtp::parse(p).unwrap();
     (
@@ -98,29 +103,11 @@ fn media_from_a_goes_to_b_under_our_ssrc() {
 fn a_new_inbound_ssrc_continues_our_numbering_by_one_and_by_elapsed_time() {
     let t = Instant::now();
     let mut r = relay(t);
-    send(
-        &mut r,
-        Leg::A,
-        PHONE_A,
-        packet(0, 500, 9000, 7, &[0; 160]),
-        t,
-    );
+    from_a(&mut r, 500, 9000, 7, t);
     let later = t + Duration::from_millis(100);
-    let (_, out) = send(
-        &mut r,
-        Leg::A,
-        PHONE_A,
-        packet(0, 3, 77, 8, &[0; 160]),
-        later,
-    );
+    let (_, out) = from_a(&mut r, 3, 77, 8, later);
     assert_eq!(fields(&out), (true, 0, 501, 9000 + 800, SSRC_TO_B));
-    let (_, out) = send(
-        &mut r,
-        Leg::A,
-        PHONE_A,
-        packet(0, 4, 237, 8, &[0; 160]),
-        later,
-    );
+    let (_, out) = from_a(&mut r, 4, 237, 8, later);
     assert_eq!(fields(&out), (false, 0, 502, 9000 + 960, SSRC_TO_B));
 }
 
@@ -128,14 +115,8 @@ fn a_new_inbound_ssrc_continues_our_numbering_by_one_and_by_elapsed_time() {
 fn sequence_wraps_around() {
     let t = Instant::now();
     let mut r = relay(t);
-    send(
-        &mut r,
-        Leg::A,
-        PHONE_A,
-        packet(0, 65535, 0, 7, &[0; 160]),
-        t,
-    );
-    let (_, out) = send(&mut r, Leg::A, PHONE_A, packet(0, 0, 160, 7, &[0; 160]), t);
+    from_a(&mut r, 65535, 0, 7, t);
+    let (_, out) = from_a(&mut r, 0, 160, 7, t);
     assert_eq!(fields(&out).2, 0);
 }
 
@@ -166,7 +147,7 @@ fn media_goes_back_to_the_latched_port_not_the_sdp_one() {
         packet(0, 1, 0, 9, &[0; 160]),
         t,
     );
-    let (action, _) = send(&mut r, Leg::A, PHONE_A, packet(0, 1, 0, 7, &[0; 160]), t);
+    let (action, _) = from_a(&mut r, 1, 0, 7, t);
     assert_eq!(
         action,
         Action::Forward {
@@ -204,6 +185,40 @@ fn a_new_sdp_address_unlatches_the_leg() {
 }
 
 #[test]
+fn new_sdp_with_the_same_address_lets_the_next_source_relatch_once() {
+    let t = Instant::now();
+    let mut r = Relay::new(Latching::Any, [1, 2], t);
+    r.update(Leg::A, pcmu(PHONE_A));
+    r.update(Leg::B, pcmu(PHONE_B));
+    send(
+        &mut r,
+        Leg::B,
+        "192.0.2.7:1000",
+        packet(0, 1, 0, 9, &[0; 160]),
+        t,
+    );
+    r.update(Leg::B, pcmu(PHONE_B));
+    assert_eq!(r.destination(Leg::B), Some(addr("192.0.2.7:1000")));
+    let (action, _) = send(
+        &mut r,
+        Leg::B,
+        "192.0.2.7:2000",
+        packet(0, 2, 160, 9, &[0; 160]),
+        t,
+    );
+    assert!(matches!(action, Action::Forward { .. }));
+    assert_eq!(r.destination(Leg::B), Some(addr("192.0.2.7:2000")));
+    let (action, _) = send(
+        &mut r,
+        Leg::B,
+        "192.0.2.8:3000",
+        packet(0, 3, 320, 9, &[0; 160]),
+        t,
+    );
+    assert_eq!(action, Action::Drop(DropReason::UnexpectedSource));
+}
+
+#[test]
 fn hold_blocks_the_directions_the_sdp_closed() {
     let t = Instant::now();
     let mut r = relay(t);
@@ -217,7 +232,7 @@ fn hold_blocks_the_directions_the_sdp_closed() {
     );
     let (action, _) = send(&mut r, Leg::B, PHONE_B, packet(0, 1, 0, 9, &[0; 160]), t);
     assert_eq!(action, Action::Drop(DropReason::NotSending));
-    let (action, _) = send(&mut r, Leg::A, PHONE_A, packet(0, 1, 0, 7, &[0; 160]), t);
+    let (action, _) = from_a(&mut r, 1, 0, 7, t);
     assert!(matches!(action, Action::Forward { .. }));
     r.update(
         Leg::A,
@@ -227,7 +242,7 @@ fn hold_blocks_the_directions_the_sdp_closed() {
             ..pcmu(PHONE_A)
         },
     );
-    let (action, _) = send(&mut r, Leg::A, PHONE_A, packet(0, 2, 160, 7, &[0; 160]), t);
+    let (action, _) = from_a(&mut r, 2, 160, 7, t);
     assert_eq!(action, Action::Drop(DropReason::NotReceiving));
 }
 
@@ -365,21 +380,9 @@ fn telephone_events_are_remapped_and_reported_once_per_key_press() {
 fn a_prompt_between_relayed_media_keeps_one_stream() {
     let t = Instant::now();
     let mut r = relay(t);
-    send(
-        &mut r,
-        Leg::A,
-        PHONE_A,
-        packet(0, 100, 1000, 7, &[0; 160]),
-        t,
-    );
+    from_a(&mut r, 100, 1000, 7, t);
     r.set_playing(Leg::B, true);
-    let (action, _) = send(
-        &mut r,
-        Leg::A,
-        PHONE_A,
-        packet(0, 101, 1160, 7, &[0; 160]),
-        t,
-    );
+    let (action, _) = from_a(&mut r, 101, 1160, 7, t);
     assert_eq!(action, Action::Drop(DropReason::Playing));
     let mut buf = [0u8; 200];
     let t1 = t + Duration::from_millis(20);
@@ -392,13 +395,7 @@ fn a_prompt_between_relayed_media_keeps_one_stream() {
     assert_eq!(fields(&buf[..172]), (false, 0, 102, 1320, SSRC_TO_B));
     r.set_playing(Leg::B, false);
     let t2 = t1 + Duration::from_millis(40);
-    let (_, out) = send(
-        &mut r,
-        Leg::A,
-        PHONE_A,
-        packet(0, 103, 1480, 7, &[0; 160]),
-        t2,
-    );
+    let (_, out) = from_a(&mut r, 103, 1480, 7, t2);
     assert_eq!(fields(&out), (true, 0, 103, 1320 + 160, SSRC_TO_B));
 }
 
@@ -407,13 +404,7 @@ fn a_call_times_out_when_no_leg_sends_but_not_on_full_hold() {
     let t = Instant::now();
     let mut r = relay(t);
     let limit = Duration::from_secs(30);
-    send(
-        &mut r,
-        Leg::A,
-        PHONE_A,
-        packet(0, 1, 0, 7, &[0; 160]),
-        t + Duration::from_secs(20),
-    );
+    from_a(&mut r, 1, 0, 7, t + Duration::from_secs(20));
     assert!(!r.timed_out(t + Duration::from_secs(40), limit));
     assert!(r.timed_out(t + Duration::from_secs(50), limit));
     for leg in [Leg::A, Leg::B] {

@@ -11,11 +11,12 @@ use std::ptr::null_mut;
 /// Datagrams moved per system call.
 pub const BATCH: usize = 32;
 
-/// Room per datagram; RTP on an Ethernet path is under 1500 bytes, and a
-/// longer datagram is cut (and then fails to parse or relays truncated).
+/// Room per datagram; RTP on an Ethernet path is under 1500 bytes. A
+/// longer datagram is dropped.
 pub const BUF: usize = 1536;
 
-/// An epoll set, level-triggered, read readiness only.
+/// An epoll set, edge-triggered, read readiness only: a reader drains a
+/// socket to EAGAIN or remembers it.
 pub struct Epoll(OwnedFd);
 
 impl Epoll {
@@ -33,7 +34,7 @@ impl Epoll {
     /// closed descriptor leaves the set by itself.
     pub fn add(&self, fd: RawFd, token: u64) -> io::Result<()> {
         let mut ev = libc::epoll_event {
-            events: libc::EPOLLIN as u32,
+            events: (libc::EPOLLIN | libc::EPOLLET) as u32,
             u64: token,
         };
         // SAFETY: `ev` is a valid event for the duration of the call.
@@ -149,7 +150,14 @@ impl Batch {
         };
         let n = n.max(0) as usize;
         for i in 0..n {
-            self.lens[i] = self.hdrs[i].msg_len as usize;
+            // A datagram cut to fit is reported empty, so it is dropped as
+            // malformed rather than relayed short.
+            let cut = self.hdrs[i].msg_hdr.msg_flags & libc::MSG_TRUNC != 0;
+            self.lens[i] = if cut {
+                0
+            } else {
+                self.hdrs[i].msg_len as usize
+            };
         }
         n
     }

@@ -140,6 +140,33 @@ fn media_is_relayed_both_ways_as_one_stream_under_our_ssrc() {
 }
 
 #[test]
+fn a_burst_longer_than_several_batches_is_relayed_whole_and_in_order() {
+    let (m, _events) = start(47900, 47999, Duration::from_secs(60));
+    let (s, a, b) = call(&m);
+    for seq in 0..150 {
+        send(
+            &a,
+            s.a_port,
+            &rtp(0, seq, 160 * u32::from(seq), 3, &[0; 20]),
+        );
+    }
+    let got: Vec<u16> = (0..150)
+        .map_while(|_| recv(&b))
+        .map(|(p, _)| fields(&p).1)
+        .collect();
+    assert_eq!(got, (0..150).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_datagram_too_long_for_the_buffers_is_dropped_not_cut() {
+    let (m, _events) = start(48000, 48099, Duration::from_secs(60));
+    let (s, a, b) = call(&m);
+    send(&a, s.a_port, &rtp(0, 1, 0, 3, &[0; 1600]));
+    assert!(recv(&b).is_none());
+    assert!(stats_reach(&m, |s| s.dropped == 1));
+}
+
+#[test]
 fn media_goes_to_the_port_the_phone_sends_from_not_the_sdp_one() {
     let (m, _events) = start(47100, 47199, Duration::from_secs(60));
     let (a, b) = (phone(), phone());
@@ -343,4 +370,10 @@ fn taken_ports_are_skipped_and_release_frees_them() {
     }
     assert_eq!(m.stats().sessions, 0);
     assert!(m.allocate().is_ok());
+}
+
+#[test]
+fn the_handle_is_clone_send_and_sync() {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<Media>();
 }

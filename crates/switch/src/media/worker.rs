@@ -59,8 +59,10 @@ pub(super) struct Shared {
 /// The epoll token of the worker's eventfd.
 pub(super) const WAKE: u64 = u64::MAX;
 const PTIME: Duration = Duration::from_millis(20);
-/// Batches read from one socket per readiness, so one busy socket cannot
-/// starve the others (the set is level-triggered: the rest comes next round).
+/// Batches read from one socket per turn, so one busy socket cannot starve
+/// the others. The epoll set is edge-triggered (no re-poll of every ready
+/// socket on the next wait), so a socket left with datagrams goes on the
+/// backlog and gets another turn once the other ready sockets had theirs.
 const ROUNDS: usize = 4;
 
 struct Session {
@@ -84,6 +86,9 @@ pub(super) struct Worker {
     ids: HashMap<u64, usize>,
     /// Legs being played to: (slot, leg, next frame due).
     playing: Vec<(usize, Leg, Instant)>,
+    /// Tokens of sockets not drained in their turn, and the next such list.
+    backlog: Vec<u64>,
+    backlog_next: Vec<u64>,
     batch: Box<Batch>,
     scratch: [u8; HEADER_LEN + FRAME],
 }
@@ -110,6 +115,8 @@ impl Worker {
             free: Vec::new(),
             ids: HashMap::new(),
             playing: Vec::new(),
+            backlog: Vec::with_capacity(256),
+            backlog_next: Vec::with_capacity(256),
             batch: Batch::new(),
             scratch: [0; HEADER_LEN + FRAME],
         }
@@ -128,7 +135,15 @@ impl Worker {
                 .min()
                 .unwrap_or(sweep)
                 .min(sweep);
-            let timeout = due.saturating_duration_since(now).as_millis().min(1000) as i32;
+            // Rounded up: waking before a frame is due would spin.
+            let timeout = if self.backlog.is_empty() {
+                due.saturating_duration_since(now)
+                    .as_micros()
+                    .div_ceil(1000)
+                    .min(1000) as i32
+            } else {
+                0
+            };
             let mut tokens = [0u64; 256];
             let mut n = 0;
             for token in self.epoll.wait(&mut ready, timeout) {
@@ -142,8 +157,12 @@ impl Worker {
                         return;
                     }
                 } else {
-                    self.readable((token >> 2) as usize, (token & 3) as usize);
+                    self.readable(token);
                 }
+            }
+            std::mem::swap(&mut self.backlog, &mut self.backlog_next);
+            while let Some(token) = self.backlog_next.pop() {
+                self.readable(token);
             }
             let now = Instant::now();
             if !self.playing.is_empty() {
@@ -230,8 +249,10 @@ impl Worker {
         self.sessions[slot].as_mut()
     }
 
-    /// Drains a ready socket: `kind` is 0/1 for A's RTP/RTCP, 2/3 for B's.
-    fn readable(&mut self, slot: usize, kind: usize) {
+    /// Drains a ready socket. The token is the session's slot and the
+    /// socket's kind: 0/1 for A's RTP/RTCP, 2/3 for B's.
+    fn readable(&mut self, token: u64) {
+        let (slot, kind) = ((token >> 2) as usize, (token & 3) as usize);
         let Some(Some(s)) = self.sessions.get_mut(slot) else {
             return;
         };
@@ -240,7 +261,11 @@ impl Worker {
         let fd_out = s.sockets[(kind + 2) % 4].as_raw_fd();
         let batch = &mut self.batch;
         let (mut relayed, mut dropped) = (0, 0);
-        for _ in 0..ROUNDS {
+        for round in 0.. {
+            if round == ROUNDS {
+                self.backlog.push(token);
+                break;
+            }
             let n = batch.recv(fd_in);
             if kind % 2 == 1 {
                 // RTCP is not relayed (see `media::relay`).
