@@ -563,3 +563,150 @@ fn hold_is_relayed_to_the_other_side_and_answered_with_its_direction() {
         "the switch sends to the held callee and takes nothing from it"
     );
 }
+
+/// INVITE, 407, authenticated INVITE with `extra` headers.
+fn dial_with(h: &mut Harness, extra: &str) -> Vec<(SocketAddr, Message)> {
+    let with = |auth: Option<&str>, branch: &str, cseq: u32| {
+        invite(branch, cseq, auth, None, OFFER).replacen(
+            "Content-Type",
+            &format!("{extra}Content-Type"),
+            1,
+        )
+    };
+    let out = h.input(0, CALLER, &with(None, "z9hG4bKs1", 1));
+    let c = Challenge::parse(
+        responses(&out, CALLER)[0]
+            .headers
+            .get(&HeaderName::ProxyAuthenticate)
+            .unwrap(),
+    )
+    .unwrap();
+    let auth = answer(
+        &c,
+        "dev201",
+        "sippass201",
+        "INVITE",
+        "sip:202@127.0.0.1",
+        "c1",
+        1,
+    )
+    .to_string();
+    h.input(10, CALLER, &with(Some(&auth), "z9hG4bKs2", 2))
+}
+
+#[test]
+fn a_session_interval_below_min_se_is_refused_with_422() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    let out = dial_with(&mut h, "Supported: timer\r\nSession-Expires: 30\r\n");
+    let r = &responses(&out, CALLER)[0];
+    assert_eq!(r.status.as_u16(), 422);
+    assert_eq!(
+        r.headers.get(&HeaderName::Other("Min-SE".into())),
+        Some("90")
+    );
+    assert!(requests(&out, FORK1).is_empty());
+}
+
+#[test]
+fn an_unrefreshed_session_is_hung_up_on_both_sides() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    let out = dial_with(&mut h, "Supported: timer\r\nSession-Expires: 120\r\n");
+    let fork = requests(&out, FORK1)
+        .into_iter()
+        .find(|r| r.method == Method::Invite)
+        .unwrap();
+    assert!(
+        fork.headers.get(&HeaderName::SessionExpires).is_none(),
+        "the callee is not asked to refresh"
+    );
+    let out = h.input(
+        100,
+        FORK1,
+        &reply(
+            &fork,
+            200,
+            "f1",
+            Some(&answer_sdp(50000, 0, "sendrecv")),
+            FORK1,
+        ),
+    );
+    let ok = &responses(&out, CALLER)[0];
+    assert_eq!(
+        ok.headers.get(&HeaderName::SessionExpires),
+        Some("120;refresher=uac")
+    );
+    assert_eq!(ok.headers.get(&HeaderName::Require), Some("timer"));
+    let a_tag = ok.to().unwrap().tag().unwrap().to_owned();
+    let ack = format!(
+        "ACK sip:switch@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP {CALLER};branch=z9hG4bKs3;rport\r\n\
+         From: <sip:dev201@127.0.0.1>;tag=caller\r\nTo: <sip:202@127.0.0.1>;tag={a_tag}\r\nCall-ID: a-leg\r\n\
+         CSeq: 2 ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    );
+    h.input(150, CALLER, &ack);
+    // A refresh (UPDATE without SDP) at 60 s moves the deadline to 180 s.
+    let update = format!(
+        "UPDATE sip:switch@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP {CALLER};branch=z9hG4bKs4;rport\r\n\
+         From: <sip:dev201@127.0.0.1>;tag=caller\r\nTo: <sip:202@127.0.0.1>;tag={a_tag}\r\nCall-ID: a-leg\r\n\
+         CSeq: 3 UPDATE\r\nMax-Forwards: 70\r\nSession-Expires: 120;refresher=uac\r\nContent-Length: 0\r\n\r\n"
+    );
+    let out = h.input(60_000, CALLER, &update);
+    assert_eq!(responses(&out, CALLER)[0].status, StatusCode::OK);
+    let out = h.tick(150_000);
+    assert!(
+        requests(&out, FORK1)
+            .iter()
+            .all(|r| r.method != Method::Bye),
+        "refreshed in time"
+    );
+    let out = h.tick(181_000);
+    assert_eq!(requests(&out, FORK1).last().unwrap().method, Method::Bye);
+    assert_eq!(requests(&out, CALLER).last().unwrap().method, Method::Bye);
+    assert!(
+        matches!(h.cdr.last(), Some(CdrEvent::End { disposition: Disposition::Answered, cause, .. }) if cause == "session timer expired")
+    );
+}
+
+#[test]
+fn sip_info_key_presses_are_passed_to_the_other_side() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    let forks = dial(&mut h);
+    let f1 = forks[0].1.clone();
+    let out = h.input(
+        100,
+        FORK1,
+        &reply(
+            &f1,
+            200,
+            "f1",
+            Some(&answer_sdp(50000, 0, "sendrecv")),
+            FORK1,
+        ),
+    );
+    let a_tag = responses(&out, CALLER)[0]
+        .to()
+        .unwrap()
+        .tag()
+        .unwrap()
+        .to_owned();
+    let body = "Signal=5\r\nDuration=160\r\n";
+    let info = format!(
+        "INFO sip:switch@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP {CALLER};branch=z9hG4bKi1;rport\r\n\
+         From: <sip:dev201@127.0.0.1>;tag=caller\r\nTo: <sip:202@127.0.0.1>;tag={a_tag}\r\nCall-ID: a-leg\r\n\
+         CSeq: 3 INFO\r\nMax-Forwards: 70\r\nContent-Type: application/dtmf-relay\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let out = h.input(2000, CALLER, &info);
+    assert_eq!(responses(&out, CALLER)[0].status, StatusCode::OK);
+    let relayed = &requests(&out, FORK1)[0];
+    assert_eq!(relayed.method, Method::Info);
+    assert_eq!(
+        relayed.headers.get(&HeaderName::ContentType),
+        Some("application/dtmf-relay")
+    );
+    assert_eq!(relayed.body, body.as_bytes());
+    assert_eq!(
+        relayed.call_id(),
+        f1.call_id(),
+        "inside the callee's dialog"
+    );
+}
