@@ -30,8 +30,21 @@ struct Baresip {
 
 impl Baresip {
     /// Starts baresip signed in to `server` as `devNNN` (password
-    /// `sippassNNN`), sending `tone_hz` as its microphone.
+    /// `sippassNNN`) over UDP, sending `tone_hz` as its microphone.
     fn start(server: &Server, device: &str, tone_hz: f64, answer: &str) -> Baresip {
+        Self::start_with(server, device, tone_hz, answer, "udp", None)
+    }
+
+    /// Same, over `transport`, offering only `codec` (e.g. `PCMA/8000/1`)
+    /// when given.
+    fn start_with(
+        server: &Server,
+        device: &str,
+        tone_hz: f64,
+        answer: &str,
+        transport: &str,
+        codec: Option<&str>,
+    ) -> Baresip {
         let home = tempfile::tempdir().unwrap();
         let tone = home.path().join("tone.wav");
         std::fs::write(&tone, tone_wav(tone_hz, 20.0)).unwrap();
@@ -42,7 +55,7 @@ impl Baresip {
         let config = format!(
             "poll_method epoll\nsip_listen 127.0.0.1:0\nnet_interface 127.0.0.1\n\
              module_path /usr/lib/baresip/modules\n\
-             module stdio.so\nmodule menu.so\nmodule account.so\nmodule g711.so\n\
+             module stdio.so\nmodule menu.so\nmodule g711.so\nmodule account.so\n\
              module aufile.so\nmodule sndfile.so\nmodule alsa.so\n\
              audio_source aufile,{}\naudio_player alsa,null\naudio_alert alsa,null\n\
              snd_path {}\n",
@@ -51,8 +64,11 @@ impl Baresip {
         );
         std::fs::write(home.path().join("config"), config).unwrap();
         let password = format!("sippass{}", device.trim_start_matches("dev"));
+        let codecs = codec
+            .map(|c| format!(";audio_codecs={c}"))
+            .unwrap_or_default();
         let account = format!(
-            "<sip:{device}@{};transport=udp>;auth_pass={password};regint=600;answermode={answer}\n",
+            "<sip:{device}@{};transport={transport}>;auth_pass={password};regint=600;answermode={answer}{codecs}\n",
             server.sip
         );
         std::fs::write(home.path().join("accounts"), account).unwrap();
@@ -237,13 +253,39 @@ fn registered(data: &Path, device: &str) -> bool {
 
 #[test]
 fn two_softphones_hear_each_other_through_the_switch() {
+    talk_through_the_switch(("udp", None), ("udp", None));
+}
+
+/// The caller on TCP speaking only PCMU, the callee on TCP speaking only
+/// PCMA: the switch answers each on its own connection and the relay
+/// converts between the two laws.
+#[test]
+fn phones_on_tcp_with_different_codecs_hear_each_other() {
+    talk_through_the_switch(("tcp", Some("PCMU/8000")), ("tcp", Some("PCMA/8000")));
+}
+
+fn talk_through_the_switch(caller_leg: (&str, Option<&str>), callee_leg: (&str, Option<&str>)) {
     let dir = tempfile::tempdir().unwrap();
     seed_account(dir.path(), &[201, 202]);
     // Media ports out of the default range, which a relay benchmark on the
     // same machine may fill.
     let server = Server::start_with(dir.path(), &["--rtp-ports", "20000-29999"]);
-    let callee = Baresip::start(&server, "dev202", 2000.0, "auto");
-    let mut caller = Baresip::start(&server, "dev201", 1000.0, "manual");
+    let callee = Baresip::start_with(
+        &server,
+        "dev202",
+        2000.0,
+        "auto",
+        callee_leg.0,
+        callee_leg.1,
+    );
+    let mut caller = Baresip::start_with(
+        &server,
+        "dev201",
+        1000.0,
+        "manual",
+        caller_leg.0,
+        caller_leg.1,
+    );
     let start = Instant::now();
     while !(registered(dir.path(), "dev201") && registered(dir.path(), "dev202")) {
         assert!(
@@ -260,6 +302,13 @@ fn two_softphones_hear_each_other_through_the_switch() {
     caller.command("/hangup");
     callee.wait_for("terminated", 5);
 
+    // Each phone really used the codec it was limited to.
+    for (phone, leg) in [(&caller, caller_leg), (&callee, callee_leg)] {
+        if let Some(codec) = leg.1 {
+            let law = codec.split('/').next().unwrap();
+            phone.wait_for(&format!("Set audio encoder: {law}"), 1);
+        }
+    }
     let caller_heard = caller.quit();
     let callee_heard = callee.quit();
     assert_hears("the caller", &caller_heard, 2000.0, 1000.0, 2.0);
