@@ -280,6 +280,8 @@ pub struct NewCall {
     pub from: Peer,
     pub kind: Kind,
     pub account: AccountId,
+    /// The calling device, which is never rung by its own call.
+    pub device: domain::DeviceId,
     pub resolution: Resolution,
 }
 
@@ -445,6 +447,7 @@ impl Calls {
             from,
             kind,
             account,
+            device: caller_device,
             resolution,
         } = new;
         let id = self.next_id;
@@ -555,7 +558,7 @@ impl Calls {
                 _ => Vec::new(),
             };
             bound = devices.iter().map(|d| bindings(*d)).collect();
-            route::decide(&resolution.target, |d| {
+            route::decide(&resolution.target, Some(caller_device), |d| {
                 devices
                     .iter()
                     .position(|x| *x == d)

@@ -38,8 +38,11 @@ pub enum Decision {
 }
 
 /// Decides a call to `target`, given each of its devices' live bindings.
+/// The `caller`'s own device is never rung (a user calling their own
+/// extension from one phone does not ring that phone).
 pub fn decide<'a>(
     target: &Target,
+    caller: Option<domain::DeviceId>,
     bindings: impl Fn(domain::DeviceId) -> Vec<&'a Binding>,
 ) -> Decision {
     match target {
@@ -55,7 +58,7 @@ pub fn decide<'a>(
         },
         Target::Devices { devices, ring, .. } => {
             let mut forks = Vec::new();
-            for d in devices {
+            for d in devices.iter().filter(|d| Some(**d) != caller) {
                 for b in bindings(*d) {
                     let Some(fork) = fork_of(b) else { continue };
                     // Two bindings reached the same way ring one phone.
@@ -165,7 +168,7 @@ mod tests {
             binding(2, "sip:b@10.0.0.2:5060", "192.0.2.2:4000", "tcp"),
             binding(2, "sip:c@10.0.0.3:5060", "192.0.2.3:4000", "udp"),
         ];
-        let d = decide(&user(&[1, 2]), |dev| {
+        let d = decide(&user(&[1, 2]), None, |dev| {
             b.iter().filter(|x| x.device == dev).collect()
         });
         let Decision::Ring { forks, ring } = d else {
@@ -179,7 +182,7 @@ mod tests {
 
     #[test]
     fn nobody_registered_is_480_and_missed() {
-        let d = decide(&user(&[1]), |_| Vec::new());
+        let d = decide(&user(&[1]), None, |_| Vec::new());
         assert_eq!(
             d,
             Decision::Reject {
@@ -188,8 +191,24 @@ mod tests {
                 cause: "not registered"
             }
         );
-        let d = decide(&Target::Unknown, |_| Vec::new());
+        let d = decide(&Target::Unknown, None, |_| Vec::new());
         assert!(matches!(d, Decision::Reject { status, .. } if status == StatusCode::NOT_FOUND));
+    }
+
+    #[test]
+    fn the_calling_device_does_not_ring_itself() {
+        let b = [
+            binding(1, "sip:a@10.0.0.1:5060", "192.0.2.1:4000", "udp"),
+            binding(2, "sip:b@10.0.0.2:5060", "192.0.2.2:4000", "udp"),
+        ];
+        let d = decide(&user(&[1, 2]), Some(DeviceId::from_raw(1)), |dev| {
+            b.iter().filter(|x| x.device == dev).collect()
+        });
+        let Decision::Ring { forks, .. } = d else {
+            panic!("{d:?}")
+        };
+        assert_eq!(forks.len(), 1);
+        assert_eq!(forks[0].device, DeviceId::from_raw(2));
     }
 
     #[test]

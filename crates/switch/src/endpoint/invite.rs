@@ -231,6 +231,7 @@ impl Endpoint {
             from: p.from,
             kind: p.kind,
             account: device.account,
+            device: device.device,
             resolution,
         };
         self.calls.start(instant, now, new, |d| {
