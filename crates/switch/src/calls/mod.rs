@@ -338,6 +338,12 @@ impl Calls {
         }
     }
 
+    /// Forgets an INVITE that will not start a call (its caller was
+    /// refused, or its look-up failed).
+    pub fn abandon(&mut self, key: &TransactionKey) {
+        self.cancelled.remove(key);
+    }
+
     /// Mixes fresh randomness into the tag and branch generator.
     pub fn seed(&mut self, random: u64) {
         self.rng ^= random;

@@ -201,12 +201,16 @@ impl Endpoint {
             Some(d) => d,
             None => match self.verify_caller(instant, now, random, &pending, device) {
                 Some(d) => d,
-                None => return,
+                None => {
+                    self.calls.abandon(&pending.key);
+                    return;
+                }
             },
         };
         match resolution {
             Some(r) => self.start_call(instant, now, pending, &device, r),
             None => {
+                self.calls.abandon(&pending.key);
                 let resp = pending.request.response(
                     StatusCode::SERVER_INTERNAL_ERROR,
                     Some(&format!("{random:016x}")),
