@@ -116,6 +116,10 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         }
     }
     let (media, media_events) = crate::media::start(&config)?;
+    listening.push(format!(
+        "RTP {} ports {}-{}",
+        config.media_address, config.rtp_ports.0, config.rtp_ports.1
+    ));
     let calls = Calls::new(
         CallsConfig {
             domain: config.public_host.clone(),
