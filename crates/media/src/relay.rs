@@ -24,8 +24,16 @@
 //!   and the marker bit flags the new talkspurt (RFC 3550 §5.1).
 //! - **payload format**: the payload type is mapped to the other leg's; when
 //!   the legs agreed different G.711 laws the payload is transcoded in place
-//!   (same length); RFC 4733 telephone-events are relayed with their payload
-//!   type mapped, and each new event is reported as [`RelayEvent::Dtmf`].
+//!   (same length). Between Opus (RFC 7587) and G.711 the payload is decoded
+//!   to 8 kHz linear and encoded again in the buffer it came in (a 20 ms
+//!   Opus packet becomes 160 bytes of G.711 and back); the timestamp is
+//!   scaled between Opus's 48 kHz clock and G.711's 8 kHz. Opus to Opus is
+//!   copied. RFC 4733 telephone-events are relayed with their payload type
+//!   mapped (timestamp and duration scaled the same way), and each new event
+//!   is reported as [`RelayEvent::Dtmf`].
+//! - **listening**: with [`Relay::listen`] on, each audio packet taken from
+//!   the leg is also decoded, for a recorder or an in-band DTMF detector
+//!   ([`Relay::heard`]).
 //! - **direction** from the SDP (hold): `recv` false drops what the leg
 //!   sends, `send` false sends nothing to it.
 //!
@@ -37,17 +45,19 @@
 //! RTCP sent to the RTP port (RFC 5761 multiplexing) is told apart and
 //! dropped the same way.
 //!
-//! The timestamp clock is taken as 8 kHz, the rate of G.711 and of the
-//! telephone-events that go with it.
+//! The timestamp clock of a leg is its codec's: 48 kHz for Opus, 8 kHz
+//! otherwise; telephone-events are taken to run on the audio's clock.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use crate::g711;
 use crate::rtp::{self, HEADER_LEN, Header, Rtp};
+use crate::{Frame, g711};
 
+mod codec;
 mod stream;
 
+use codec::{Linear, Opus, clock};
 use stream::Outbound;
 
 /// One side of a call.
@@ -77,6 +87,8 @@ pub enum Codec {
     Pcmu,
     /// G.711 A-law.
     Pcma,
+    /// Opus (RFC 7587), transcoded to and from G.711 at 8 kHz.
+    Opus,
     /// Anything else: relayed only to a leg that agreed the same.
     Other,
 }
@@ -154,6 +166,9 @@ pub enum DropReason {
     UnknownPayloadType,
     /// The legs agreed codecs the relay cannot convert between.
     CodecMismatch,
+    /// Audio the relay could not convert: an Opus packet libopus rejects,
+    /// or a G.711 packetisation Opus cannot carry (not 2.5 to 60 ms).
+    Transcoding,
     /// Telephone-events, but the other leg did not agree them.
     NoTelephoneEvent,
     /// The switch is playing media to the other leg.
@@ -217,6 +232,11 @@ struct LegState {
     counters: Counters,
     last_event: Option<u32>,
     playing: bool,
+    /// Decode every audio packet, not only those that need it.
+    listen: bool,
+    heard: Linear,
+    /// Present while the leg's codec is Opus.
+    opus: Option<Box<Opus>>,
 }
 
 impl Relay {
@@ -240,6 +260,24 @@ impl Relay {
         }
         st.relatch = true;
         st.params = params;
+        match (params.codec, &st.opus) {
+            (Codec::Opus, None) => st.opus = Some(Box::new(Opus::new())),
+            (Codec::Opus, Some(_)) => {}
+            _ => st.opus = None,
+        }
+    }
+
+    /// Decodes the leg's audio packets for [`Relay::heard`] (a recorder,
+    /// an in-band DTMF detector), or stops.
+    pub fn listen(&mut self, leg: Leg, on: bool) {
+        self.legs[leg.index()].listen = on;
+    }
+
+    /// The linear audio (8 kHz) of the last packet from `leg`, when it was
+    /// audio in the leg's codec and was decoded (listening, or converting
+    /// to or from Opus); empty otherwise.
+    pub fn heard(&self, leg: Leg) -> &[i16] {
+        self.legs[leg.index()].heard.samples()
     }
 
     pub fn params(&self, leg: Leg) -> &LegParams {
@@ -287,34 +325,52 @@ impl Relay {
         len: usize,
         now: Instant,
     ) -> Action {
-        let Some(buf) = buf.get_mut(..len) else {
+        if len > buf.len() {
             return Action::Drop(DropReason::Malformed);
-        };
-        if rtp::is_rtcp(buf) {
+        }
+        if rtp::is_rtcp(&buf[..len]) {
             return Action::Drop(DropReason::Rtcp);
         }
-        let Ok(mut rtp) = Rtp::parse(buf) else {
+        let Ok(rtp) = Rtp::parse(&buf[..len]) else {
             return Action::Drop(DropReason::Malformed);
         };
+        let (pt, marker, ssrc, seq, ts) = (
+            rtp.payload_type(),
+            rtp.marker(),
+            rtp.ssrc(),
+            rtp.sequence(),
+            rtp.timestamp(),
+        );
+        let payload = rtp.payload_range();
         if !self.take_source(leg, src) {
             return Action::Drop(DropReason::UnexpectedSource);
         }
         let (i, o) = (leg.index(), leg.other().index());
         let inp = self.legs[i].params;
         let outp = self.legs[o].params;
-        let c = &mut self.legs[i].counters;
+        let st = &mut self.legs[i];
+        st.heard.clear();
+        let c = &mut st.counters;
         c.packets_in += 1;
         c.bytes_in += len as u64;
         c.last_in = Some(now);
         if !inp.recv {
             return Action::Drop(DropReason::NotReceiving);
         }
-        let pt = rtp.payload_type();
         let event = Some(pt) == inp.telephone_event;
         if event {
-            self.dtmf(leg, rtp.timestamp(), rtp.payload());
+            self.dtmf(leg, ts, &buf[payload.clone()]);
         } else if pt != inp.pt {
             return Action::Drop(DropReason::UnknownPayloadType);
+        }
+        // Opus on one side only: through linear audio.
+        let linear = !event && inp.codec != outp.codec && Codec::Opus.is_in(inp.codec, outp.codec);
+        let st = &mut self.legs[i];
+        if !event && (linear || st.listen) {
+            let opus = st.opus.as_deref_mut();
+            if !st.heard.decode(inp.codec, opus, &buf[payload.clone()]) && linear {
+                return Action::Drop(DropReason::Transcoding);
+            }
         }
         if self.legs[o].playing {
             return Action::Drop(DropReason::Playing);
@@ -325,33 +381,75 @@ impl Relay {
         let Some(to) = self.destination(leg.other()) else {
             return Action::Drop(DropReason::NoDestination);
         };
+        let clocks = (clock(inp.codec), clock(outp.codec));
+        let mut out_len = len;
         let out_pt = if event {
-            match outp.telephone_event {
-                Some(pt) => pt,
-                None => return Action::Drop(DropReason::NoTelephoneEvent),
-            }
+            let Some(out_pt) = outp.telephone_event else {
+                return Action::Drop(DropReason::NoTelephoneEvent);
+            };
+            scale_event_duration(&mut buf[payload], clocks);
+            out_pt
         } else {
             match (inp.codec, outp.codec) {
                 (from, to) if from == to => {}
-                (Codec::Pcmu, Codec::Pcma) => transcode(rtp.payload_mut(), g711::ulaw_to_alaw),
-                (Codec::Pcma, Codec::Pcmu) => transcode(rtp.payload_mut(), g711::alaw_to_ulaw),
+                (Codec::Pcmu, Codec::Pcma) => transcode(&mut buf[payload], g711::ulaw_to_alaw),
+                (Codec::Pcma, Codec::Pcmu) => transcode(&mut buf[payload], g711::alaw_to_ulaw),
+                (_, to) if linear => {
+                    let [a, b] = &mut self.legs;
+                    let (from, dest) = if i == 0 { (a, b) } else { (b, a) };
+                    let opus = dest.opus.as_deref_mut();
+                    let pcm = from.heard.samples();
+                    match codec::encode(to, opus, pcm, &mut buf[HEADER_LEN..]) {
+                        Some(n) => out_len = HEADER_LEN + n,
+                        None => return Action::Drop(DropReason::Transcoding),
+                    }
+                }
                 _ => return Action::Drop(DropReason::CodecMismatch),
             }
             outp.pt
         };
         let stream = &mut self.out[o];
-        let (seq, ts, fresh) = stream.relayed(rtp.ssrc(), rtp.sequence(), rtp.timestamp(), now);
-        rtp.set_payload_type(out_pt);
-        rtp.set_sequence(seq);
-        rtp.set_timestamp(ts);
-        rtp.set_ssrc(stream.ssrc);
-        if fresh {
-            rtp.set_marker(true);
+        let (seq, ts, fresh) = stream.relayed(ssrc, seq, ts, clocks, now);
+        if linear {
+            // A new payload after a plain header: the CSRC list, header
+            // extension and padding described the old one.
+            Header {
+                marker: marker || fresh,
+                payload_type: out_pt,
+                sequence: seq,
+                timestamp: ts,
+                ssrc: stream.ssrc,
+            }
+            .write(buf);
+        } else {
+            let mut rtp = Rtp::parse(&mut buf[..len]).expect("parsed above");
+            rtp.set_payload_type(out_pt);
+            rtp.set_sequence(seq);
+            rtp.set_timestamp(ts);
+            rtp.set_ssrc(stream.ssrc);
+            if fresh {
+                rtp.set_marker(true);
+            }
         }
         let c = &mut self.legs[o].counters;
         c.packets_out += 1;
-        c.bytes_out += len as u64;
-        Action::Forward { to, len }
+        c.bytes_out += out_len as u64;
+        Action::Forward { to, len: out_len }
+    }
+
+    /// Encodes a frame the switch originates toward `leg` in the leg's codec
+    /// after [`HEADER_LEN`] bytes of `buf`, and writes the header as
+    /// [`Relay::local`] does. A leg whose codec the switch cannot encode
+    /// gets nothing (`CodecMismatch`).
+    pub fn local_frame(&mut self, leg: Leg, frame: &Frame, buf: &mut [u8], now: Instant) -> Action {
+        let st = &mut self.legs[leg.index()];
+        let Some(out) = buf.get_mut(HEADER_LEN..) else {
+            return Action::Drop(DropReason::Malformed);
+        };
+        match codec::encode(st.params.codec, st.opus.as_deref_mut(), frame, out) {
+            Some(n) => self.local(leg, buf, n, now),
+            None => Action::Drop(DropReason::CodecMismatch),
+        }
     }
 
     /// Writes the RTP header of a frame the switch originates toward `leg`
@@ -369,9 +467,9 @@ impl Relay {
         if buf.len() < len {
             return Action::Drop(DropReason::Malformed);
         }
-        let pt = st.params.pt;
+        let (pt, clock) = (st.params.pt, clock(st.params.codec));
         let stream = &mut self.out[leg.index()];
-        let (sequence, timestamp, marker) = stream.local(now);
+        let (sequence, timestamp, marker) = stream.local(clock, now);
         Header {
             marker,
             payload_type: pt,
@@ -423,6 +521,23 @@ impl Relay {
     }
 }
 
+impl Codec {
+    fn is_in(self, a: Codec, b: Codec) -> bool {
+        self == a || self == b
+    }
+}
+
+/// RFC 4733 §2.3.5: the event's duration is in timestamp units, so it is
+/// scaled with the timestamp between legs on different clocks.
+fn scale_event_duration(payload: &mut [u8], (from, to): (u32, u32)) {
+    if from == to || payload.len() < 4 {
+        return;
+    }
+    let d = u32::from(u16::from_be_bytes([payload[2], payload[3]]));
+    let d = (d * to / from).min(u32::from(u16::MAX)) as u16;
+    payload[2..4].copy_from_slice(&d.to_be_bytes());
+}
+
 fn transcode(payload: &mut [u8], map: fn(u8) -> u8) {
     for b in payload {
         *b = map(*b);
@@ -431,3 +546,6 @@ fn transcode(payload: &mut [u8], map: fn(u8) -> u8) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod opus_tests;
