@@ -37,13 +37,15 @@
 //! - **direction** from the SDP (hold): `recv` false drops what the leg
 //!   sends, `send` false sends nothing to it.
 //!
-//! RTCP is dropped, not relayed. The reports of one leg describe a stream
-//! the other leg never saw: our SSRC, sequence numbers and timestamps
-//! differ from the far end's, and transcoding or prompts change the octet
-//! counts, so relayed reports would mislead whoever reads them. Phones do
-//! not need RTCP to play audio; what we learn from it is not yet used.
-//! RTCP sent to the RTP port (RFC 5761 multiplexing) is told apart and
-//! dropped the same way.
+//! RTCP is terminated per leg, not relayed. The reports of one leg describe
+//! a stream the other leg never saw: our SSRC, sequence numbers and
+//! timestamps differ from the far end's, and transcoding or prompts change
+//! the octet counts, so relayed reports would mislead whoever reads them.
+//! Instead each leg gets our own reports about the stream we send it and
+//! the one it sends us, and its reports give the leg's [`Quality`] (see
+//! `report.rs`: [`Relay::rtcp`] in, [`Relay::poll_rtcp`] out). RTCP sent to
+//! the RTP port (RFC 5761 multiplexing) is told apart and taken the same
+//! way.
 //!
 //! The timestamp clock of a leg is its codec's: 48 kHz for Opus, 8 kHz
 //! otherwise; telephone-events are taken to run on the audio's clock.
@@ -55,7 +57,10 @@ use crate::rtp::{self, HEADER_LEN, Header, Rtp};
 use crate::{Frame, g711};
 
 mod codec;
+mod report;
 mod stream;
+
+pub use report::{Quality, RtcpTransmit, ntp};
 
 use codec::{Linear, Opus, clock};
 use stream::Outbound;
@@ -152,7 +157,8 @@ pub enum Action {
 pub enum DropReason {
     /// Not an RTP packet.
     Malformed,
-    /// RTCP, which is not relayed (see the module documentation).
+    /// RTCP, which is taken by the relay, not relayed (see the module
+    /// documentation).
     Rtcp,
     /// From a source this leg does not take media from.
     UnexpectedSource,
@@ -196,6 +202,8 @@ impl DropReason {
 pub enum RelayEvent {
     /// A new RFC 4733 event from a leg.
     Dtmf { leg: Leg, digit: char },
+    /// A report from the leg about our stream came (RFC 3550 §6.4).
+    Quality { leg: Leg, quality: Quality },
 }
 
 /// Traffic of one leg.
@@ -209,6 +217,9 @@ pub struct Counters {
     pub bytes_out: u64,
     /// When the leg last sent media we took.
     pub last_in: Option<Instant>,
+    /// RTCP compound packets taken from the leg and sent to it.
+    pub rtcp_in: u64,
+    pub rtcp_out: u64,
 }
 
 /// One call's relay state.
@@ -237,6 +248,7 @@ struct LegState {
     heard: Linear,
     /// Present while the leg's codec is Opus.
     opus: Option<Box<Opus>>,
+    rtcp: report::LegRtcp,
 }
 
 impl Relay {
@@ -329,6 +341,7 @@ impl Relay {
             return Action::Drop(DropReason::Malformed);
         }
         if rtp::is_rtcp(&buf[..len]) {
+            self.rtcp(leg, src, &buf[..len], now, true);
             return Action::Drop(DropReason::Rtcp);
         }
         let Ok(rtp) = Rtp::parse(&buf[..len]) else {
@@ -342,9 +355,11 @@ impl Relay {
             rtp.timestamp(),
         );
         let payload = rtp.payload_range();
+        let mut payload_len = payload.len();
         if !self.take_source(leg, src) {
             return Action::Drop(DropReason::UnexpectedSource);
         }
+        self.received(leg, ssrc, seq, ts, now);
         let (i, o) = (leg.index(), leg.other().index());
         let inp = self.legs[i].params;
         let outp = self.legs[o].params;
@@ -400,7 +415,7 @@ impl Relay {
                     let opus = dest.opus.as_deref_mut();
                     let pcm = from.heard.samples();
                     match codec::encode(to, opus, pcm, &mut buf[HEADER_LEN..]) {
-                        Some(n) => out_len = HEADER_LEN + n,
+                        Some(n) => (out_len, payload_len) = (HEADER_LEN + n, n),
                         None => return Action::Drop(DropReason::Transcoding),
                     }
                 }
@@ -410,6 +425,7 @@ impl Relay {
         };
         let stream = &mut self.out[o];
         let (seq, ts, fresh) = stream.relayed(ssrc, seq, ts, clocks, now);
+        stream.count(payload_len);
         if linear {
             // A new payload after a plain header: the CSRC list, header
             // extension and padding described the old one.
@@ -470,6 +486,7 @@ impl Relay {
         let (pt, clock) = (st.params.pt, clock(st.params.codec));
         let stream = &mut self.out[leg.index()];
         let (sequence, timestamp, marker) = stream.local(clock, now);
+        stream.count(payload_len);
         Header {
             marker,
             payload_type: pt,

@@ -23,6 +23,9 @@ pub(super) struct Outbound {
     anchor: (u32, u32),
     /// Sequence number, timestamp and time of the newest packet sent.
     last: Option<(u16, u32, Instant)>,
+    /// RFC 3550 §6.4.1 sender's counts: packets and payload octets sent.
+    packets: u32,
+    octets: u32,
 }
 
 impl Outbound {
@@ -33,7 +36,23 @@ impl Outbound {
             seq_offset: 0,
             anchor: (0, 0),
             last: None,
+            packets: 0,
+            octets: 0,
         }
+    }
+
+    /// Counts a packet sent with `payload` octets of payload.
+    pub(super) fn count(&mut self, payload: usize) {
+        self.packets = self.packets.wrapping_add(1);
+        self.octets = self.octets.wrapping_add(payload as u32);
+    }
+
+    /// The SR's sender info once something was sent: the timestamp that
+    /// corresponds to `now` on the stream's clock, packets and octets.
+    pub(super) fn sender_info(&self, now: Instant, clock: u32) -> Option<(u32, u32, u32)> {
+        let (_, ts, at) = self.last?;
+        let ts = ts.wrapping_add(elapsed_ticks(at, now, clock));
+        Some((ts, self.packets, self.octets))
     }
 
     /// Our numbering for an inbound packet whose timestamp runs at

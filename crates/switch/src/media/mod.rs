@@ -25,7 +25,7 @@ use std::sync::mpsc::{Sender, channel};
 use std::time::{Duration, Instant};
 
 use media::relay::Relay;
-pub use media::relay::{Codec, Latching, Leg, LegParams};
+pub use media::relay::{Codec, Latching, Leg, LegParams, Quality};
 use media::{Sink, Source};
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
@@ -70,6 +70,9 @@ pub enum MediaEvent {
     /// A key press from a leg: an RFC 4733 event, or a tone heard in the
     /// audio with [`Media::detect_inband`] on.
     Dtmf { id: u64, leg: Leg, digit: char },
+    /// A leg's RTCP report about the stream we send it came: the leg's
+    /// quality both ways (loss, jitter, round trip).
+    Quality { id: u64, leg: Leg, quality: Quality },
 }
 
 /// Totals over all workers.
@@ -79,7 +82,8 @@ pub struct MediaStats {
     pub sessions: u64,
     /// Datagrams forwarded.
     pub relayed: u64,
-    /// Datagrams dropped (RTCP included, see `media::relay`).
+    /// Datagrams not relayed (RTCP included: the relay takes it, see
+    /// `media::relay`).
     pub dropped: u64,
 }
 
@@ -281,3 +285,6 @@ mod tests;
 
 #[cfg(test)]
 mod codec_tests;
+
+#[cfg(test)]
+mod rtcp_tests;

@@ -10,7 +10,7 @@ use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use media::dtmf::Detector;
 use media::relay::{Action, Leg, LegParams, Relay, RelayEvent};
@@ -65,6 +65,9 @@ pub(super) struct Shared {
 /// The epoll token of the worker's eventfd.
 pub(super) const WAKE: u64 = u64::MAX;
 const PTIME: Duration = Duration::from_millis(20);
+/// How often the worker looks for RTCP reports due; reports go out every
+/// 2.5 to 7.5 s, so this is their precision.
+const RTCP_TICK: Duration = Duration::from_millis(100);
 /// Batches read from one socket per turn, so one busy socket cannot starve
 /// the others. The epoll set is edge-triggered (no re-poll of every ready
 /// socket on the next wait), so a socket left with datagrams goes on the
@@ -147,6 +150,7 @@ impl Worker {
     pub fn run(mut self) {
         let mut ready = [libc::epoll_event { events: 0, u64: 0 }; 256];
         let mut sweep = Instant::now() + Duration::from_secs(1);
+        let mut rtcp = Instant::now() + RTCP_TICK;
         loop {
             let now = Instant::now();
             let due = self
@@ -155,7 +159,8 @@ impl Worker {
                 .map(|p| p.2)
                 .min()
                 .unwrap_or(sweep)
-                .min(sweep);
+                .min(sweep)
+                .min(rtcp);
             // Rounded up: waking before a frame is due would spin.
             let timeout = if self.backlog.is_empty() {
                 due.saturating_duration_since(now)
@@ -192,6 +197,10 @@ impl Worker {
             if now >= sweep {
                 self.sweep(now);
                 sweep = now + Duration::from_secs(1);
+            }
+            if now >= rtcp {
+                self.reports(now);
+                rtcp = now + RTCP_TICK;
             }
         }
     }
@@ -302,7 +311,16 @@ impl Worker {
             }
             let n = batch.recv(fd_in);
             if kind % 2 == 1 {
-                // RTCP is not relayed (see `media::relay`).
+                // RTCP is taken by the relay, not relayed (see
+                // `media::relay`).
+                let now = Instant::now();
+                for i in 0..n {
+                    let (buf, len, src) = batch.datagram(i);
+                    if let Some(src) = src {
+                        s.relay.rtcp(leg, src, &buf[..len], now, false);
+                    }
+                    relay_events(s, &self.events);
+                }
                 dropped += n;
             } else {
                 let now = Instant::now();
@@ -313,13 +331,7 @@ impl Worker {
                         continue;
                     };
                     let action = s.relay.packet(leg, src, buf, len, now);
-                    while let Some(RelayEvent::Dtmf { leg, digit }) = s.relay.poll_event() {
-                        let _ = self.events.send(MediaEvent::Dtmf {
-                            id: s.id,
-                            leg,
-                            digit,
-                        });
-                    }
+                    relay_events(s, &self.events);
                     let accepted = match action {
                         Action::Forward { to, len } => {
                             batch.queue(i, len, to);
@@ -383,6 +395,26 @@ impl Worker {
         }
     }
 
+    /// Sends the RTCP reports due (see `media::relay`'s `report.rs`).
+    fn reports(&mut self, now: Instant) {
+        let wall = SystemTime::now();
+        for s in self.sessions.iter_mut().flatten() {
+            if s.relay.rtcp_deadline().is_some_and(|due| due > now) {
+                continue;
+            }
+            for leg in [Leg::A, Leg::B] {
+                let buf = &mut self.scratch;
+                let Some(t) = s.relay.poll_rtcp(leg, now, wall, rand::random(), buf) else {
+                    continue;
+                };
+                let kind = if leg == Leg::A { 0 } else { 2 } + usize::from(!t.mux);
+                if let Err(e) = s.sockets[kind].send_to(&buf[..t.len], t.to) {
+                    tracing::debug!(error = %e, "RTCP report not sent");
+                }
+            }
+        }
+    }
+
     fn sweep(&mut self, now: Instant) {
         for s in self.sessions.iter_mut().flatten() {
             if !s.timed_out && s.relay.timed_out(now, self.rtp_timeout) {
@@ -413,6 +445,25 @@ fn play_frame(s: &mut Session, leg: Leg, now: Instant, buf: &mut [u8]) -> bool {
             true
         }
         Action::Drop(reason) => reason != media::relay::DropReason::CodecMismatch,
+    }
+}
+
+/// Hands the relay's events to the call logic.
+fn relay_events(s: &mut Session, events: &UnboundedSender<MediaEvent>) {
+    while let Some(e) = s.relay.poll_event() {
+        let e = match e {
+            RelayEvent::Dtmf { leg, digit } => MediaEvent::Dtmf {
+                id: s.id,
+                leg,
+                digit,
+            },
+            RelayEvent::Quality { leg, quality } => MediaEvent::Quality {
+                id: s.id,
+                leg,
+                quality,
+            },
+        };
+        let _ = events.send(e);
     }
 }
 
