@@ -118,3 +118,26 @@ pub(super) fn encode(
     }
     Some(pcm.len())
 }
+
+impl Codec {
+    pub(super) fn is_in(self, a: Codec, b: Codec) -> bool {
+        self == a || self == b
+    }
+}
+
+/// RFC 4733 §2.3.5: the event's duration is in timestamp units, so it is
+/// scaled with the timestamp between legs on different clocks.
+pub(super) fn scale_event_duration(payload: &mut [u8], (from, to): (u32, u32)) {
+    if from == to || payload.len() < 4 {
+        return;
+    }
+    let d = u32::from(u16::from_be_bytes([payload[2], payload[3]]));
+    let d = (d * to / from).min(u32::from(u16::MAX)) as u16;
+    payload[2..4].copy_from_slice(&d.to_be_bytes());
+}
+
+pub(super) fn transcode(payload: &mut [u8], map: fn(u8) -> u8) {
+    for b in payload {
+        *b = map(*b);
+    }
+}

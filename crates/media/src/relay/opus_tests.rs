@@ -236,3 +236,30 @@ fn a_listened_leg_is_heard_as_linear_audio_and_prompts_go_out_as_opus() {
     r.local_frame(Leg::A, &frame, &mut buf, t + Duration::from_millis(20));
     assert_eq!(Rtp::parse(&buf[..]).unwrap().timestamp(), first + 960);
 }
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_datagrams_on_an_opus_call_never_panic(
+        datagrams in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300), 1..20),
+    ) {
+        let t = Instant::now();
+        let mut r = relay(t);
+        r.listen(Leg::A, true);
+        r.listen(Leg::B, true);
+        for (k, d) in datagrams.into_iter().enumerate() {
+            let (leg, src) = if k % 2 == 0 { (Leg::A, PHONE_A) } else { (Leg::B, PHONE_B) };
+            let now = t + Duration::from_millis(20 * k as u64);
+            r.rtcp(leg, addr(src), &d, now, false);
+            let mut p = d.clone();
+            if p.len() >= HEADER_LEN {
+                // Mostly valid RTP of the leg's payload type.
+                p[0] = 0x80;
+                p[1] = if leg == Leg::A { OPUS_PT } else { 0 };
+            }
+            send(&mut r, leg, src, p, now);
+            send(&mut r, leg, src, d, now);
+            let mut buf = [0u8; 300];
+            r.poll_rtcp(leg, now, std::time::SystemTime::now(), k as u32, &mut buf);
+        }
+    }
+}
