@@ -4,16 +4,11 @@
 use std::f64::consts::PI;
 use std::time::Duration;
 
+use super::tests::{PHONE_A, PHONE_B, addr, packet, send};
 use super::*;
 use crate::transcode::{Decoder, Encoder, OpusDecoder, OpusEncoder};
 
-const PHONE_A: &str = "10.0.0.1:4000";
-const PHONE_B: &str = "10.0.0.2:6000";
 const OPUS_PT: u8 = 111;
-
-fn addr(s: &str) -> SocketAddr {
-    s.parse().unwrap()
-}
 
 /// A on Opus (events on 48 kHz, PT 110), B on PCMU (events PT 101).
 fn relay(now: Instant) -> Relay {
@@ -46,30 +41,6 @@ fn tone(k: usize) -> Frame {
     })
 }
 
-fn packet(pt: u8, seq: u16, ts: u32, payload: &[u8]) -> Vec<u8> {
-    let mut p = vec![0u8; HEADER_LEN];
-    Header {
-        marker: false,
-        payload_type: pt,
-        sequence: seq,
-        timestamp: ts,
-        ssrc: 7,
-    }
-    .write(&mut p);
-    p.extend_from_slice(payload);
-    p
-}
-
-fn send(r: &mut Relay, leg: Leg, src: &str, mut p: Vec<u8>, now: Instant) -> (Action, Vec<u8>) {
-    let len = p.len();
-    p.resize(1500, 0);
-    let action = r.packet(leg, addr(src), &mut p, len, now);
-    if let Action::Forward { len, .. } = action {
-        p.truncate(len);
-    }
-    (action, p)
-}
-
 #[test]
 fn opus_from_a_reaches_b_as_pcmu_on_the_8_khz_clock() {
     let t = Instant::now();
@@ -83,7 +54,13 @@ fn opus_from_a_reaches_b_as_pcmu_on_the_8_khz_clock() {
         enc.encode(&tone(k.into()), &mut opus);
         let ts = base.wrapping_add(960 * u32::from(k));
         let now = t + Duration::from_millis(20 * u64::from(k));
-        let (action, out) = send(&mut r, Leg::A, PHONE_A, packet(OPUS_PT, k, ts, &opus), now);
+        let (action, out) = send(
+            &mut r,
+            Leg::A,
+            PHONE_A,
+            packet(OPUS_PT, k, ts, 7, &opus),
+            now,
+        );
         assert_eq!(
             action,
             Action::Forward {
@@ -118,7 +95,7 @@ fn pcmu_from_b_reaches_a_as_opus_on_the_48_khz_clock() {
             &mut r,
             Leg::B,
             PHONE_B,
-            packet(0, k, 160 * u32::from(k), &ulaw),
+            packet(0, k, 160 * u32::from(k), 7, &ulaw),
             now,
         );
         let Action::Forward { to, len } = action else {
@@ -145,9 +122,9 @@ fn a_new_source_after_opus_goes_on_by_elapsed_time_in_the_outbound_clock() {
     let t = Instant::now();
     let mut r = relay(t);
     let ulaw = [0xffu8; 160];
-    send(&mut r, Leg::B, PHONE_B, packet(0, 1, 1000, &ulaw), t);
-    let mut p = packet(0, 500, 99_999, &ulaw);
-    p[8..12].copy_from_slice(&9u32.to_be_bytes()); // Another SSRC.
+    send(&mut r, Leg::B, PHONE_B, packet(0, 1, 1000, 7, &ulaw), t);
+    // Another SSRC.
+    let p = packet(0, 500, 99_999, 9, &ulaw);
     let (_, out) = send(&mut r, Leg::B, PHONE_B, p, t + Duration::from_millis(100));
     let rtp = Rtp::parse(&out[..]).unwrap();
     // 1000 at 8 kHz is 6000 at 48 kHz; 100 ms later is 4800 more.
@@ -164,7 +141,7 @@ fn opus_to_opus_is_copied_and_odd_g711_packets_are_dropped() {
     let mut b = *r.params(Leg::A);
     b.remote = Some(addr(PHONE_B));
     r.update(Leg::B, b);
-    let p = packet(OPUS_PT, 1, 960, &[0x78, 1, 2, 3]);
+    let p = packet(OPUS_PT, 1, 960, 7, &[0x78, 1, 2, 3]);
     let (action, out) = send(&mut r, Leg::A, PHONE_A, p.clone(), t);
     assert_eq!(
         action,
@@ -177,13 +154,13 @@ fn opus_to_opus_is_copied_and_odd_g711_packets_are_dropped() {
 
     let mut r = relay(t);
     // 15 ms of G.711 is no Opus frame size.
-    let (action, _) = send(&mut r, Leg::B, PHONE_B, packet(0, 1, 0, &[0xff; 120]), t);
+    let (action, _) = send(&mut r, Leg::B, PHONE_B, packet(0, 1, 0, 7, &[0xff; 120]), t);
     assert_eq!(action, Action::Drop(DropReason::Transcoding));
     let (action, _) = send(
         &mut r,
         Leg::A,
         PHONE_A,
-        packet(OPUS_PT, 1, 0, &[0x03, 0]),
+        packet(OPUS_PT, 1, 0, 7, &[0x03, 0]),
         t,
     );
     assert_eq!(action, Action::Drop(DropReason::Transcoding));
@@ -197,7 +174,7 @@ fn telephone_events_from_pcmu_to_opus_have_their_duration_scaled() {
         &mut r,
         Leg::B,
         PHONE_B,
-        packet(101, 1, 800, &[5, 10, 0, 160]),
+        packet(101, 1, 800, 7, &[5, 10, 0, 160]),
         t,
     );
     assert!(matches!(action, Action::Forward { len: 16, .. }));
@@ -221,7 +198,7 @@ fn a_listened_leg_is_heard_as_linear_audio_and_prompts_go_out_as_opus() {
     let frame = tone(0);
     let mut ulaw = Vec::new();
     crate::transcode::G711::Ulaw.encode(&frame, &mut ulaw);
-    send(&mut r, Leg::B, PHONE_B, packet(0, 1, 0, &ulaw), t);
+    send(&mut r, Leg::B, PHONE_B, packet(0, 1, 0, 7, &ulaw), t);
     assert_eq!(r.heard(Leg::B).len(), 160);
     assert!(r.heard(Leg::A).is_empty());
 

@@ -1,5 +1,6 @@
 //! Opus legs and in-band DTMF through a real `Media`, phones on loopback.
 
+use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
 use media::rtp::HEADER_LEN;
@@ -19,6 +20,14 @@ fn tone(k: usize) -> Frame {
     })
 }
 
+fn opus(phone: &UdpSocket) -> LegParams {
+    LegParams {
+        pt: OPUS_PT,
+        codec: Codec::Opus,
+        ..params(phone)
+    }
+}
+
 fn peak(pcm: &[i16]) -> u16 {
     pcm.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0)
 }
@@ -28,12 +37,7 @@ fn an_opus_phone_and_a_pcmu_phone_hear_each_other() {
     let (m, _events) = start(48100, 48199, Duration::from_secs(60));
     let (a, b) = (phone(), phone());
     let s = m.allocate().unwrap();
-    let opus = LegParams {
-        pt: OPUS_PT,
-        codec: Codec::Opus,
-        ..params(&a)
-    };
-    m.update(s.id, Leg::A, opus);
+    m.update(s.id, Leg::A, opus(&a));
     m.update(s.id, Leg::B, params(&b));
     std::thread::sleep(Duration::from_millis(30));
 
@@ -81,12 +85,7 @@ fn a_source_played_to_an_opus_leg_goes_out_as_opus() {
     let (m, mut events) = start(48200, 48299, Duration::from_secs(60));
     let a = phone();
     let s = m.allocate().unwrap();
-    let opus = LegParams {
-        pt: OPUS_PT,
-        codec: Codec::Opus,
-        ..params(&a)
-    };
-    m.update(s.id, Leg::A, opus);
+    m.update(s.id, Leg::A, opus(&a));
     m.play(s.id, Leg::A, Box::new(Frames(0)));
     let mut dec = OpusDecoder::new().unwrap();
     let mut stamps = Vec::new();
