@@ -61,7 +61,7 @@ mod report;
 mod stream;
 mod types;
 
-pub use report::{Quality, RtcpTransmit, ntp};
+pub use report::{Port, Quality, RtcpTransmit, ntp};
 pub use types::{Action, Codec, Counters, DropReason, Latching, Leg, LegParams, RelayEvent};
 
 use codec::{Linear, Opus, clock, scale_event_duration, transcode};
@@ -186,7 +186,7 @@ impl Relay {
             return Action::Drop(DropReason::Malformed);
         }
         if rtp::is_rtcp(&buf[..len]) {
-            self.rtcp(leg, src, &buf[..len], now, true);
+            self.rtcp(leg, Port::Rtp, src, &buf[..len], now);
             return Action::Drop(DropReason::Rtcp);
         }
         let Ok(rtp) = Rtp::parse(&buf[..len]) else {

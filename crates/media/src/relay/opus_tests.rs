@@ -226,7 +226,7 @@ proptest::proptest! {
         for (k, d) in datagrams.into_iter().enumerate() {
             let (leg, src) = if k % 2 == 0 { (Leg::A, PHONE_A) } else { (Leg::B, PHONE_B) };
             let now = t + Duration::from_millis(20 * k as u64);
-            r.rtcp(leg, addr(src), &d, now, false);
+            r.rtcp(leg, Port::Rtcp, addr(src), &d, now);
             let mut p = d.clone();
             if p.len() >= HEADER_LEN {
                 // Mostly valid RTP of the leg's payload type.

@@ -53,9 +53,17 @@ pub struct RtcpTransmit {
     pub to: SocketAddr,
     /// Bytes written at the start of the buffer.
     pub len: usize,
-    /// Send from the leg's RTP socket (RFC 5761 multiplexing), not its RTCP
-    /// one.
-    pub mux: bool,
+    /// The leg's socket to send from: its RTCP one, or its RTP one when
+    /// the leg multiplexes (RFC 5761).
+    pub port: Port,
+}
+
+/// Which of a leg's two sockets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Port {
+    Rtp,
+    #[default]
+    Rtcp,
 }
 
 /// Per-leg RTCP state.
@@ -70,7 +78,8 @@ pub(super) struct LegRtcp {
     sent: [(u32, Option<Instant>); 4],
     next_sent: usize,
     latched: Option<SocketAddr>,
-    mux: bool,
+    /// Where the leg's RTCP came in.
+    port: Port,
     deadline: Option<Instant>,
     quality: Quality,
 }
@@ -170,9 +179,16 @@ impl Relay {
     }
 
     /// Takes an RTCP compound packet from `leg`, received on its RTCP port
-    /// from `src` (or on its RTP port, `mux`). Returns false when it was
-    /// not taken (not RTCP, or not from the leg).
-    pub fn rtcp(&mut self, leg: Leg, src: SocketAddr, buf: &[u8], now: Instant, mux: bool) -> bool {
+    /// (or its RTP `port`, multiplexed) from `src`. Returns false when it
+    /// was not taken (not RTCP, or not from the leg).
+    pub fn rtcp(
+        &mut self,
+        leg: Leg,
+        port: Port,
+        src: SocketAddr,
+        buf: &[u8],
+        now: Instant,
+    ) -> bool {
         let from_leg = match self.destination(leg) {
             None => true,
             Some(d) => self.latching == Latching::Any || d.ip() == src.ip(),
@@ -185,7 +201,7 @@ impl Relay {
         st.counters.rtcp_in += 1;
         let st = &mut st.rtcp;
         st.latched = Some(src);
-        st.mux = mux;
+        st.port = port;
         let mut report = None;
         for packet in Rtcp::new(buf).map_while(Result::ok) {
             if let Some(sr) = packet.sender_report() {
@@ -260,9 +276,12 @@ impl Relay {
         }
         self.legs[i].rtcp.deadline = Some(now + spread);
         let st = &self.legs[i];
-        let (to, mux) = match (st.rtcp.latched, self.destination(leg)) {
-            (Some(src), _) => (src, st.rtcp.mux),
-            (None, Some(rtp)) => (SocketAddr::new(rtp.ip(), rtp.port().wrapping_add(1)), false),
+        let (to, port) = match (st.rtcp.latched, self.destination(leg)) {
+            (Some(src), _) => (src, st.rtcp.port),
+            (None, Some(rtp)) => (
+                SocketAddr::new(rtp.ip(), rtp.port().wrapping_add(1)),
+                Port::Rtcp,
+            ),
             (None, None) => return None,
         };
         let clock = codec::clock(st.params.codec);
@@ -293,7 +312,7 @@ impl Relay {
         let cname = cname(out.ssrc);
         let len = len + rtcp::write_sdes_cname(&mut buf[len..], out.ssrc, &cname).ok()?;
         self.legs[i].counters.rtcp_out += 1;
-        Some(RtcpTransmit { to, len, mux })
+        Some(RtcpTransmit { to, len, port })
     }
 }
 

@@ -13,7 +13,7 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant, SystemTime};
 
 use media::dtmf::Detector;
-use media::relay::{Action, Leg, LegParams, Relay, RelayEvent};
+use media::relay::{Action, Leg, LegParams, Port, Relay, RelayEvent};
 use media::rtp::HEADER_LEN;
 use media::{FRAME, Frame, Sink, Source};
 use tokio::sync::mpsc::UnboundedSender;
@@ -317,7 +317,7 @@ impl Worker {
                 for i in 0..n {
                     let (buf, len, src) = batch.datagram(i);
                     if let Some(src) = src {
-                        s.relay.rtcp(leg, src, &buf[..len], now, false);
+                        s.relay.rtcp(leg, Port::Rtcp, src, &buf[..len], now);
                     }
                     relay_events(s, &self.events);
                 }
@@ -407,7 +407,7 @@ impl Worker {
                 let Some(t) = s.relay.poll_rtcp(leg, now, wall, rand::random(), buf) else {
                     continue;
                 };
-                let kind = if leg == Leg::A { 0 } else { 2 } + usize::from(!t.mux);
+                let kind = if leg == Leg::A { 0 } else { 2 } + usize::from(t.port == Port::Rtcp);
                 if let Err(e) = s.sockets[kind].send_to(&buf[..t.len], t.to) {
                     tracing::debug!(error = %e, "RTCP report not sent");
                 }

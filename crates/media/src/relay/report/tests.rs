@@ -63,7 +63,7 @@ fn a_leg_gets_an_sr_with_our_counts_and_a_block_about_its_stream() {
     let (tx, at) = report(&mut r, Leg::B, t, &mut buf);
     // The first report after half the (randomised) interval, 1.25 to 3.75 s.
     assert!(at - t >= Duration::from_millis(1250) && at - t <= Duration::from_millis(3750));
-    assert_eq!((tx.to, tx.mux), (addr("10.0.0.2:6001"), false));
+    assert_eq!((tx.to, tx.port), (addr("10.0.0.2:6001"), Port::Rtcp));
     let packets: Vec<_> = Rtcp::new(&buf[..tx.len]).map(Result::unwrap).collect();
     assert_eq!(packets.len(), 2);
     let sr = packets[0].sender_report().expect("an SR first");
@@ -146,7 +146,7 @@ fn the_legs_reports_give_lsr_dlsr_rtt_loss_and_its_rtcp_address() {
     // Our next report goes to B's RTP port and carries LSR/DLSR.
     send(&mut r, Leg::B, PHONE_B, 1, 0xb0b, came);
     let (tx, next) = report(&mut r, Leg::B, came, &mut buf);
-    assert_eq!((tx.to, tx.mux), (addr("10.0.0.2:6000"), true));
+    assert_eq!((tx.to, tx.port), (addr("10.0.0.2:6000"), Port::Rtp));
     let first = Rtcp::new(&buf[..tx.len]).next().unwrap().unwrap();
     let block = first.sender_report().unwrap().reports().next().unwrap();
     assert_eq!(block.last_sr, 0x1234_5678);
@@ -163,9 +163,9 @@ fn rtcp_from_a_stranger_is_not_taken() {
     let mut r = relay(t);
     let mut rr = [0u8; 100];
     let n = rtcp::write_rr(&mut rr, 9, &[]).unwrap();
-    assert!(!r.rtcp(Leg::A, addr("192.0.2.9:4001"), &rr[..n], t, false));
-    assert!(r.rtcp(Leg::A, addr("10.0.0.1:4001"), &rr[..n], t, false));
-    assert!(!r.rtcp(Leg::A, addr("10.0.0.1:4001"), &[0x80, 0, 0], t, false));
+    assert!(!r.rtcp(Leg::A, Port::Rtcp, addr("192.0.2.9:4001"), &rr[..n], t));
+    assert!(r.rtcp(Leg::A, Port::Rtcp, addr("10.0.0.1:4001"), &rr[..n], t));
+    assert!(!r.rtcp(Leg::A, Port::Rtcp, addr("10.0.0.1:4001"), &[0x80, 0, 0], t));
 }
 
 #[test]
