@@ -193,7 +193,9 @@ impl Relay {
             None => true,
             Some(d) => self.latching == Latching::Any || d.ip() == src.ip(),
         };
-        if !from_leg || !matches!(Rtcp::new(buf).next(), Some(Ok(_))) {
+        // RFC 3550 A.2: a compound packet starts with an SR or an RR.
+        let first = Rtcp::new(buf).next().and_then(Result::ok);
+        if !from_leg || !first.is_some_and(|p| matches!(p.packet_type(), rtcp::SR | rtcp::RR)) {
             return false;
         }
         let ours = self.out[leg.index()].ssrc;

@@ -166,6 +166,9 @@ fn rtcp_from_a_stranger_is_not_taken() {
     assert!(!r.rtcp(Leg::A, Port::Rtcp, addr("192.0.2.9:4001"), &rr[..n], t));
     assert!(r.rtcp(Leg::A, Port::Rtcp, addr("10.0.0.1:4001"), &rr[..n], t));
     assert!(!r.rtcp(Leg::A, Port::Rtcp, addr("10.0.0.1:4001"), &[0x80, 0, 0], t));
+    let mut sdes = [0u8; 100];
+    let n = rtcp::write_sdes_cname(&mut sdes, 9, b"x").unwrap();
+    assert!(!r.rtcp(Leg::A, Port::Rtcp, addr("10.0.0.1:4001"), &sdes[..n], t));
 }
 
 #[test]
