@@ -174,6 +174,10 @@ impl Relay {
 
     /// Handles the first `len` bytes of `buf`, received on `leg`'s RTP port
     /// from `src`, rewriting them in place when they are to be forwarded.
+    /// Pass the whole receive buffer: a payload converted from Opus to
+    /// G.711 grows (20 ms becomes 12 + 160 bytes; at most 12 + 960), and a
+    /// forwarded packet longer than the buffer is dropped as
+    /// [`DropReason::Transcoding`].
     pub fn packet(
         &mut self,
         leg: Leg,
