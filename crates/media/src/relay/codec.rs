@@ -136,7 +136,9 @@ pub(super) fn scale_event_duration(payload: &mut [u8], (from, to): (u32, u32)) {
     payload[2..4].copy_from_slice(&d.to_be_bytes());
 }
 
-pub(super) fn transcode(payload: &mut [u8], map: fn(u8) -> u8) {
+/// Generic over the map so that each law's table lookup is inlined (a
+/// function pointer costs a call per byte).
+pub(super) fn transcode(payload: &mut [u8], map: impl Fn(u8) -> u8) {
     for b in payload {
         *b = map(*b);
     }
