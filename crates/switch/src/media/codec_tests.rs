@@ -1,7 +1,7 @@
 //! Opus legs and in-band DTMF through a real `Media`, phones on loopback.
 
 use std::net::UdpSocket;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use media::rtp::HEADER_LEN;
 use media::tone::Tone;
@@ -155,7 +155,6 @@ fn tones_in_the_audio_are_reported_as_keys_only_when_detection_is_on() {
     std::thread::sleep(Duration::from_millis(30));
     press('7');
     press('#');
-    let at = Instant::now();
     for digit in ['7', '#'] {
         let e = MediaEvent::Dtmf {
             id: s.id,
@@ -164,7 +163,6 @@ fn tones_in_the_audio_are_reported_as_keys_only_when_detection_is_on() {
         };
         assert_eq!(event(&mut events, Duration::from_secs(1)), Some(e));
     }
-    assert!(at.elapsed() < Duration::from_secs(1));
     assert_eq!(event(&mut events, Duration::from_millis(100)), None);
 
     m.detect_inband(s.id, Leg::A, false);
