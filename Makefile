@@ -2,8 +2,8 @@
 #   make run   installs what is missing, builds, and serves with data in ./data
 #   make test  installs the test peers, checks formatting and lints, runs every test
 
-RUN_PACKAGES  = build-essential pkg-config cmake asterisk-core-sounds-fr-wav asterisk-core-sounds-en-wav
-TEST_PACKAGES = build-essential pkg-config cmake sip-tester baresip chromium postgresql-client
+RUN_PACKAGES  = build-essential pkg-config cmake libopus-dev asterisk-core-sounds-fr-wav asterisk-core-sounds-en-wav
+TEST_PACKAGES = build-essential pkg-config cmake libopus-dev sip-tester baresip chromium postgresql-client
 
 export SWITCHBOARD_TEST_POSTGRES_URL ?= postgres://postgres:postgres@127.0.0.1:5432/postgres
 

@@ -5,6 +5,10 @@
 //!
 //! Audio inside the switch is 8 kHz signed 16-bit mono, in frames of
 //! [`FRAME`] samples (20 ms), the packetisation every office phone uses.
+//!
+//! Everything is written here except Opus, which goes through libopus (the
+//! `opus` crate, linked to the system's library) behind
+//! [`transcode::OpusEncoder`] and [`transcode::OpusDecoder`].
 
 pub mod digits;
 pub mod dtmf;

@@ -24,177 +24,48 @@
 //!   and the marker bit flags the new talkspurt (RFC 3550 §5.1).
 //! - **payload format**: the payload type is mapped to the other leg's; when
 //!   the legs agreed different G.711 laws the payload is transcoded in place
-//!   (same length); RFC 4733 telephone-events are relayed with their payload
-//!   type mapped, and each new event is reported as [`RelayEvent::Dtmf`].
+//!   (same length). Between Opus (RFC 7587) and G.711 the payload is decoded
+//!   to 8 kHz linear and encoded again in the buffer it came in (a 20 ms
+//!   Opus packet becomes 160 bytes of G.711 and back); the timestamp is
+//!   scaled between Opus's 48 kHz clock and G.711's 8 kHz. Opus to Opus is
+//!   copied. RFC 4733 telephone-events are relayed with their payload type
+//!   mapped (timestamp and duration scaled the same way), and each new event
+//!   is reported as [`RelayEvent::Dtmf`].
+//! - **listening**: with [`Relay::listen`] on, each audio packet taken from
+//!   the leg is also decoded, for a recorder or an in-band DTMF detector
+//!   ([`Relay::heard`]).
 //! - **direction** from the SDP (hold): `recv` false drops what the leg
 //!   sends, `send` false sends nothing to it.
 //!
-//! RTCP is dropped, not relayed. The reports of one leg describe a stream
-//! the other leg never saw: our SSRC, sequence numbers and timestamps
-//! differ from the far end's, and transcoding or prompts change the octet
-//! counts, so relayed reports would mislead whoever reads them. Phones do
-//! not need RTCP to play audio; what we learn from it is not yet used.
-//! RTCP sent to the RTP port (RFC 5761 multiplexing) is told apart and
-//! dropped the same way.
+//! RTCP is terminated per leg, not relayed. The reports of one leg describe
+//! a stream the other leg never saw: our SSRC, sequence numbers and
+//! timestamps differ from the far end's, and transcoding or prompts change
+//! the octet counts, so relayed reports would mislead whoever reads them.
+//! Instead each leg gets our own reports about the stream we send it and
+//! the one it sends us, and its reports give the leg's [`Quality`] (see
+//! `report.rs`: [`Relay::rtcp`] in, [`Relay::poll_rtcp`] out). RTCP sent to
+//! the RTP port (RFC 5761 multiplexing) is told apart and taken the same
+//! way.
 //!
-//! The timestamp clock is taken as 8 kHz, the rate of G.711 and of the
-//! telephone-events that go with it.
+//! The timestamp clock of a leg is its codec's: 48 kHz for Opus, 8 kHz
+//! otherwise; telephone-events are taken to run on the audio's clock.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use crate::g711;
 use crate::rtp::{self, HEADER_LEN, Header, Rtp};
+use crate::{Frame, g711};
 
+mod codec;
+mod report;
 mod stream;
+mod types;
 
+pub use report::{Port, Quality, RtcpTransmit, ntp};
+pub use types::{Action, Codec, Counters, DropReason, Latching, Leg, LegParams, RelayEvent};
+
+use codec::{Linear, Opus, clock, scale_event_duration, transcode};
 use stream::Outbound;
-
-/// One side of a call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Leg {
-    A,
-    B,
-}
-
-impl Leg {
-    pub fn other(self) -> Leg {
-        match self {
-            Leg::A => Leg::B,
-            Leg::B => Leg::A,
-        }
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
-/// The audio codec a leg agreed on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Codec {
-    /// G.711 µ-law.
-    Pcmu,
-    /// G.711 A-law.
-    Pcma,
-    /// Anything else: relayed only to a leg that agreed the same.
-    Other,
-}
-
-/// What the SDP offer/answer settled for one leg.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LegParams {
-    /// Where the leg said it receives media (`c=` and `m=` lines).
-    pub remote: Option<SocketAddr>,
-    /// The audio payload type.
-    pub pt: u8,
-    pub codec: Codec,
-    /// The payload type of RFC 4733 telephone-event, if agreed.
-    pub telephone_event: Option<u8>,
-    /// The switch may send media to this leg (false for `sendonly` and
-    /// `inactive` in the leg's SDP).
-    pub send: bool,
-    /// The switch takes media from this leg (false for `recvonly` and
-    /// `inactive`).
-    pub recv: bool,
-}
-
-impl Default for LegParams {
-    fn default() -> Self {
-        Self {
-            remote: None,
-            pt: 0,
-            codec: Codec::Pcmu,
-            telephone_event: None,
-            send: true,
-            recv: true,
-        }
-    }
-}
-
-/// Which sources a leg latches onto.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Latching {
-    /// The source IP must be the SDP's (any source while there is no SDP
-    /// address yet).
-    #[default]
-    Expected,
-    /// Any source: the SDP address of a phone behind NAT is useless.
-    Any,
-}
-
-/// What to do with a datagram.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Send the first `len` bytes of the (rewritten) buffer to `to` from
-    /// the other leg's socket.
-    Forward {
-        to: SocketAddr,
-        len: usize,
-    },
-    Drop(DropReason),
-}
-
-/// Why a datagram was not relayed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DropReason {
-    /// Not an RTP packet.
-    Malformed,
-    /// RTCP, which is not relayed (see the module documentation).
-    Rtcp,
-    /// From a source this leg does not take media from.
-    UnexpectedSource,
-    /// The leg is `recvonly` or `inactive`.
-    NotReceiving,
-    /// The other leg is `sendonly` or `inactive`.
-    NotSending,
-    /// The other leg has no address yet.
-    NoDestination,
-    /// A payload type the leg did not agree on.
-    UnknownPayloadType,
-    /// The legs agreed codecs the relay cannot convert between.
-    CodecMismatch,
-    /// Telephone-events, but the other leg did not agree them.
-    NoTelephoneEvent,
-    /// The switch is playing media to the other leg.
-    Playing,
-}
-
-impl DropReason {
-    /// True when the packet was media the leg may send, held back only by
-    /// the other side (hold, a prompt, no address, no common format): a
-    /// recorder still takes it.
-    pub fn media_accepted(self) -> bool {
-        matches!(
-            self,
-            Self::NotSending
-                | Self::NoDestination
-                | Self::CodecMismatch
-                | Self::NoTelephoneEvent
-                | Self::Playing
-        )
-    }
-}
-
-/// Something the relay noticed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RelayEvent {
-    /// A new RFC 4733 event from a leg.
-    Dtmf { leg: Leg, digit: char },
-}
-
-/// Traffic of one leg.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Counters {
-    /// RTP packets taken from the leg.
-    pub packets_in: u64,
-    pub bytes_in: u64,
-    /// RTP packets sent to the leg.
-    pub packets_out: u64,
-    pub bytes_out: u64,
-    /// When the leg last sent media we took.
-    pub last_in: Option<Instant>,
-}
 
 /// One call's relay state.
 #[derive(Debug)]
@@ -217,6 +88,12 @@ struct LegState {
     counters: Counters,
     last_event: Option<u32>,
     playing: bool,
+    /// Decode every audio packet, not only those that need it.
+    listen: bool,
+    heard: Linear,
+    /// Present while the leg's codec is Opus.
+    opus: Option<Box<Opus>>,
+    rtcp: report::LegRtcp,
 }
 
 impl Relay {
@@ -240,6 +117,24 @@ impl Relay {
         }
         st.relatch = true;
         st.params = params;
+        match (params.codec, &st.opus) {
+            (Codec::Opus, None) => st.opus = Some(Box::new(Opus::new())),
+            (Codec::Opus, Some(_)) => {}
+            _ => st.opus = None,
+        }
+    }
+
+    /// Decodes the leg's audio packets for [`Relay::heard`] (a recorder,
+    /// an in-band DTMF detector), or stops.
+    pub fn listen(&mut self, leg: Leg, on: bool) {
+        self.legs[leg.index()].listen = on;
+    }
+
+    /// The linear audio (8 kHz) of the last packet from `leg`, when it was
+    /// audio in the leg's codec and was decoded (listening, or converting
+    /// to or from Opus); empty otherwise.
+    pub fn heard(&self, leg: Leg) -> &[i16] {
+        self.legs[leg.index()].heard.samples()
     }
 
     pub fn params(&self, leg: Leg) -> &LegParams {
@@ -279,6 +174,10 @@ impl Relay {
 
     /// Handles the first `len` bytes of `buf`, received on `leg`'s RTP port
     /// from `src`, rewriting them in place when they are to be forwarded.
+    /// Pass the whole receive buffer: a payload converted from Opus to
+    /// G.711 grows (20 ms becomes 12 + 160 bytes; at most 12 + 960), and a
+    /// forwarded packet longer than the buffer is dropped as
+    /// [`DropReason::Transcoding`].
     pub fn packet(
         &mut self,
         leg: Leg,
@@ -287,34 +186,55 @@ impl Relay {
         len: usize,
         now: Instant,
     ) -> Action {
-        let Some(buf) = buf.get_mut(..len) else {
+        if len > buf.len() {
             return Action::Drop(DropReason::Malformed);
-        };
-        if rtp::is_rtcp(buf) {
+        }
+        if rtp::is_rtcp(&buf[..len]) {
+            self.rtcp(leg, Port::Rtp, src, &buf[..len], now);
             return Action::Drop(DropReason::Rtcp);
         }
-        let Ok(mut rtp) = Rtp::parse(buf) else {
+        let Ok(rtp) = Rtp::parse(&buf[..len]) else {
             return Action::Drop(DropReason::Malformed);
         };
+        let (pt, marker, ssrc, seq, ts) = (
+            rtp.payload_type(),
+            rtp.marker(),
+            rtp.ssrc(),
+            rtp.sequence(),
+            rtp.timestamp(),
+        );
+        let payload = rtp.payload_range();
+        let mut payload_len = payload.len();
         if !self.take_source(leg, src) {
             return Action::Drop(DropReason::UnexpectedSource);
         }
+        self.received(leg, ssrc, seq, ts, now);
         let (i, o) = (leg.index(), leg.other().index());
         let inp = self.legs[i].params;
         let outp = self.legs[o].params;
-        let c = &mut self.legs[i].counters;
+        let st = &mut self.legs[i];
+        st.heard.clear();
+        let c = &mut st.counters;
         c.packets_in += 1;
         c.bytes_in += len as u64;
         c.last_in = Some(now);
         if !inp.recv {
             return Action::Drop(DropReason::NotReceiving);
         }
-        let pt = rtp.payload_type();
         let event = Some(pt) == inp.telephone_event;
         if event {
-            self.dtmf(leg, rtp.timestamp(), rtp.payload());
+            self.dtmf(leg, ts, &buf[payload.clone()]);
         } else if pt != inp.pt {
             return Action::Drop(DropReason::UnknownPayloadType);
+        }
+        // Opus on one side only: through linear audio.
+        let linear = !event && inp.codec != outp.codec && Codec::Opus.is_in(inp.codec, outp.codec);
+        let st = &mut self.legs[i];
+        if !event && (linear || st.listen) {
+            let opus = st.opus.as_deref_mut();
+            if !st.heard.decode(inp.codec, opus, &buf[payload.clone()]) && linear {
+                return Action::Drop(DropReason::Transcoding);
+            }
         }
         if self.legs[o].playing {
             return Action::Drop(DropReason::Playing);
@@ -325,33 +245,76 @@ impl Relay {
         let Some(to) = self.destination(leg.other()) else {
             return Action::Drop(DropReason::NoDestination);
         };
+        let clocks = (clock(inp.codec), clock(outp.codec));
+        let mut out_len = len;
         let out_pt = if event {
-            match outp.telephone_event {
-                Some(pt) => pt,
-                None => return Action::Drop(DropReason::NoTelephoneEvent),
-            }
+            let Some(out_pt) = outp.telephone_event else {
+                return Action::Drop(DropReason::NoTelephoneEvent);
+            };
+            scale_event_duration(&mut buf[payload], clocks);
+            out_pt
         } else {
             match (inp.codec, outp.codec) {
                 (from, to) if from == to => {}
-                (Codec::Pcmu, Codec::Pcma) => transcode(rtp.payload_mut(), g711::ulaw_to_alaw),
-                (Codec::Pcma, Codec::Pcmu) => transcode(rtp.payload_mut(), g711::alaw_to_ulaw),
+                (Codec::Pcmu, Codec::Pcma) => transcode(&mut buf[payload], g711::ulaw_to_alaw),
+                (Codec::Pcma, Codec::Pcmu) => transcode(&mut buf[payload], g711::alaw_to_ulaw),
+                (_, to) if linear => {
+                    let [a, b] = &mut self.legs;
+                    let (from, dest) = if i == 0 { (a, b) } else { (b, a) };
+                    let opus = dest.opus.as_deref_mut();
+                    let pcm = from.heard.samples();
+                    match codec::encode(to, opus, pcm, &mut buf[HEADER_LEN..]) {
+                        Some(n) => (out_len, payload_len) = (HEADER_LEN + n, n),
+                        None => return Action::Drop(DropReason::Transcoding),
+                    }
+                }
                 _ => return Action::Drop(DropReason::CodecMismatch),
             }
             outp.pt
         };
         let stream = &mut self.out[o];
-        let (seq, ts, fresh) = stream.relayed(rtp.ssrc(), rtp.sequence(), rtp.timestamp(), now);
-        rtp.set_payload_type(out_pt);
-        rtp.set_sequence(seq);
-        rtp.set_timestamp(ts);
-        rtp.set_ssrc(stream.ssrc);
-        if fresh {
-            rtp.set_marker(true);
+        let (seq, ts, fresh) = stream.relayed(ssrc, seq, ts, clocks, now);
+        stream.count(payload_len);
+        if linear {
+            // A new payload after a plain header: the CSRC list, header
+            // extension and padding described the old one.
+            Header {
+                marker: marker || fresh,
+                payload_type: out_pt,
+                sequence: seq,
+                timestamp: ts,
+                ssrc: stream.ssrc,
+            }
+            .write(buf);
+        } else {
+            let mut rtp = Rtp::parse(&mut buf[..len]).expect("parsed above");
+            rtp.set_payload_type(out_pt);
+            rtp.set_sequence(seq);
+            rtp.set_timestamp(ts);
+            rtp.set_ssrc(stream.ssrc);
+            if fresh {
+                rtp.set_marker(true);
+            }
         }
         let c = &mut self.legs[o].counters;
         c.packets_out += 1;
-        c.bytes_out += len as u64;
-        Action::Forward { to, len }
+        c.bytes_out += out_len as u64;
+        Action::Forward { to, len: out_len }
+    }
+
+    /// Encodes a frame the switch originates toward `leg` in the leg's codec
+    /// after [`HEADER_LEN`] bytes of `buf`, and writes the header as
+    /// [`Relay::local`] does. A leg whose codec the switch cannot encode
+    /// gets nothing (`CodecMismatch`).
+    pub fn local_frame(&mut self, leg: Leg, frame: &Frame, buf: &mut [u8], now: Instant) -> Action {
+        let st = &mut self.legs[leg.index()];
+        let Some(out) = buf.get_mut(HEADER_LEN..) else {
+            return Action::Drop(DropReason::Malformed);
+        };
+        match codec::encode(st.params.codec, st.opus.as_deref_mut(), frame, out) {
+            Some(n) => self.local(leg, buf, n, now),
+            None => Action::Drop(DropReason::CodecMismatch),
+        }
     }
 
     /// Writes the RTP header of a frame the switch originates toward `leg`
@@ -369,9 +332,10 @@ impl Relay {
         if buf.len() < len {
             return Action::Drop(DropReason::Malformed);
         }
-        let pt = st.params.pt;
+        let (pt, clock) = (st.params.pt, clock(st.params.codec));
         let stream = &mut self.out[leg.index()];
-        let (sequence, timestamp, marker) = stream.local(now);
+        let (sequence, timestamp, marker) = stream.local(clock, now);
+        stream.count(payload_len);
         Header {
             marker,
             payload_type: pt,
@@ -423,11 +387,8 @@ impl Relay {
     }
 }
 
-fn transcode(payload: &mut [u8], map: fn(u8) -> u8) {
-    for b in payload {
-        *b = map(*b);
-    }
-}
-
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod opus_tests;

@@ -4,12 +4,12 @@ use proptest::prelude::*;
 
 use super::*;
 
-const PHONE_A: &str = "10.0.0.1:4000";
-const PHONE_B: &str = "10.0.0.2:6000";
+pub(super) const PHONE_A: &str = "10.0.0.1:4000";
+pub(super) const PHONE_B: &str = "10.0.0.2:6000";
 const SSRC_TO_A: u32 = 0xaaaa;
 const SSRC_TO_B: u32 = 0xbbbb;
 
-fn addr(s: &str) -> SocketAddr {
+pub(super) fn addr(s: &str) -> SocketAddr {
     s.parse().unwrap()
 }
 
@@ -28,7 +28,7 @@ fn relay(now: Instant) -> Relay {
     r
 }
 
-fn packet(pt: u8, seq: u16, ts: u32, ssrc: u32, payload: &[u8]) -> Vec<u8> {
+pub(super) fn packet(pt: u8, seq: u16, ts: u32, ssrc: u32, payload: &[u8]) -> Vec<u8> {
     let mut p = vec![0u8; HEADER_LEN];
     Header {
         marker: false,
@@ -42,12 +42,22 @@ fn packet(pt: u8, seq: u16, ts: u32, ssrc: u32, payload: &[u8]) -> Vec<u8> {
     p
 }
 
-/// Relays one packet and returns the action and the packet as sent.
-fn send(r: &mut Relay, leg: Leg, src: &str, mut p: Vec<u8>, now: Instant) -> (Action, Vec<u8>) {
+/// Relays one packet and returns the action and the packet as sent (as
+/// received, when dropped).
+pub(super) fn send(
+    r: &mut Relay,
+    leg: Leg,
+    src: &str,
+    mut p: Vec<u8>,
+    now: Instant,
+) -> (Action, Vec<u8>) {
     let len = p.len();
     p.resize(1500, 0);
     let action = r.packet(leg, addr(src), &mut p, len, now);
-    p.truncate(len);
+    p.truncate(match action {
+        Action::Forward { len, .. } => len,
+        Action::Drop(_) => len,
+    });
     (action, p)
 }
 

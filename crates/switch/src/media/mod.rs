@@ -25,7 +25,7 @@ use std::sync::mpsc::{Sender, channel};
 use std::time::{Duration, Instant};
 
 use media::relay::Relay;
-pub use media::relay::{Codec, Latching, Leg, LegParams};
+pub use media::relay::{Codec, Latching, Leg, LegParams, Quality};
 use media::{Sink, Source};
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
@@ -67,8 +67,12 @@ pub enum MediaEvent {
     RtpTimeout { id: u64 },
     /// The source given to [`Media::play`] ended.
     PlayDone { id: u64, leg: Leg },
-    /// An RFC 4733 key press from a leg.
+    /// A key press from a leg: an RFC 4733 event, or a tone heard in the
+    /// audio with [`Media::detect_inband`] on.
     Dtmf { id: u64, leg: Leg, digit: char },
+    /// A leg's RTCP report about the stream we send it came: the leg's
+    /// quality both ways (loss, jitter, round trip).
+    Quality { id: u64, leg: Leg, quality: Quality },
 }
 
 /// Totals over all workers.
@@ -78,7 +82,8 @@ pub struct MediaStats {
     pub sessions: u64,
     /// Datagrams forwarded.
     pub relayed: u64,
-    /// Datagrams dropped (RTCP included, see `media::relay`).
+    /// Datagrams not relayed (RTCP included: the relay takes it, see
+    /// `media::relay`).
     pub dropped: u64,
 }
 
@@ -189,15 +194,26 @@ impl Media {
     /// to the leg's codec and sends it instead of relayed audio, until the
     /// source ends (then [`MediaEvent::PlayDone`]). A second source on the
     /// same leg replaces the first without an event. A leg whose codec is
-    /// not G.711 ends the play at once.
+    /// neither G.711 nor Opus ends the play at once.
     pub fn play(&self, id: u64, leg: Leg, source: Box<dyn Source + Send>) {
         self.send(id, Command::Play { id, leg, source });
     }
 
     /// Decoded frames received on that leg are also given to the sink
-    /// (`None` stops). Only G.711 in the leg's payload type is decoded.
+    /// (`None` stops). Audio in the leg's payload type and codec (G.711 or
+    /// Opus) is decoded.
     pub fn record(&self, id: u64, leg: Leg, sink: Option<Box<dyn Sink + Send>>) {
         self.send(id, Command::Record { id, leg, sink });
+    }
+
+    /// In-band DTMF detection on that leg, for phones that send key tones
+    /// in the audio: its decoded frames go through a
+    /// `media::dtmf::Detector` and keys come out as [`MediaEvent::Dtmf`],
+    /// as RFC 4733 events do. Off by default: it costs a decode and eight
+    /// Goertzel filters per packet. Works on G.711 legs (and Opus ones,
+    /// whose decoded audio is the same 8 kHz linear).
+    pub fn detect_inband(&self, id: u64, leg: Leg, on: bool) {
+        self.send(id, Command::DetectInband { id, leg, on });
     }
 
     /// Closes the session's sockets, which frees its ports.
@@ -266,3 +282,9 @@ fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod codec_tests;
+
+#[cfg(test)]
+mod rtcp_tests;

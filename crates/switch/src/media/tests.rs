@@ -13,7 +13,7 @@ use super::*;
 
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
-fn start(
+pub(super) fn start(
     port_min: u16,
     port_max: u16,
     rtp_timeout: Duration,
@@ -29,14 +29,14 @@ fn start(
     .unwrap()
 }
 
-fn phone() -> UdpSocket {
+pub(super) fn phone() -> UdpSocket {
     let s = UdpSocket::bind((LOCALHOST, 0)).unwrap();
     s.set_read_timeout(Some(Duration::from_millis(500)))
         .unwrap();
     s
 }
 
-fn params(phone: &UdpSocket) -> LegParams {
+pub(super) fn params(phone: &UdpSocket) -> LegParams {
     LegParams {
         remote: Some(phone.local_addr().unwrap()),
         telephone_event: Some(101),
@@ -55,7 +55,7 @@ fn call(m: &Media) -> (SessionHandle, UdpSocket, UdpSocket) {
     (s, a, b)
 }
 
-fn rtp(pt: u8, seq: u16, ts: u32, ssrc: u32, payload: &[u8]) -> Vec<u8> {
+pub(super) fn rtp(pt: u8, seq: u16, ts: u32, ssrc: u32, payload: &[u8]) -> Vec<u8> {
     let mut p = vec![0u8; HEADER_LEN];
     let h = Header {
         marker: false,
@@ -69,23 +69,26 @@ fn rtp(pt: u8, seq: u16, ts: u32, ssrc: u32, payload: &[u8]) -> Vec<u8> {
     p
 }
 
-fn send(from: &UdpSocket, port: u16, packet: &[u8]) {
+pub(super) fn send(from: &UdpSocket, port: u16, packet: &[u8]) {
     from.send_to(packet, (LOCALHOST, port)).unwrap();
 }
 
 /// The next datagram and where it came from, if one comes within 500 ms.
-fn recv(on: &UdpSocket) -> Option<(Vec<u8>, SocketAddr)> {
+pub(super) fn recv(on: &UdpSocket) -> Option<(Vec<u8>, SocketAddr)> {
     let mut buf = [0u8; 1500];
     let (n, from) = on.recv_from(&mut buf).ok()?;
     Some((buf[..n].to_vec(), from))
 }
 
-fn fields(p: &[u8]) -> (u8, u16, u32, u32) {
+pub(super) fn fields(p: &[u8]) -> (u8, u16, u32, u32) {
     let r = Rtp::parse(p).unwrap();
     (r.payload_type(), r.sequence(), r.timestamp(), r.ssrc())
 }
 
-fn event(rx: &mut UnboundedReceiver<MediaEvent>, within: Duration) -> Option<MediaEvent> {
+pub(super) fn event(
+    rx: &mut UnboundedReceiver<MediaEvent>,
+    within: Duration,
+) -> Option<MediaEvent> {
     let end = Instant::now() + within;
     while Instant::now() < end {
         match rx.try_recv() {

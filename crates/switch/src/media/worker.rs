@@ -10,11 +10,12 @@ use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use media::relay::{Action, Codec, Leg, LegParams, Relay, RelayEvent};
-use media::rtp::{HEADER_LEN, Rtp};
-use media::{FRAME, Frame, Sink, Source, g711};
+use media::dtmf::Detector;
+use media::relay::{Action, Leg, LegParams, Port, Relay, RelayEvent};
+use media::rtp::HEADER_LEN;
+use media::{FRAME, Frame, Sink, Source};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::MediaEvent;
@@ -43,6 +44,11 @@ pub(super) enum Command {
         leg: Leg,
         sink: Option<Box<dyn Sink + Send>>,
     },
+    DetectInband {
+        id: u64,
+        leg: Leg,
+        on: bool,
+    },
     Release {
         id: u64,
     },
@@ -59,6 +65,9 @@ pub(super) struct Shared {
 /// The epoll token of the worker's eventfd.
 pub(super) const WAKE: u64 = u64::MAX;
 const PTIME: Duration = Duration::from_millis(20);
+/// How often the worker looks for RTCP reports due; reports go out every
+/// 2.5 to 7.5 s, so this is their precision.
+const RTCP_TICK: Duration = Duration::from_millis(100);
 /// Batches read from one socket per turn, so one busy socket cannot starve
 /// the others. The epoll set is edge-triggered (no re-poll of every ready
 /// socket on the next wait), so a socket left with datagrams goes on the
@@ -71,7 +80,18 @@ struct Session {
     relay: Box<Relay>,
     plays: [Option<Box<dyn Source + Send>>; 2],
     sinks: [Option<Box<dyn Sink + Send>>; 2],
+    /// In-band DTMF detectors of the legs that asked for one.
+    detectors: [Option<Box<Detector>>; 2],
     timed_out: bool,
+}
+
+impl Session {
+    /// The relay decodes a leg's audio only while something listens.
+    fn listen(&mut self, leg: Leg) {
+        let i = leg as usize;
+        let on = self.sinks[i].is_some() || self.detectors[i].is_some();
+        self.relay.listen(leg, on);
+    }
 }
 
 pub(super) struct Worker {
@@ -90,8 +110,12 @@ pub(super) struct Worker {
     backlog: Vec<u64>,
     backlog_next: Vec<u64>,
     batch: Box<Batch>,
-    scratch: [u8; HEADER_LEN + FRAME],
+    scratch: [u8; SCRATCH],
 }
+
+/// A played frame's packet: G.711 is 160 bytes, and Opus at 24 kbit/s
+/// far less.
+const SCRATCH: usize = HEADER_LEN + FRAME;
 
 impl Worker {
     /// A worker over an epoll set that watches `wake` (token [`WAKE`]);
@@ -118,7 +142,7 @@ impl Worker {
             backlog: Vec::with_capacity(256),
             backlog_next: Vec::with_capacity(256),
             batch: Batch::new(),
-            scratch: [0; HEADER_LEN + FRAME],
+            scratch: [0; SCRATCH],
         }
     }
 
@@ -126,6 +150,7 @@ impl Worker {
     pub fn run(mut self) {
         let mut ready = [libc::epoll_event { events: 0, u64: 0 }; 256];
         let mut sweep = Instant::now() + Duration::from_secs(1);
+        let mut rtcp = Instant::now() + RTCP_TICK;
         loop {
             let now = Instant::now();
             let due = self
@@ -134,7 +159,8 @@ impl Worker {
                 .map(|p| p.2)
                 .min()
                 .unwrap_or(sweep)
-                .min(sweep);
+                .min(sweep)
+                .min(rtcp);
             // Rounded up: waking before a frame is due would spin.
             let timeout = if self.backlog.is_empty() {
                 due.saturating_duration_since(now)
@@ -172,6 +198,10 @@ impl Worker {
                 self.sweep(now);
                 sweep = now + Duration::from_secs(1);
             }
+            if now >= rtcp {
+                self.reports(now);
+                rtcp = now + RTCP_TICK;
+            }
         }
     }
 
@@ -205,6 +235,7 @@ impl Worker {
                     relay,
                     plays: [None, None],
                     sinks: [None, None],
+                    detectors: [None, None],
                     timed_out: false,
                 });
                 self.ids.insert(id, slot);
@@ -229,6 +260,18 @@ impl Worker {
             Command::Record { id, leg, sink } => {
                 if let Some(s) = self.session(id) {
                     s.sinks[leg as usize] = sink;
+                    s.listen(leg);
+                }
+            }
+            Command::DetectInband { id, leg, on } => {
+                if let Some(s) = self.session(id) {
+                    let d = &mut s.detectors[leg as usize];
+                    match (on, d.is_some()) {
+                        (true, false) => *d = Some(Box::new(Detector::new())),
+                        (false, _) => *d = None,
+                        (true, true) => {}
+                    }
+                    s.listen(leg);
                 }
             }
             Command::Release { id } => {
@@ -268,7 +311,16 @@ impl Worker {
             }
             let n = batch.recv(fd_in);
             if kind % 2 == 1 {
-                // RTCP is not relayed (see `media::relay`).
+                // RTCP is taken by the relay, not relayed (see
+                // `media::relay`).
+                let now = Instant::now();
+                for i in 0..n {
+                    let (buf, len, src) = batch.datagram(i);
+                    if let Some(src) = src {
+                        s.relay.rtcp(leg, Port::Rtcp, src, &buf[..len], now);
+                    }
+                    relay_events(s, &self.events);
+                }
                 dropped += n;
             } else {
                 let now = Instant::now();
@@ -278,17 +330,8 @@ impl Worker {
                         dropped += 1;
                         continue;
                     };
-                    let heard = s.sinks[leg as usize]
-                        .is_some()
-                        .then(|| decode(&s.relay, leg, &buf[..len]));
                     let action = s.relay.packet(leg, src, buf, len, now);
-                    while let Some(RelayEvent::Dtmf { leg, digit }) = s.relay.poll_event() {
-                        let _ = self.events.send(MediaEvent::Dtmf {
-                            id: s.id,
-                            leg,
-                            digit,
-                        });
-                    }
+                    relay_events(s, &self.events);
                     let accepted = match action {
                         Action::Forward { to, len } => {
                             batch.queue(i, len, to);
@@ -299,10 +342,8 @@ impl Worker {
                             reason.media_accepted()
                         }
                     };
-                    if let (true, Some(Some(frame)), Some(sink)) =
-                        (accepted, heard, &mut s.sinks[leg as usize])
-                    {
-                        sink.frame(&frame);
+                    if accepted {
+                        heard(s, leg, &self.events);
                     }
                 }
                 let sent = batch.send(fd_out);
@@ -354,6 +395,26 @@ impl Worker {
         }
     }
 
+    /// Sends the RTCP reports due (see `media::relay`'s `report.rs`).
+    fn reports(&mut self, now: Instant) {
+        let wall = SystemTime::now();
+        for s in self.sessions.iter_mut().flatten() {
+            if s.relay.rtcp_deadline().is_some_and(|due| due > now) {
+                continue;
+            }
+            for leg in [Leg::A, Leg::B] {
+                let buf = &mut self.scratch;
+                let Some(t) = s.relay.poll_rtcp(leg, now, wall, rand::random(), buf) else {
+                    continue;
+                };
+                let kind = if leg == Leg::A { 0 } else { 2 } + usize::from(t.port == Port::Rtcp);
+                if let Err(e) = s.sockets[kind].send_to(&buf[..t.len], t.to) {
+                    tracing::debug!(error = %e, "RTCP report not sent");
+                }
+            }
+        }
+    }
+
     fn sweep(&mut self, now: Instant) {
         for s in self.sessions.iter_mut().flatten() {
             if !s.timed_out && s.relay.timed_out(now, self.rtp_timeout) {
@@ -365,14 +426,9 @@ impl Worker {
 }
 
 /// Encodes and sends the next frame of the leg's source; false when the
-/// source is exhausted (or the leg's codec is not G.711, which the switch
-/// cannot encode).
+/// source is exhausted (or the leg's codec is one the switch cannot
+/// encode).
 fn play_frame(s: &mut Session, leg: Leg, now: Instant, buf: &mut [u8]) -> bool {
-    let encode = match s.relay.params(leg).codec {
-        Codec::Pcmu => g711::linear_to_ulaw,
-        Codec::Pcma => g711::linear_to_alaw,
-        Codec::Other => return false,
-    };
     let Some(source) = s.plays[leg as usize].as_mut() else {
         return false;
     };
@@ -380,34 +436,54 @@ fn play_frame(s: &mut Session, leg: Leg, now: Instant, buf: &mut [u8]) -> bool {
     if !source.next_frame(&mut frame) {
         return false;
     }
-    for (out, sample) in buf[HEADER_LEN..HEADER_LEN + FRAME].iter_mut().zip(frame) {
-        *out = encode(sample);
-    }
-    if let Action::Forward { to, len } = s.relay.local(leg, buf, FRAME, now) {
-        let socket = &s.sockets[if leg == Leg::A { 0 } else { 2 }];
-        if let Err(e) = socket.send_to(&buf[..len], to) {
-            tracing::debug!(error = %e, "media frame not sent");
+    match s.relay.local_frame(leg, &frame, buf, now) {
+        Action::Forward { to, len } => {
+            let socket = &s.sockets[if leg == Leg::A { 0 } else { 2 }];
+            if let Err(e) = socket.send_to(&buf[..len], to) {
+                tracing::debug!(error = %e, "media frame not sent");
+            }
+            true
         }
+        Action::Drop(reason) => reason != media::relay::DropReason::CodecMismatch,
     }
-    true
 }
 
-/// The audio of a packet from `leg`, when it is in the leg's G.711 codec
-/// (a short payload is padded with silence, a long one cut to a frame).
-fn decode(relay: &Relay, leg: Leg, packet: &[u8]) -> Option<Frame> {
-    let params = relay.params(leg);
-    let rtp = Rtp::parse(packet).ok()?;
-    if rtp.payload_type() != params.pt {
-        return None;
+/// Hands the relay's events to the call logic.
+fn relay_events(s: &mut Session, events: &UnboundedSender<MediaEvent>) {
+    while let Some(e) = s.relay.poll_event() {
+        let e = match e {
+            RelayEvent::Dtmf { leg, digit } => MediaEvent::Dtmf {
+                id: s.id,
+                leg,
+                digit,
+            },
+            RelayEvent::Quality { leg, quality } => MediaEvent::Quality {
+                id: s.id,
+                leg,
+                quality,
+            },
+        };
+        let _ = events.send(e);
     }
-    let law = match params.codec {
-        Codec::Pcmu => g711::ulaw_to_linear,
-        Codec::Pcma => g711::alaw_to_linear,
-        Codec::Other => return None,
-    };
-    let mut frame: Frame = [0; FRAME];
-    for (out, &b) in frame.iter_mut().zip(rtp.payload()) {
-        *out = law(b);
+}
+
+/// Gives the audio the relay decoded from the leg's last packet to the
+/// leg's recorder and in-band DTMF detector, 20 ms at a time (a short
+/// packet padded with silence).
+fn heard(s: &mut Session, leg: Leg, events: &UnboundedSender<MediaEvent>) {
+    let i = leg as usize;
+    for chunk in s.relay.heard(leg).chunks(FRAME) {
+        let mut frame: Frame = [0; FRAME];
+        frame[..chunk.len()].copy_from_slice(chunk);
+        if let Some(sink) = &mut s.sinks[i] {
+            sink.frame(&frame);
+        }
+        if let Some(digit) = s.detectors[i].as_mut().and_then(|d| d.frame(&frame)) {
+            let _ = events.send(MediaEvent::Dtmf {
+                id: s.id,
+                leg,
+                digit,
+            });
+        }
     }
-    Some(frame)
 }
