@@ -31,7 +31,8 @@ impl MediaPlane for Relay {
         let codec = match leg.format.codec {
             media::sdp::Codec::Pcmu => Codec::Pcmu,
             media::sdp::Codec::Pcma => Codec::Pcma,
-            _ => Codec::Other,
+            media::sdp::Codec::Opus => Codec::Opus,
+            media::sdp::Codec::TelephoneEvent => Codec::Other,
         };
         self.0.update(
             id,

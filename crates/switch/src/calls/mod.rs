@@ -124,7 +124,9 @@ impl Default for CallsConfig {
             session_expires: 1800,
             min_se: 90,
             timers: Timers::default(),
-            codecs: vec![Codec::Pcmu, Codec::Pcma],
+            // Opus last: the relay converts it to and from G.711 (libopus),
+            // which costs more than copying or switching laws.
+            codecs: vec![Codec::Pcmu, Codec::Pcma, Codec::Opus],
         }
     }
 }

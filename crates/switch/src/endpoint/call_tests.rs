@@ -315,7 +315,7 @@ fn a_forked_call_is_answered_by_one_device_and_the_other_is_cancelled() {
     );
     let offer = std::str::from_utf8(&f1.body).unwrap();
     assert!(
-        offer.contains("m=audio 30002 RTP/AVP 8 0 101"),
+        offer.contains("m=audio 30002 RTP/AVP 8 0 111 101"),
         "the caller's codecs first: {offer}"
     );
 
@@ -709,4 +709,60 @@ fn sip_info_key_presses_are_passed_to_the_other_side() {
         f1.call_id(),
         "inside the callee's dialog"
     );
+}
+
+#[test]
+fn an_opus_only_caller_talks_to_a_g711_callee_through_the_relay() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    let opus = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\na=fmtp:96 useinbandfec=1\r\na=sendrecv\r\n";
+    let out = h.input(0, CALLER, &invite("z9hG4bKo1", 1, None, None, opus));
+    let c = Challenge::parse(
+        responses(&out, CALLER)[0]
+            .headers
+            .get(&HeaderName::ProxyAuthenticate)
+            .unwrap(),
+    )
+    .unwrap();
+    let auth = answer(
+        &c,
+        "dev201",
+        "sippass201",
+        "INVITE",
+        "sip:202@127.0.0.1",
+        "c1",
+        1,
+    )
+    .to_string();
+    let out = h.input(10, CALLER, &invite("z9hG4bKo2", 2, Some(&auth), None, opus));
+    let fork = requests(&out, FORK1)
+        .into_iter()
+        .find(|r| r.method == Method::Invite)
+        .unwrap();
+    let b_offer = std::str::from_utf8(&fork.body).unwrap();
+    assert!(
+        b_offer.contains("m=audio 30002 RTP/AVP 111 0 8 101"),
+        "{b_offer}"
+    );
+    let out = h.input(
+        100,
+        FORK1,
+        &reply(
+            &fork,
+            200,
+            "f1",
+            Some(&answer_sdp(50000, 0, "sendrecv")),
+            FORK1,
+        ),
+    );
+    let ok = &responses(&out, CALLER)[0];
+    let sdp = std::str::from_utf8(&ok.body).unwrap();
+    assert!(
+        sdp.contains("m=audio 30000 RTP/AVP 96"),
+        "the caller keeps its Opus: {sdp}"
+    );
+    let media = h.media.lock().unwrap();
+    let (_, a) = media.iter().rfind(|(s, _)| *s == Side::A).unwrap();
+    let (_, b) = media.iter().rfind(|(s, _)| *s == Side::B).unwrap();
+    assert_eq!((a.format.codec, a.format.pt), (media::sdp::Codec::Opus, 96));
+    assert_eq!((b.format.codec, b.format.pt), (media::sdp::Codec::Pcmu, 0));
 }
