@@ -30,14 +30,9 @@ struct Baresip {
 
 impl Baresip {
     /// Starts baresip signed in to `server` as `devNNN` (password
-    /// `sippassNNN`) over UDP, sending `tone_hz` as its microphone.
-    fn start(server: &Server, device: &str, tone_hz: f64, answer: &str) -> Baresip {
-        Self::start_with(server, device, tone_hz, answer, "udp", None)
-    }
-
-    /// Same, over `transport`, offering only `codec` (e.g. `PCMA/8000/1`)
-    /// when given.
-    fn start_with(
+    /// `sippassNNN`) over `transport`, sending `tone_hz` as its microphone
+    /// and offering only `codec` (e.g. `PCMA/8000`) when given.
+    fn start(
         server: &Server,
         device: &str,
         tone_hz: f64,
@@ -270,7 +265,7 @@ fn talk_through_the_switch(caller_leg: (&str, Option<&str>), callee_leg: (&str, 
     // Media ports out of the default range, which a relay benchmark on the
     // same machine may fill.
     let server = Server::start_with(dir.path(), &["--rtp-ports", "20000-29999"]);
-    let callee = Baresip::start_with(
+    let callee = Baresip::start(
         &server,
         "dev202",
         2000.0,
@@ -278,7 +273,7 @@ fn talk_through_the_switch(caller_leg: (&str, Option<&str>), callee_leg: (&str, 
         callee_leg.0,
         callee_leg.1,
     );
-    let mut caller = Baresip::start_with(
+    let mut caller = Baresip::start(
         &server,
         "dev201",
         1000.0,
