@@ -164,7 +164,9 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
 
     let app = web::router(web::AppState {
         store: store.clone(),
-    });
+        sip_realm: config.sip_realm.clone(),
+    })
+    .merge(api_docs());
     let server = axum::serve(http, app).with_graceful_shutdown(shutdown_signal());
     server.await.context("HTTP server failed")?;
     let _ = shutdown_tx.send(true);
@@ -219,4 +221,13 @@ async fn shutdown_signal() {
         () = term => {}
     }
     tracing::info!("shutting down");
+}
+
+/// Swagger UI for the REST API at `/api/docs`, from the vendored bundle (no
+/// CDN), reading the document the API serves at `/api/v1/openapi.json`.
+fn api_docs() -> axum::Router {
+    use utoipa_swagger_ui::{Config as DocsConfig, SwaggerUi};
+    SwaggerUi::new("/api/docs")
+        .config(DocsConfig::new(["/api/v1/openapi.json"]))
+        .into()
 }
