@@ -231,3 +231,36 @@ fn api_docs() -> axum::Router {
         .config(DocsConfig::new(["/api/v1/openapi.json"]))
         .into()
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    async fn get(path: &str) -> (StatusCode, String) {
+        let res = super::api_docs()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn swagger_ui_is_served_from_the_binary_and_reads_the_api_document() {
+        let (status, page) = get("/api/docs/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("swagger-ui"), "{page}");
+        assert!(!page.contains("://"), "no CDN: {page}");
+        let (status, init) = get("/api/docs/swagger-initializer.js").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(init.contains("/api/v1/openapi.json"), "{init}");
+        let (status, js) = get("/api/docs/swagger-ui-bundle.js").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(js.len() > 100_000);
+    }
+}
