@@ -1,6 +1,7 @@
 //! Handler tests of the REST API: the router is called without a socket
 //! (`oneshot`) over a SQLite store seeded with two accounts.
 
+mod calls;
 mod isolation;
 mod resources;
 mod validation;
