@@ -111,15 +111,19 @@ fn key_from(row: &AnyRow) -> Result<ApiKey, StorageError> {
 }
 
 impl Store {
-    /// The live (unrevoked) key matching `token`, whatever its account;
-    /// notes `now` as its last use.
+    /// The live key matching `token`, whatever its account: not revoked,
+    /// and of an active account (a suspended or closed company's keys stop
+    /// working with it). Notes `now` as its last use, at most once a
+    /// minute so that a busy client does not write on every request.
     pub async fn authenticate_api_key(
         &self,
         token: &ApiKeyToken,
         now: UnixMillis,
     ) -> Result<Option<ApiKey>, StorageError> {
-        let sql =
-            format!("SELECT {COLUMNS} FROM api_keys WHERE key_sha256 = $1 AND revoked_at IS NULL");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM api_keys WHERE key_sha256 = $1 AND revoked_at IS NULL
+             AND account_id IN (SELECT id FROM accounts WHERE status = 'active')"
+        );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(token.digest())
             .fetch_optional(&self.pool)
@@ -127,6 +131,12 @@ impl Store {
         let Some(key) = row.as_ref().map(key_from).transpose()? else {
             return Ok(None);
         };
+        let stale = key
+            .last_used_at
+            .is_none_or(|t| now.since(t) >= LAST_USE_GRANULARITY);
+        if !stale {
+            return Ok(Some(key));
+        }
         sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
             .bind(now.millis())
             .bind(key.id.raw())
@@ -138,6 +148,9 @@ impl Store {
         }))
     }
 }
+
+/// How precisely a key's last use is kept.
+const LAST_USE_GRANULARITY: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl AccountScope<'_> {
     /// Stores a new key of the account under `name`.

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{account, backends};
-use domain::UnixMillis;
+use domain::{AccountStatus, UnixMillis};
 use storage::{ApiKeyId, ApiKeyToken, StorageError};
 
 fn at(ms: i64) -> UnixMillis {
@@ -36,6 +36,14 @@ async fn a_key_authenticates_as_its_account_and_notes_its_last_use() {
         let listed = s.account(a.id).api_keys().await.unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].last_used_at, Some(at(2_000)), "{}", db.name);
+
+        // Within a minute, the last use is not written again.
+        s.authenticate_api_key(&token, at(30_000)).await.unwrap();
+        let listed = s.account(a.id).api_keys().await.unwrap();
+        assert_eq!(listed[0].last_used_at, Some(at(2_000)), "{}", db.name);
+        s.authenticate_api_key(&token, at(62_000)).await.unwrap();
+        let listed = s.account(a.id).api_keys().await.unwrap();
+        assert_eq!(listed[0].last_used_at, Some(at(62_000)), "{}", db.name);
 
         let stranger = ApiKeyToken::from_random([2; 32]);
         assert_eq!(
@@ -115,6 +123,32 @@ async fn another_accounts_key_is_not_found() {
         assert_eq!(
             s.account(b.id).api_key(key.id).await.unwrap().revoked_at,
             None
+        );
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_keys_of_a_suspended_account_stop_working_until_it_is_reactivated() {
+    for db in backends().await {
+        let s = &db.store;
+        let a = account(s, "+33199000100", "Acme").await;
+        let token = ApiKeyToken::from_random([5; 32]);
+        let scope = s.account(a.id);
+        scope.create_api_key("CRM", &token, at(0)).await.unwrap();
+        scope.set_status(AccountStatus::Suspended).await.unwrap();
+        assert_eq!(
+            s.authenticate_api_key(&token, at(1)).await.unwrap(),
+            None,
+            "{}",
+            db.name
+        );
+        scope.set_status(AccountStatus::Active).await.unwrap();
+        assert!(
+            s.authenticate_api_key(&token, at(2))
+                .await
+                .unwrap()
+                .is_some()
         );
         db.finish().await;
     }

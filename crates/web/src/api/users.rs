@@ -79,6 +79,7 @@ impl From<User> for UserOut {
 /// A new user and their extension. Nothing else is created: no device, no
 /// number.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewUserIn {
     pub name: String,
     pub email: String,

@@ -205,3 +205,19 @@ async fn unknown_routes_and_methods_answer_json_errors() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.error().1, "utilisateur introuvable");
 }
+
+#[tokio::test]
+async fn a_suspended_accounts_keys_are_refused() {
+    let f = fixture().await;
+    f.store
+        .account(f.a.account.id)
+        .set_status(domain::AccountStatus::Suspended)
+        .await
+        .unwrap();
+    let r = f.a("get", "/api/v1/account", None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
+    let r = f
+        .send("get", "/api/v1/account", Some(&f.b.key), None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "B is still active");
+}
