@@ -28,7 +28,7 @@ pub struct AccountOut {
     pub created_at: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/account", tag = "account",
+#[utoipa::path(get, operation_id = "get_account", path = "/api/v1/account", tag = "account",
     responses((status = 200, body = AccountOut), (status = 401, body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,

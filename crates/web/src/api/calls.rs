@@ -168,7 +168,7 @@ fn call_out(c: CallRecord) -> CallOut {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/calls", tag = "calls", params(CallQuery),
+#[utoipa::path(get, operation_id = "list_calls", path = "/api/v1/calls", tag = "calls", params(CallQuery),
     responses((status = 200, body = Vec<CallOut>), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -185,7 +185,7 @@ const PAGE: u32 = 1000;
 
 const CSV_HEADER: &str = "id,started_at,direction,caller_number,caller_extension,callee_number,callee_extension,answered_at,ended_at,duration_seconds,disposition,hangup_cause\n";
 
-#[utoipa::path(get, path = "/api/v1/calls.csv", tag = "calls", params(CallQuery),
+#[utoipa::path(get, operation_id = "export_calls_csv", path = "/api/v1/calls.csv", tag = "calls", params(CallQuery),
     responses((status = 200, content_type = "text/csv", body = String,
         description = "every matching call, newest first, streamed"),
         (status = 422, body = ErrorBody)))]

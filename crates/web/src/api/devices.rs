@@ -106,7 +106,7 @@ fn no_such_user() -> ApiError {
     )
 }
 
-#[utoipa::path(get, path = "/api/v1/devices", tag = "devices",
+#[utoipa::path(get, operation_id = "list_devices", path = "/api/v1/devices", tag = "devices",
     responses((status = 200, body = Vec<DeviceOut>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -123,7 +123,7 @@ pub async fn list(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/devices/{id}", tag = "devices",
+#[utoipa::path(get, operation_id = "get_device", path = "/api/v1/devices/{id}", tag = "devices",
     params(("id" = i64, Path, description = "device id")),
     responses((status = 200, body = DeviceOut), (status = 404, body = ErrorBody)))]
 pub async fn show(
@@ -137,7 +137,7 @@ pub async fn show(
     Ok(Json(device_out(device, &bindings)))
 }
 
-#[utoipa::path(post, path = "/api/v1/devices", tag = "devices", request_body = NewDeviceIn,
+#[utoipa::path(post, operation_id = "create_device", path = "/api/v1/devices", tag = "devices", request_body = NewDeviceIn,
     responses((status = 201, body = CreatedDeviceOut), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn create(
@@ -188,7 +188,7 @@ pub async fn create(
     ))
 }
 
-#[utoipa::path(put, path = "/api/v1/devices/{id}/user", tag = "devices", request_body = AssignIn,
+#[utoipa::path(put, operation_id = "assign_device", path = "/api/v1/devices/{id}/user", tag = "devices", request_body = AssignIn,
     params(("id" = i64, Path, description = "device id")),
     responses((status = 200, body = DeviceOut), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]

@@ -62,7 +62,7 @@ pub struct RingGroupIn {
     pub members: Vec<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/extensions", tag = "extensions",
+#[utoipa::path(get, operation_id = "list_extensions", path = "/api/v1/extensions", tag = "extensions",
     responses((status = 200, body = Vec<ExtensionOut>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -114,7 +114,7 @@ async fn group(scope: &AccountScope<'_>, id: ExtensionId) -> Result<RingGroup, A
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/ring-groups", tag = "extensions",
+#[utoipa::path(get, operation_id = "list_ring_groups", path = "/api/v1/ring-groups", tag = "extensions",
     responses((status = 200, body = Vec<RingGroupOut>), (status = 401, body = ErrorBody)))]
 pub async fn list_groups(
     State(state): State<AppState>,
@@ -130,7 +130,7 @@ pub async fn list_groups(
     Ok(Json(out))
 }
 
-#[utoipa::path(get, path = "/api/v1/ring-groups/{id}", tag = "extensions",
+#[utoipa::path(get, operation_id = "get_ring_group", path = "/api/v1/ring-groups/{id}", tag = "extensions",
     params(("id" = i64, Path, description = "the group's extension id")),
     responses((status = 200, body = RingGroupOut), (status = 404, body = ErrorBody)))]
 pub async fn show_group(
@@ -186,7 +186,7 @@ async fn settings(
     Ok((strategy, ring.get(), ids))
 }
 
-#[utoipa::path(post, path = "/api/v1/ring-groups", tag = "extensions", request_body = NewRingGroupIn,
+#[utoipa::path(post, operation_id = "create_ring_group", path = "/api/v1/ring-groups", tag = "extensions", request_body = NewRingGroupIn,
     responses((status = 201, body = RingGroupOut), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn create_group(
@@ -210,7 +210,7 @@ pub async fn create_group(
     Ok((StatusCode::CREATED, Json(group_out(&scope, g).await?)))
 }
 
-#[utoipa::path(put, path = "/api/v1/ring-groups/{id}", tag = "extensions", request_body = RingGroupIn,
+#[utoipa::path(put, operation_id = "update_ring_group", path = "/api/v1/ring-groups/{id}", tag = "extensions", request_body = RingGroupIn,
     params(("id" = i64, Path, description = "the group's extension id")),
     responses((status = 200, body = RingGroupOut), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -231,7 +231,7 @@ pub async fn update_group(
     Ok(Json(group_out(&scope, g).await?))
 }
 
-#[utoipa::path(delete, path = "/api/v1/ring-groups/{id}", tag = "extensions",
+#[utoipa::path(delete, operation_id = "delete_ring_group", path = "/api/v1/ring-groups/{id}", tag = "extensions",
     params(("id" = i64, Path, description = "the group's extension id")),
     responses((status = 204, description = "deleted"), (status = 404, body = ErrorBody)))]
 pub async fn delete_group(

@@ -52,7 +52,7 @@ fn key_out(k: ApiKey) -> ApiKeyOut {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys",
+#[utoipa::path(get, operation_id = "list_api_keys", path = "/api/v1/api-keys", tag = "api-keys",
     responses((status = 200, body = Vec<ApiKeyOut>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -62,7 +62,7 @@ pub async fn list(
     Ok(Json(keys.into_iter().map(key_out).collect()))
 }
 
-#[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys", request_body = NewApiKeyIn,
+#[utoipa::path(post, operation_id = "create_api_key", path = "/api/v1/api-keys", tag = "api-keys", request_body = NewApiKeyIn,
     responses((status = 201, body = CreatedApiKeyOut), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -84,7 +84,7 @@ pub async fn create(
     ))
 }
 
-#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api-keys",
+#[utoipa::path(delete, operation_id = "revoke_api_key", path = "/api/v1/api-keys/{id}", tag = "api-keys",
     params(("id" = i64, Path, description = "API key id")),
     responses((status = 204, description = "revoked"), (status = 404, body = ErrorBody)))]
 pub async fn revoke(

@@ -56,7 +56,7 @@ fn number_out(n: PhoneNumber, extensions: &[Extension]) -> NumberOut {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/numbers", tag = "numbers",
+#[utoipa::path(get, operation_id = "list_numbers", path = "/api/v1/numbers", tag = "numbers",
     responses((status = 200, body = Vec<NumberOut>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -73,7 +73,7 @@ pub async fn list(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/numbers/available", tag = "numbers",
+#[utoipa::path(get, operation_id = "list_available_numbers", path = "/api/v1/numbers/available", tag = "numbers",
     responses((status = 200, body = Vec<AvailableNumberOut>), (status = 401, body = ErrorBody)))]
 pub async fn available(
     State(state): State<AppState>,
@@ -89,7 +89,7 @@ pub async fn available(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/numbers", tag = "numbers", request_body = BuyIn,
+#[utoipa::path(post, operation_id = "buy_number", path = "/api/v1/numbers", tag = "numbers", request_body = BuyIn,
     responses((status = 201, body = NumberOut), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn buy(
@@ -115,7 +115,7 @@ pub async fn buy(
     }
 }
 
-#[utoipa::path(put, path = "/api/v1/numbers/{id}/target", tag = "numbers", request_body = TargetIn,
+#[utoipa::path(put, operation_id = "map_number", path = "/api/v1/numbers/{id}/target", tag = "numbers", request_body = TargetIn,
     params(("id" = i64, Path, description = "phone number id")),
     responses((status = 200, body = NumberOut), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "the number already rings another extension: set `null` first"),

@@ -142,7 +142,7 @@ fn user_id(id: &str) -> Result<UserId, ApiError> {
     path_id(id, "utilisateur", "user").map(UserId::from_raw)
 }
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+#[utoipa::path(get, operation_id = "list_users", path = "/api/v1/users", tag = "users",
     responses((status = 200, body = Vec<UserOut>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -152,7 +152,7 @@ pub async fn list(
     Ok(Json(users.into_iter().map(UserOut::from).collect()))
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users",
+#[utoipa::path(get, operation_id = "get_user", path = "/api/v1/users/{id}", tag = "users",
     params(("id" = i64, Path, description = "user id")),
     responses((status = 200, body = UserOut), (status = 404, body = ErrorBody)))]
 pub async fn show(
@@ -164,7 +164,7 @@ pub async fn show(
     Ok(Json(user.into()))
 }
 
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserIn,
+#[utoipa::path(post, operation_id = "create_user", path = "/api/v1/users", tag = "users", request_body = NewUserIn,
     responses((status = 201, body = UserOut), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn create(
@@ -202,7 +202,7 @@ pub fn taken(extension: &domain::ExtensionNumber) -> ApiError {
     )
 }
 
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UserPatch,
+#[utoipa::path(patch, operation_id = "update_user", path = "/api/v1/users/{id}", tag = "users", request_body = UserPatch,
     params(("id" = i64, Path, description = "user id")),
     responses((status = 200, body = UserOut), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -297,7 +297,7 @@ async fn merge(user: &User, patch: UserPatch) -> Result<UserSettings, ApiError> 
     })
 }
 
-#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users",
+#[utoipa::path(delete, operation_id = "delete_user", path = "/api/v1/users/{id}", tag = "users",
     params(("id" = i64, Path, description = "user id")),
     responses((status = 204, description = "deleted; their devices are freed"),
         (status = 404, body = ErrorBody)))]

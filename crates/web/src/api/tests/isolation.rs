@@ -190,6 +190,16 @@ async fn the_openapi_document_parses_and_lists_every_route() {
         }
     }
     assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
+    // OpenAPI 3.1 §4.8.10.1: operation ids are unique.
+    let mut ids: Vec<&str> = paths
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    assert_eq!(ids.len(), ROUTES.len());
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), ROUTES.len(), "operation ids repeat");
 }
 
 #[tokio::test]
