@@ -172,14 +172,24 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         // The body is written in French here; `localise` rewrites it in
         // English when the client prefers that.
-        let body = self.body(Lang::Fr);
-        let mut res = (self.status, Json(body)).into_response();
-        res.extensions_mut().insert(self);
-        res
+        self.respond(Lang::Fr)
     }
 }
 
 impl ApiError {
+    fn respond(self, lang: Lang) -> Response {
+        let mut res = (self.status, Json(self.body(lang))).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 6750 §3: a 401 names the scheme the client should use.
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"api\""),
+            );
+        }
+        res.extensions_mut().insert(self);
+        res
+    }
+
     fn body(&self, lang: Lang) -> ErrorBody {
         ErrorBody {
             error: ErrorDetail {
@@ -242,12 +252,7 @@ pub async fn localise(req: Request, next: Next) -> Response {
         return res;
     }
     match res.extensions().get::<ApiError>() {
-        Some(err) => {
-            let err = err.clone();
-            let mut out = (err.status, Json(err.body(lang))).into_response();
-            out.extensions_mut().insert(err);
-            out
-        }
+        Some(err) => err.clone().respond(lang),
         None => res,
     }
 }

@@ -153,6 +153,7 @@ async fn every_route_refuses_a_missing_malformed_unknown_or_revoked_key_with_401
         .send("get", "/api/v1/users", None, None, Some("en-US,en;q=0.9"))
         .await;
     assert!(r.error().1.contains("API key"), "{}", r.text);
+    assert_eq!(r.www_authenticate, "Bearer realm=\"api\"");
 }
 
 #[tokio::test]

@@ -210,6 +210,7 @@ pub async fn fixture() -> Fixture {
 pub struct Reply {
     pub status: StatusCode,
     pub content_type: String,
+    pub www_authenticate: String,
     pub text: String,
 }
 
@@ -266,12 +267,19 @@ impl Fixture {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
+        let www_authenticate = res
+            .headers()
+            .get(header::WWW_AUTHENTICATE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
         let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
             .await
             .unwrap();
         Reply {
             status,
             content_type,
+            www_authenticate,
             text: String::from_utf8(bytes.to_vec()).unwrap(),
         }
     }
