@@ -79,14 +79,14 @@ pub fn mac(field: &'static str, text: &str) -> Result<MacAddress, ApiError> {
     })
 }
 
-/// A display name: 1 to 100 characters once trimmed.
+/// A display text (name, model, label): 1 to 100 characters once trimmed.
 pub fn name(field: &'static str, text: &str) -> Result<String, ApiError> {
     let t = text.trim();
     if t.is_empty() || t.chars().count() > 100 {
         return Err(ApiError::invalid(
             field,
-            "le nom doit comporter 1 à 100 caractères",
-            "name must have 1 to 100 characters",
+            format!("« {field} » doit comporter 1 à 100 caractères"),
+            format!("{field} must have 1 to 100 characters"),
         ));
     }
     Ok(t.to_owned())
