@@ -26,6 +26,23 @@ pub struct CallFilter {
     pub limit: u32,
 }
 
+/// Where a page of calls ended: the last record's start and id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallCursor {
+    pub started_at: UnixMillis,
+    pub id: CallRecordId,
+}
+
+impl CallCursor {
+    /// The cursor just past `record`.
+    pub fn after(record: &CallRecord) -> Self {
+        Self {
+            started_at: record.started_at,
+            id: record.id,
+        }
+    }
+}
+
 fn record_from(row: &AnyRow) -> Result<CallRecord, StorageError> {
     let answered: Option<i64> = get(row, "answered_at")?;
     let ended: Option<i64> = get(row, "ended_at")?;
@@ -264,12 +281,28 @@ impl AccountScope<'_> {
 
     /// The account's calls matching `filter`, newest first.
     pub async fn calls(&self, filter: &CallFilter) -> Result<Vec<CallRecord>, StorageError> {
+        self.calls_after(filter, None).await
+    }
+
+    /// The account's calls matching `filter`, newest first, that come after
+    /// `cursor` in that order: one page of a long export (keyset paging, so
+    /// each page costs the same however deep it is).
+    pub async fn calls_after(
+        &self,
+        filter: &CallFilter,
+        cursor: Option<CallCursor>,
+    ) -> Result<Vec<CallRecord>, StorageError> {
         let mut sql = String::from("SELECT * FROM call_records WHERE account_id = $1");
         let mut n = 1;
         let mut next = |clause: &str, sql: &mut String| {
             n += 1;
             sql.push_str(&clause.replace('?', &format!("${n}")));
         };
+        if cursor.is_some() {
+            next(" AND (started_at < ?", &mut sql);
+            next(" OR (started_at = ?", &mut sql);
+            next(" AND id < ?))", &mut sql);
+        }
         if filter.from.is_some() {
             next(" AND started_at >= ?", &mut sql);
         }
@@ -293,6 +326,12 @@ impl AccountScope<'_> {
         };
         sql.push_str(&format!(" ORDER BY started_at DESC, id DESC LIMIT {limit}"));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(self.raw());
+        if let Some(c) = cursor {
+            q = q
+                .bind(c.started_at.millis())
+                .bind(c.started_at.millis())
+                .bind(c.id.raw());
+        }
         if let Some(f) = filter.from {
             q = q.bind(f.millis());
         }

@@ -13,6 +13,7 @@
 //! device by SIP username, a dialed number) live on [`Store`].
 
 mod accounts;
+mod api_keys;
 mod bindings;
 mod calls;
 mod devices;
@@ -33,7 +34,8 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, ConnectOptions};
 
-pub use calls::{CallFilter, CallWrite};
+pub use api_keys::{ApiKey, ApiKeyId, ApiKeyToken, ApiKeyTokenError};
+pub use calls::{CallCursor, CallFilter, CallWrite};
 pub use error::StorageError;
 pub use users::{ImportedUser, NewUser, UserSettings};
 

@@ -2,6 +2,7 @@
 //! configuration, opens the database, and either serves (HTTP portals and
 //! the SIP switch) or runs an administrative command.
 
+mod api_keys;
 mod calls;
 mod config;
 mod demo;
@@ -21,6 +22,7 @@ use domain::{
 };
 use storage::Store;
 
+use crate::api_keys::ApiKeyCommand;
 use crate::calls::CallsCommand;
 use crate::config::{Config, ConfigFlags};
 use crate::devices::DevicesCommand;
@@ -59,6 +61,9 @@ enum Command {
     /// The account's call records.
     #[command(subcommand)]
     Calls(CallsCommand),
+    /// REST API keys of an account.
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
 }
 
 #[derive(Subcommand)]
@@ -192,6 +197,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Devices(command) => devices::run(command, &store, &config.sip_realm).await,
         Command::Users(command) => users::run(command, &store).await,
         Command::Calls(command) => calls::run(command, &store).await,
+        Command::ApiKey(command) => api_keys::run(command, &store).await,
         Command::Numbers(NumbersCommand::AddPool { numbers }) => {
             let parsed = numbers
                 .iter()

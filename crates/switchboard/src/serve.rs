@@ -168,7 +168,9 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
 
     let app = web::router(web::AppState {
         store: store.clone(),
-    });
+        sip_realm: config.sip_realm.clone(),
+    })
+    .merge(api_docs());
     let server = axum::serve(http, app).with_graceful_shutdown(shutdown_signal());
     server.await.context("HTTP server failed")?;
     let _ = shutdown_tx.send(true);
@@ -223,4 +225,46 @@ async fn shutdown_signal() {
         () = term => {}
     }
     tracing::info!("shutting down");
+}
+
+/// Swagger UI for the REST API at `/api/docs`, from the vendored bundle (no
+/// CDN), reading the document the API serves at `/api/v1/openapi.json`.
+fn api_docs() -> axum::Router {
+    use utoipa_swagger_ui::{Config as DocsConfig, SwaggerUi};
+    SwaggerUi::new("/api/docs")
+        .config(DocsConfig::new(["/api/v1/openapi.json"]))
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    async fn get(path: &str) -> (StatusCode, String) {
+        let res = super::api_docs()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn swagger_ui_is_served_from_the_binary_and_reads_the_api_document() {
+        let (status, page) = get("/api/docs/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("swagger-ui"), "{page}");
+        assert!(!page.contains("://"), "no CDN: {page}");
+        let (status, init) = get("/api/docs/swagger-initializer.js").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(init.contains("/api/v1/openapi.json"), "{init}");
+        let (status, js) = get("/api/docs/swagger-ui-bundle.js").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(js.len() > 100_000);
+    }
 }

@@ -4,6 +4,8 @@
 //! calls on the storage repositories and the switch, and their results into
 //! pages and responses. It owns no business rule the switch also needs.
 
+mod api;
+
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
@@ -14,6 +16,8 @@ use storage::Store;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// The SIP digest realm new devices' credentials are hashed for.
+    pub sip_realm: String,
 }
 
 /// The whole HTTP application. Built in a function so tests can call it
@@ -22,6 +26,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/healthz", get(health))
+        .nest("/api/v1", api::router())
         .with_state(state)
 }
 
@@ -59,6 +64,7 @@ mod tests {
             .unwrap();
         let app = router(AppState {
             store: store.clone(),
+            sip_realm: "switchboard".to_owned(),
         });
         let res = app
             .clone()
