@@ -21,8 +21,10 @@ pub mod import;
 mod installation;
 mod migrate;
 mod numbers;
+mod password_resets;
 mod ring_groups;
 mod row;
+mod sessions;
 mod trunks;
 mod users;
 
@@ -35,6 +37,8 @@ use sqlx::{AnyPool, ConnectOptions};
 
 pub use calls::{CallFilter, CallWrite};
 pub use error::StorageError;
+pub use password_resets::PasswordReset;
+pub use sessions::StoredSession;
 pub use users::{ImportedUser, NewUser, UserSettings};
 
 /// Which database a [`Store`] talks to.

@@ -6,7 +6,10 @@ use sqlx::Row;
 use crate::{Backend, StorageError, Store};
 
 /// Every migration, in order. Never edit one that has shipped: add another.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_initial.sql")),
+    (2, include_str!("../migrations/0002_web.sql")),
+];
 
 /// Applies the migrations the database has not seen yet.
 pub(crate) async fn run(store: &Store) -> Result<(), StorageError> {
