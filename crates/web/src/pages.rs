@@ -1,0 +1,193 @@
+//! The signed-in home pages of both portals and the language switch.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::{CallDirection, CallRecord, E164, Language, User};
+use serde::Deserialize;
+use storage::CallFilter;
+use tower_sessions::Session;
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::i18n::Tr;
+use crate::page::{Page, render};
+use crate::session::{Principal, SessionData};
+
+/// A phone number as people read it: `01 99 00 02 00` in France. Text that
+/// is not a number (an extension) is shown as it is.
+pub fn display_number(text: &str) -> String {
+    match E164::parse(text) {
+        Ok(n) if text.starts_with('+') => n.national_display(),
+        _ => text.to_owned(),
+    }
+}
+
+/// A date and time in UTC, in the language's usual order.
+pub fn display_time(tr: Tr, at: domain::UnixMillis) -> String {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(at.millis().div_euclid(1000)) else {
+        return String::new();
+    };
+    let (y, m, d, hh, mm) = (t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute());
+    match tr.0 {
+        Language::Fr => format!("{d:02}/{m:02}/{y} {hh:02}:{mm:02} UTC"),
+        Language::En => format!("{y}-{m:02}-{d:02} {hh:02}:{mm:02} UTC"),
+    }
+}
+
+/// One line of a call table, ready to show.
+pub struct CallRow {
+    pub when: String,
+    pub from: String,
+    pub to: String,
+    pub direction: String,
+    pub duration: String,
+    pub result: String,
+}
+
+impl CallRow {
+    pub fn new(tr: Tr, c: &CallRecord) -> Self {
+        let direction = match c.direction {
+            CallDirection::Inbound => "direction-inbound",
+            CallDirection::Outbound => "direction-outbound",
+            CallDirection::Internal => "direction-internal",
+        };
+        let secs = c.duration_seconds();
+        Self {
+            when: display_time(tr, c.started_at),
+            from: display_number(&c.caller_number),
+            to: display_number(&c.callee_number),
+            direction: tr.t(direction),
+            duration: format!("{}:{:02}", secs / 60, secs % 60),
+            result: tr.t(&format!("disposition-{}", c.disposition.as_str())),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_home.html")]
+struct AdminHome {
+    p: Page,
+    company: String,
+    main_number: String,
+    extensions: usize,
+    calls: Vec<CallRow>,
+}
+
+/// The admin signed in on this session, or a redirect to the sign-in page.
+pub async fn require_admin(session: &Session) -> Result<domain::AccountId, Response> {
+    match SessionData::principal(session).await {
+        Some(Principal::Admin { account }) => Ok(domain::AccountId::from_raw(account)),
+        _ => Err(Redirect::to("/").into_response()),
+    }
+}
+
+/// `GET /admin`: the admin home.
+pub async fn admin_home(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Response, WebError> {
+    let account = match require_admin(&session).await {
+        Ok(a) => a,
+        Err(to_sign_in) => return Ok(to_sign_in),
+    };
+    let scope = state.store.account(account);
+    let details = scope.details().await?;
+    let extensions = scope.extensions().await?.len();
+    let calls = scope
+        .calls(&CallFilter {
+            limit: 10,
+            ..CallFilter::default()
+        })
+        .await?;
+    let p = Page::admin(
+        &session,
+        "dashboard-title",
+        "/admin",
+        details.company.as_str().to_owned(),
+    )
+    .await?;
+    let calls = calls.iter().map(|c| CallRow::new(p.tr, c)).collect();
+    render(&AdminHome {
+        p,
+        company: details.company.as_str().to_owned(),
+        main_number: details.main_number.national_display(),
+        extensions,
+        calls,
+    })
+}
+
+/// The user signed in on this session. A user whose password is temporary
+/// is sent to choose one first (SPEC A16); anyone else to the sign-in page.
+pub async fn require_user(state: &AppState, session: &Session) -> Result<User, Response> {
+    let Some(who @ Principal::User { .. }) = SessionData::principal(session).await else {
+        return Err(Redirect::to("/user").into_response());
+    };
+    let scope = state.store.account(who.account());
+    let user = who.user().expect("a user principal has a user");
+    match scope.must_change_password(user).await {
+        Ok(true) => return Err(Redirect::to("/user/password").into_response()),
+        Ok(false) => {}
+        Err(e) => return Err(WebError::from(e).into_response()),
+    }
+    scope
+        .user(user)
+        .await
+        .map_err(|e| WebError::from(e).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "user_home.html")]
+struct UserHome {
+    p: Page,
+    name: String,
+    extension: String,
+    company: String,
+}
+
+/// `GET /user/home`: the user's home.
+pub async fn user_home(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Response, WebError> {
+    let user = match require_user(&state, &session).await {
+        Ok(u) => u,
+        Err(redirect) => return Ok(redirect),
+    };
+    let account = state.store.account(user.account).details().await?;
+    let p = Page::user(&session, "user-home-title", "/user/home", user.name.clone()).await?;
+    render(&UserHome {
+        p,
+        name: user.name,
+        extension: user.extension_number.as_str().to_owned(),
+        company: account.company.as_str().to_owned(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// `POST /lang`: keeps the chosen language in the session and goes back to
+/// the page the switch was on (a local path only).
+pub async fn set_language(
+    session: Session,
+    Form(form): Form<LanguageForm>,
+) -> Result<Response, WebError> {
+    if let Ok(language) = Language::parse(&form.lang) {
+        SessionData::set_language(&session, language).await?;
+    }
+    let back = if form.back.starts_with('/')
+        && !form.back.starts_with("//")
+        && !form.back.contains('\\')
+    {
+        form.back.as_str()
+    } else {
+        "/"
+    };
+    Ok(Redirect::to(back).into_response())
+}
