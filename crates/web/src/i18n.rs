@@ -69,10 +69,11 @@ mod tests {
             for file in std::fs::read_dir(dir).unwrap() {
                 let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
                 for line in text.lines() {
-                    if let Some((key, _)) = line.split_once(" =") {
-                        if !key.starts_with([' ', '#']) && !key.is_empty() {
-                            out.insert(key.to_owned());
-                        }
+                    if let Some((key, _)) = line.split_once(" =")
+                        && !key.starts_with([' ', '#'])
+                        && !key.is_empty()
+                    {
+                        out.insert(key.to_owned());
                     }
                 }
             }
