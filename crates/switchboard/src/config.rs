@@ -596,6 +596,34 @@ mod tests {
     }
 
     #[test]
+    fn mail_and_public_url_default_to_the_outbox_and_the_http_address() {
+        let no_env = |_: &str| None;
+        let c = Config::load(&ConfigFlags::default(), &no_env).unwrap();
+        assert_eq!(c.smtp_url, None);
+        assert_eq!(c.mail_from, "Switchboard <noreply@localhost>");
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        let env = |k: &str| (k == "SWITCHBOARD_SMTP_URL").then(|| "smtp://relay:2525".to_owned());
+        let flags = ConfigFlags {
+            public_url: Some("https://pbx.example.fr/".into()),
+            ..Default::default()
+        };
+        let c = Config::load(&flags, &env).unwrap();
+        assert_eq!(c.smtp_url.as_deref(), Some("smtp://relay:2525"));
+        assert_eq!(c.public_url, "https://pbx.example.fr");
+        assert!(c.describe().contains("# flag --public-url"));
+        let flags = ConfigFlags {
+            smtp_url: Some("smtps://relay".into()),
+            ..Default::default()
+        };
+        let err = Config::load(&flags, &no_env).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("invalid smtp_url (from flag --smtp-url)"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn unknown_keys_in_the_file_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("sb.toml");
