@@ -587,3 +587,47 @@ async fn an_unknown_number_gets_the_same_recovery_answer_and_no_mail() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("value=\"abc\""));
 }
+
+#[tokio::test]
+async fn a_welcome_mail_carries_a_temporary_password_that_must_be_changed() {
+    let f = fixture().await;
+    let scope = f.store.account(f.account);
+    let user = scope
+        .user_by_extension(&ExtensionNumber::parse("101").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    scope
+        .set_user_password_flagged(user.id, &hash(), false)
+        .await
+        .unwrap();
+    let state = AppState::with_outbox(f.store.clone(), f.dir.path().join("outbox"));
+    let temporary = web::auth::temporary_password();
+    let shown = temporary.expose().to_owned();
+    web::auth::send_welcome(&state, f.account, user.id, temporary)
+        .await
+        .unwrap();
+    assert!(scope.must_change_password(user.id).await.unwrap());
+    let file = std::fs::read_dir(f.dir.path().join("outbox"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.contains("To: alice@example.fr"));
+    assert!(text.contains(&shown), "{text}");
+    assert!(text.contains("http://localhost/user"));
+    // The temporary password signs in, then must be changed.
+    let mut b = Browser::new(&f.app);
+    b.get("/user").await;
+    let (status, _, _) = b
+        .post(
+            "/user/signin",
+            &[("number", MAIN), ("extension", "101"), ("password", &shown)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, res, _) = b.get("/user/home").await;
+    assert_eq!(location(&res), "/user/password");
+}
