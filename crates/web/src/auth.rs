@@ -479,10 +479,12 @@ pub async fn forgot_page(session: Session) -> Result<Response, WebError> {
 }
 
 /// `POST /forgot`: e-mails a one-time link to the administrator. The
-/// answer is the same whether or not the number is an account's.
+/// answer is the same whether or not the number is an account's. Limited
+/// like sign-in (per number and per address) so nobody floods a mailbox.
 pub async fn forgot(
     State(state): State<AppState>,
     session: Session,
+    ClientIp(ip): ClientIp,
     Form(form): Form<ForgotForm>,
 ) -> Result<Response, WebError> {
     let p = Page::new(&session, "forgot-title", "/forgot").await?;
@@ -498,6 +500,20 @@ pub async fn forgot(
             },
         );
     };
+    let throttle = Throttle::new(&state, format!("forgot:{number}"), ip);
+    if throttle.exceeded().await? {
+        let error = Some(p.t("signin-too-many"));
+        return render_status(
+            StatusCode::TOO_MANY_REQUESTS,
+            &Forgot {
+                p,
+                number: form.number,
+                error,
+                sent: false,
+            },
+        );
+    }
+    throttle.failed().await?;
     if let Some(account) = state.store.account_by_main_number(&number).await? {
         let token = random_token();
         let expires = now().plus(RESET_VALIDITY);

@@ -631,3 +631,62 @@ async fn a_welcome_mail_carries_a_temporary_password_that_must_be_changed() {
     let (_, res, _) = b.get("/user/home").await;
     assert_eq!(location(&res), "/user/password");
 }
+
+#[tokio::test]
+async fn the_dashboard_lists_recent_calls_with_national_numbers() {
+    let f = fixture().await;
+    let scope = f.store.account(f.account);
+    let id = scope
+        .start_call(&domain::NewCallRecord {
+            call_id: "c1".into(),
+            direction: domain::CallDirection::Inbound,
+            caller_number: "+33612345678".into(),
+            caller_extension: None,
+            callee_number: MAIN.into(),
+            callee_extension: Some(ExtensionNumber::parse("101").unwrap()),
+            started_at: UnixMillis::from_millis(1_764_990_000_000),
+        })
+        .await
+        .unwrap();
+    scope
+        .answer_call(id, UnixMillis::from_millis(1_764_990_005_000))
+        .await
+        .unwrap();
+    scope
+        .end_call(
+            id,
+            UnixMillis::from_millis(1_764_990_100_000),
+            domain::Disposition::Answered,
+            "BYE",
+        )
+        .await
+        .unwrap();
+    let mut b = Browser::new(&f.app);
+    b.get("/").await;
+    b.post("/signin", &[("number", MAIN), ("password", PASSWORD)])
+        .await;
+    let (_, _, html) = b.get("/admin").await;
+    assert!(html.contains("06 12 34 56 78"), "{html}");
+    assert!(html.contains("Entrant"));
+    assert!(html.contains("Répondu"));
+    assert!(html.contains("1:35"), "duration of 95 s");
+    assert!(html.contains("06/12/2025 03:00 UTC"), "{html}");
+}
+
+#[tokio::test]
+async fn recovery_requests_are_limited_per_number() {
+    let f = fixture().await;
+    let mut b = Browser::new(&f.app);
+    b.get("/forgot").await;
+    for _ in 0..5 {
+        let (status, _, _) = b.post("/forgot", &[("number", MAIN)]).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, _, html) = b.post("/forgot", &[("number", MAIN)]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(html.contains("Trop de tentatives"));
+    let sent = std::fs::read_dir(f.dir.path().join("outbox"))
+        .unwrap()
+        .count();
+    assert_eq!(sent, 5);
+}
