@@ -670,7 +670,7 @@ async fn the_dashboard_lists_recent_calls_with_national_numbers() {
     assert!(html.contains("Entrant"));
     assert!(html.contains("Répondu"));
     assert!(html.contains("1:35"), "duration of 95 s");
-    assert!(html.contains("06/12/2025 03:00 UTC"), "{html}");
+    assert!(html.contains("06/12/2025 04:00"), "Paris time: {html}");
 }
 
 #[tokio::test]
