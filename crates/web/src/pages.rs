@@ -80,11 +80,30 @@ struct AdminHome {
     calls: Vec<CallRow>,
 }
 
-/// The admin signed in on this session, or a redirect to the sign-in page.
-pub async fn require_admin(session: &Session) -> Result<domain::AccountId, Response> {
-    match SessionData::principal(session).await {
-        Some(Principal::Admin { account }) => Ok(domain::AccountId::from_raw(account)),
-        _ => Err(Redirect::to("/").into_response()),
+/// The account whose admin is signed in on this session, or a redirect to
+/// the sign-in page. A suspended or closed account is signed out here, so
+/// suspension takes effect at the next click.
+pub async fn require_admin(
+    state: &AppState,
+    session: &Session,
+) -> Result<domain::Account, Response> {
+    let Some(Principal::Admin { account }) = SessionData::principal(session).await else {
+        return Err(Redirect::to("/").into_response());
+    };
+    let details = state
+        .store
+        .account(domain::AccountId::from_raw(account))
+        .details()
+        .await;
+    match details {
+        Ok(a) if a.status == domain::AccountStatus::Active => Ok(a),
+        Ok(_) | Err(storage::StorageError::NotFound(_)) => {
+            if let Err(e) = SessionData::sign_out(session).await {
+                return Err(WebError::from(e).into_response());
+            }
+            Err(Redirect::to("/").into_response())
+        }
+        Err(e) => Err(WebError::from(e).into_response()),
     }
 }
 
@@ -93,12 +112,11 @@ pub async fn admin_home(
     State(state): State<AppState>,
     session: Session,
 ) -> Result<Response, WebError> {
-    let account = match require_admin(&session).await {
+    let details = match require_admin(&state, &session).await {
         Ok(a) => a,
         Err(to_sign_in) => return Ok(to_sign_in),
     };
-    let scope = state.store.account(account);
-    let details = scope.details().await?;
+    let scope = state.store.account(details.id);
     let extensions = scope.extensions().await?.len();
     let calls = scope
         .calls(&CallFilter {
@@ -127,22 +145,40 @@ pub async fn admin_home(
 }
 
 /// The user signed in on this session. A user whose password is temporary
-/// is sent to choose one first (SPEC A16); anyone else to the sign-in page.
+/// is sent to choose one first (SPEC A16); anyone else, or a user of a
+/// suspended account or a deleted user, to the sign-in page.
 pub async fn require_user(state: &AppState, session: &Session) -> Result<User, Response> {
     let Some(who @ Principal::User { .. }) = SessionData::principal(session).await else {
         return Err(Redirect::to("/user").into_response());
     };
     let scope = state.store.account(who.account());
-    let user = who.user().expect("a user principal has a user");
-    match scope.must_change_password(user).await {
-        Ok(true) => return Err(Redirect::to("/user/password").into_response()),
-        Ok(false) => {}
+    let active = match scope.details().await {
+        Ok(a) => a.status == domain::AccountStatus::Active,
+        Err(storage::StorageError::NotFound(_)) => false,
         Err(e) => return Err(WebError::from(e).into_response()),
+    };
+    if !active {
+        if let Err(e) = SessionData::sign_out(session).await {
+            return Err(WebError::from(e).into_response());
+        }
+        return Err(Redirect::to("/user").into_response());
     }
-    scope
-        .user(user)
-        .await
-        .map_err(|e| WebError::from(e).into_response())
+    let user = who.user().expect("a user principal has a user");
+    let found = match scope.user(user).await {
+        Ok(u) => u,
+        Err(storage::StorageError::NotFound(_)) => {
+            if let Err(e) = SessionData::sign_out(session).await {
+                return Err(WebError::from(e).into_response());
+            }
+            return Err(Redirect::to("/user").into_response());
+        }
+        Err(e) => return Err(WebError::from(e).into_response()),
+    };
+    match scope.must_change_password(user).await {
+        Ok(true) => Err(Redirect::to("/user/password").into_response()),
+        Ok(false) => Ok(found),
+        Err(e) => Err(WebError::from(e).into_response()),
+    }
 }
 
 #[derive(Template)]

@@ -690,3 +690,52 @@ async fn recovery_requests_are_limited_per_number() {
         .count();
     assert_eq!(sent, 5);
 }
+
+#[tokio::test]
+async fn a_suspended_account_cannot_sign_in_and_a_bad_number_is_explained() {
+    let f = fixture().await;
+    let mut b = Browser::new(&f.app);
+    b.get("/").await;
+    let (status, _, html) = b
+        .post(
+            "/signin",
+            &[("number", "01 99 abc"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Saisissez un numéro de téléphone valide"));
+    assert!(html.contains("value=\"01 99 abc\""));
+    f.store
+        .account(f.account)
+        .set_status(domain::AccountStatus::Suspended)
+        .await
+        .unwrap();
+    let (status, _, html) = b
+        .post("/signin", &[("number", MAIN), ("password", PASSWORD)])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("Ce compte est suspendu"));
+    let (_, res, _) = b.get("/admin").await;
+    assert_eq!(location(&res), "/");
+}
+
+#[tokio::test]
+async fn suspending_an_account_signs_its_admin_out_at_the_next_click() {
+    let f = fixture().await;
+    let mut b = Browser::new(&f.app);
+    b.get("/").await;
+    b.post("/signin", &[("number", MAIN), ("password", PASSWORD)])
+        .await;
+    let (status, _, _) = b.get("/admin").await;
+    assert_eq!(status, StatusCode::OK);
+    f.store
+        .account(f.account)
+        .set_status(domain::AccountStatus::Suspended)
+        .await
+        .unwrap();
+    let (status, res, _) = b.get("/admin").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/");
+    let (_, _, html) = b.get("/").await;
+    assert!(html.contains("Connexion administrateur"), "signed out");
+}
