@@ -33,7 +33,7 @@ pub use extension::{Extension, ExtensionKind, ExtensionNumber, RingGroup, RingSt
 pub use ids::{AccountId, CallRecordId, DeviceId, ExtensionId, PhoneNumberId, TrunkId, UserId};
 pub use phone::{E164, PhoneNumber};
 pub use registration::{Binding, BindingChange, NewBinding};
-pub use secret::{Password, PasswordHash, Pin, PinHash};
+pub use secret::{Password, PasswordError, PasswordHash, Pin, PinHash};
 pub use time::UnixMillis;
 pub use trunk::{NewTrunk, NumberFormat, Trunk, TrunkAuth, TrunkTransport};
 pub use user::{AfterEmail, ForwardingSettings, RingSeconds, User, VoicemailSettings};

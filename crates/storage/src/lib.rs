@@ -22,8 +22,10 @@ pub mod import;
 mod installation;
 mod migrate;
 mod numbers;
+mod password_resets;
 mod ring_groups;
 mod row;
+mod sessions;
 mod trunks;
 mod users;
 
@@ -37,6 +39,8 @@ use sqlx::{AnyPool, ConnectOptions};
 pub use api_keys::{ApiKey, ApiKeyId, ApiKeyToken, ApiKeyTokenError};
 pub use calls::{CallCursor, CallFilter, CallWrite};
 pub use error::StorageError;
+pub use password_resets::PasswordReset;
+pub use sessions::StoredSession;
 pub use users::{ImportedUser, NewUser, UserSettings};
 
 /// Which database a [`Store`] talks to.

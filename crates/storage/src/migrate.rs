@@ -8,6 +8,7 @@ use crate::{Backend, StorageError, Store};
 /// Every migration, in order. Never edit one that has shipped: add another.
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_initial.sql")),
+    (2, include_str!("../migrations/0002_web.sql")),
     (3, include_str!("../migrations/0003_api_keys.sql")),
 ];
 

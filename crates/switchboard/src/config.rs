@@ -65,6 +65,15 @@ pub struct ConfigFlags {
     /// Media relay threads [default: one per core]
     #[arg(long, global = true, value_name = "N")]
     pub media_workers: Option<String>,
+    /// SMTP relay for e-mail, smtp://HOST[:PORT] [default: off, messages go to DATA_DIR/outbox]
+    #[arg(long, global = true, value_name = "URL")]
+    pub smtp_url: Option<String>,
+    /// Sender of the e-mails [default: Switchboard <noreply@localhost>]
+    #[arg(long, global = true, value_name = "ADDRESS")]
+    pub mail_from: Option<String>,
+    /// Base URL of the portals written in e-mailed links [default: http:// and http_listen]
+    #[arg(long, global = true, value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 /// The configuration file's shape. Unknown keys are errors.
@@ -87,6 +96,9 @@ struct FileConfig {
     rtp_ports: Option<String>,
     media_address: Option<String>,
     media_workers: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    public_url: Option<String>,
 }
 
 /// Where a value came from, for messages and `switchboard config`.
@@ -138,6 +150,11 @@ pub struct Config {
     pub media_address: IpAddr,
     /// Relay threads.
     pub media_workers: usize,
+    /// SMTP relay; `None` writes e-mails to `data_dir/outbox`.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// Base URL of the portals, without a trailing slash.
+    pub public_url: String,
     /// Where each value came from, by key, in display order.
     pub sources: Vec<(&'static str, Source)>,
 }
@@ -343,7 +360,36 @@ impl Config {
             .with_context(|| {
                 format!("invalid media_workers (from {workers_src}): {workers:?} must be 1 to 256")
             })?;
+        let (smtp, smtp_src) = take("smtp_url", &flags.smtp_url, &file.smtp_url, String::new());
+        let smtp_url = if smtp.is_empty() {
+            None
+        } else if smtp.starts_with("smtp://") {
+            Some(smtp)
+        } else {
+            bail!("invalid smtp_url (from {smtp_src}): {smtp:?} must start with smtp://");
+        };
+        let (mail_from, _) = take(
+            "mail_from",
+            &flags.mail_from,
+            &file.mail_from,
+            "Switchboard <noreply@localhost>".into(),
+        );
+        let (public_url, url_src) = take(
+            "public_url",
+            &flags.public_url,
+            &file.public_url,
+            format!("http://{http_listen}"),
+        );
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!(
+                "invalid public_url (from {url_src}): {public_url:?} must start with http:// or https://"
+            );
+        }
+        let public_url = public_url.trim_end_matches('/').to_owned();
         Ok(Self {
+            smtp_url,
+            mail_from,
+            public_url,
             rtp_ports,
             media_address,
             media_workers,
@@ -388,6 +434,9 @@ impl Config {
             "rtp_ports" => format!("{}-{}", self.rtp_ports.0, self.rtp_ports.1),
             "media_address" => self.media_address.to_string(),
             "media_workers" => self.media_workers.to_string(),
+            "smtp_url" => self.smtp_url.clone().unwrap_or_default(),
+            "mail_from" => self.mail_from.clone(),
+            "public_url" => self.public_url.clone(),
             "sip_digest_algorithms" => self
                 .sip_digest_algorithms
                 .iter()
@@ -421,6 +470,9 @@ fn env_name(key: &str) -> &'static str {
         "rtp_ports" => "SWITCHBOARD_RTP_PORTS",
         "media_address" => "SWITCHBOARD_MEDIA_ADDRESS",
         "media_workers" => "SWITCHBOARD_MEDIA_WORKERS",
+        "smtp_url" => "SWITCHBOARD_SMTP_URL",
+        "mail_from" => "SWITCHBOARD_MAIL_FROM",
+        "public_url" => "SWITCHBOARD_PUBLIC_URL",
         _ => "SWITCHBOARD_UNKNOWN",
     }
 }
@@ -443,6 +495,9 @@ fn flag_name(key: &str) -> &'static str {
         "rtp_ports" => "rtp-ports",
         "media_address" => "media-address",
         "media_workers" => "media-workers",
+        "smtp_url" => "smtp-url",
+        "mail_from" => "mail-from",
+        "public_url" => "public-url",
         _ => "unknown",
     }
 }
@@ -536,6 +591,34 @@ mod tests {
         assert!(
             err.to_string()
                 .contains("database_url (from flag --database-url)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn mail_and_public_url_default_to_the_outbox_and_the_http_address() {
+        let no_env = |_: &str| None;
+        let c = Config::load(&ConfigFlags::default(), &no_env).unwrap();
+        assert_eq!(c.smtp_url, None);
+        assert_eq!(c.mail_from, "Switchboard <noreply@localhost>");
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        let env = |k: &str| (k == "SWITCHBOARD_SMTP_URL").then(|| "smtp://relay:2525".to_owned());
+        let flags = ConfigFlags {
+            public_url: Some("https://pbx.example.fr/".into()),
+            ..Default::default()
+        };
+        let c = Config::load(&flags, &env).unwrap();
+        assert_eq!(c.smtp_url.as_deref(), Some("smtp://relay:2525"));
+        assert_eq!(c.public_url, "https://pbx.example.fr");
+        assert!(c.describe().contains("# flag --public-url"));
+        let flags = ConfigFlags {
+            smtp_url: Some("smtps://relay".into()),
+            ..Default::default()
+        };
+        let err = Config::load(&flags, &no_env).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("invalid smtp_url (from flag --smtp-url)"),
             "{err}"
         );
     }

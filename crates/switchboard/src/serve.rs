@@ -166,11 +166,23 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         listening.join("  ")
     );
 
-    let app = web::router(web::AppState {
-        store: store.clone(),
-        sip_realm: config.sip_realm.clone(),
-    })
-    .merge(api_docs());
+    let mailer = mail::Mailer::new(
+        config.smtp_url.as_deref(),
+        &config.mail_from,
+        config.data_dir.join("outbox"),
+    )
+    .context("invalid mail settings (smtp_url, mail_from)")?;
+    tracing::info!(to = %mailer.describe(), "e-mail delivery");
+    let mut state = web::AppState::new(
+        store.clone(),
+        std::sync::Arc::new(mailer),
+        config.public_url.clone(),
+    );
+    state.sip_realm = config.sip_realm.clone();
+    let app = web::router(state).merge(api_docs());
+    // Connect info gives the web layer the client address (sign-in rate
+    // limiting per address).
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(http, app).with_graceful_shutdown(shutdown_signal());
     server.await.context("HTTP server failed")?;
     let _ = shutdown_tx.send(true);

@@ -89,10 +89,10 @@ async fn main() {
         .create_api_key("bench", &token, UnixMillis::from_millis(0))
         .await
         .unwrap();
-    let app = router(AppState {
-        store: store.clone(),
-        sip_realm: "switchboard".into(),
-    });
+    let app = router(AppState::with_outbox(
+        store.clone(),
+        std::env::temp_dir().join("sb-csv-export-outbox"),
+    ));
     let before = peak_rss_kib();
     let started = Instant::now();
     let res = app

@@ -3,38 +3,118 @@
 //! This is the only crate that knows HTTP and JSON. It turns requests into
 //! calls on the storage repositories and the switch, and their results into
 //! pages and responses. It owns no business rule the switch also needs.
+//!
+//! # Building a portal page
+//!
+//! - Templates live in `templates/` (askama); each page extends
+//!   `base.html` and holds a [`page::Page`] as field `p`.
+//! - Every visible string is a Fluent message in `locales/{fr,en}/*.ftl`
+//!   (both files get the key; a unit test compares them), shown with
+//!   `{{ p.t("key") }}`.
+//! - Every form carries `<input type="hidden" name="_csrf" value="{{ p.csrf }}">`;
+//!   the [`security::csrf`] middleware refuses unsafe requests without it
+//!   (htmx requests send it as a header, see `static/app.js`).
+//! - Handlers find who is signed in with [`pages::require_admin`] or
+//!   [`pages::require_user`] and reach data only through
+//!   `state.store.account(id)`, so another account's rows are not found.
+//! - A tab appears in the top bar when its page exists: add it to
+//!   `ADMIN_TABS` / `USER_TABS` in [`page`].
+//! - Phone numbers are shown with `E164::national_display` ("01 99 00 02 00"),
+//!   times with [`pages::display_time`] in the account's time zone (the tz
+//!   database is bundled through jiff).
+
+pub mod assets;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod page;
+pub mod pages;
+pub mod security;
+pub mod session;
+
+use std::path::PathBuf;
+use std::sync::Arc;
 
 mod api;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse};
-use axum::routing::get;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use mail::Mailer;
 use storage::Store;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Sends the welcome and recovery e-mails.
+    pub mailer: Arc<Mailer>,
+    /// The base URL written in e-mailed links, e.g. `https://pbx.example.fr`.
+    pub public_url: String,
+    /// Secure cookies and HSTS: on when `public_url` is HTTPS.
+    pub secure_cookies: bool,
     /// The SIP digest realm new devices' credentials are hashed for.
     pub sip_realm: String,
+}
+
+impl AppState {
+    /// The state of an installation reached at `public_url`.
+    pub fn new(store: Store, mailer: Arc<Mailer>, public_url: String) -> Self {
+        let secure_cookies = public_url.starts_with("https://");
+        Self {
+            store,
+            mailer,
+            public_url,
+            secure_cookies,
+            sip_realm: "switchboard".to_owned(),
+        }
+    }
+
+    /// A state whose e-mails go to `outbox` as `.eml` files, reached at
+    /// `http://localhost` (tests, and installations without SMTP).
+    pub fn with_outbox(store: Store, outbox: PathBuf) -> Self {
+        let mailer = Mailer::new(None, "Switchboard <noreply@localhost>", outbox)
+            .expect("the built-in sender address is valid");
+        Self::new(store, Arc::new(mailer), "http://localhost".to_owned())
+    }
 }
 
 /// The whole HTTP application. Built in a function so tests can call it
 /// without a socket.
 pub fn router(state: AppState) -> Router {
+    let portals = Router::new()
+        .route("/", get(auth::admin_page))
+        .route("/signin", post(auth::admin_sign_in))
+        .route("/signout", post(auth::sign_out))
+        .route("/admin", get(pages::admin_home))
+        .route("/user", get(auth::user_page))
+        .route("/user/signin", post(auth::user_sign_in))
+        .route(
+            "/user/password",
+            get(auth::change_password_page).post(auth::change_password),
+        )
+        .route("/user/home", get(pages::user_home))
+        .route("/forgot", get(auth::forgot_page).post(auth::forgot))
+        .route("/reset/{token}", get(auth::reset_page).post(auth::reset))
+        .route("/lang", post(pages::set_language))
+        .layer(axum::middleware::from_fn(security::csrf))
+        .layer(session::layer(state.store.clone(), state.secure_cookies));
     Router::new()
-        .route("/", get(home))
+        .merge(portals)
+        .route("/static/{name}", get(assets::serve))
         .route("/healthz", get(health))
         .nest("/api/v1", api::router())
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .with_state(state)
 }
 
-async fn home() -> Html<&'static str> {
-    Html(
-        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Switchboard</title></head>\
-         <body><h1>Switchboard</h1><p>Le portail arrive bientôt.</p></body></html>",
-    )
+async fn not_found() -> impl IntoResponse {
+    error::WebError::NotFound
 }
 
 /// Liveness and database reachability, for load balancers and tests.
@@ -45,39 +125,5 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
             tracing::error!(error = %e, "health check: database unreachable");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::body::Body;
-    use axum::http::Request;
-    use tower::ServiceExt;
-
-    #[tokio::test]
-    async fn health_reports_ok_when_the_database_answers() {
-        let dir = std::env::temp_dir().join(format!("sb-web-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let store = Store::connect(&format!("sqlite://{}/t.db", dir.display()))
-            .await
-            .unwrap();
-        let app = router(AppState {
-            store: store.clone(),
-            sip_realm: "switchboard".to_owned(),
-        });
-        let res = app
-            .clone()
-            .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
-        store.close().await;
-        let res = app
-            .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-        std::fs::remove_dir_all(dir).ok();
     }
 }

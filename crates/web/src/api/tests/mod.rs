@@ -193,10 +193,7 @@ pub async fn fixture() -> Fixture {
         2,
     )
     .await;
-    let app = router(AppState {
-        store: store.clone(),
-        sip_realm: "switchboard".into(),
-    });
+    let app = router(AppState::with_outbox(store.clone(), dir.join("outbox")));
     Fixture {
         app,
         store,
