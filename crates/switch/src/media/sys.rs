@@ -65,11 +65,8 @@ impl Epoll {
     }
 }
 
-/// An eventfd that wakes a worker when a command is queued. Wake-ups are
-/// coalesced: between two `clear`s only the first `notify` writes, so the
-/// call engine's several commands per call (add, update, update, release)
-/// cost the worker one wake-up per burst, not one system call each.
-pub struct EventFd(OwnedFd, std::sync::atomic::AtomicBool);
+/// An eventfd that wakes a worker when a command is queued.
+pub struct EventFd(OwnedFd);
 
 impl EventFd {
     pub fn new() -> io::Result<Self> {
@@ -79,28 +76,17 @@ impl EventFd {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: `fd` is a new descriptor owned by nobody else.
-        Ok(Self(
-            unsafe { OwnedFd::from_raw_fd(fd) },
-            std::sync::atomic::AtomicBool::new(false),
-        ))
+        Ok(Self(unsafe { OwnedFd::from_raw_fd(fd) }))
     }
 
     pub fn notify(&self) {
-        // Already armed: the worker has not drained its commands since the
-        // last write, and will see this one too.
-        if self.1.swap(true, std::sync::atomic::Ordering::AcqRel) {
-            return;
-        }
         let one = 1u64.to_ne_bytes();
         // SAFETY: writes 8 bytes from a live buffer. A full counter
         // (EAGAIN) still leaves the worker woken, so the result is moot.
         unsafe { libc::write(self.0.as_raw_fd(), one.as_ptr().cast(), 8) };
     }
 
-    /// Called by the worker before it drains its commands: a command
-    /// queued from now on writes again.
     pub fn clear(&self) {
-        self.1.store(false, std::sync::atomic::Ordering::Release);
         let mut buf = [0u8; 8];
         // SAFETY: reads at most 8 bytes into a live buffer.
         unsafe { libc::read(self.0.as_raw_fd(), buf.as_mut_ptr().cast(), 8) };

@@ -380,3 +380,25 @@ fn the_handle_is_clone_send_and_sync() {
     fn shareable<T: Clone + Send + Sync + 'static>() {}
     shareable::<Media>();
 }
+
+#[test]
+fn released_sessions_give_their_ports_back_under_churn() {
+    // 8 pairs of ports: 4 sessions at most. Thousands of calls go through
+    // them one after another, as a busy switch's short calls do.
+    let (m, _events) = start(48200, 48215, Duration::from_secs(60));
+    for i in 0..3000u32 {
+        let s = m
+            .allocate()
+            .unwrap_or_else(|e| panic!("allocation {i} found no free ports: {e}"));
+        m.update(s.id, Leg::A, LegParams::default());
+        m.update(s.id, Leg::B, LegParams::default());
+        m.release(s.id);
+        if i % 3 == 2 {
+            // Let the worker catch up now and then, as calls last a while.
+            let start = std::time::Instant::now();
+            while m.stats().sessions > 1 && start.elapsed() < Duration::from_secs(2) {
+                std::thread::yield_now();
+            }
+        }
+    }
+}
