@@ -21,6 +21,7 @@
 //!   `ADMIN_TABS` / `USER_TABS` in [`page`].
 //! - Phone numbers are shown with `E164::national_display` ("01 99 00 02 00").
 
+pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod error;
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/signin", post(auth::admin_sign_in))
         .route("/signout", post(auth::sign_out))
         .route("/admin", get(pages::admin_home))
+        .route("/admin/calls", get(admin::calls::page))
         .route("/user", get(auth::user_page))
         .route("/user/signin", post(auth::user_sign_in))
         .route(

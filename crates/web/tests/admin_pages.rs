@@ -1,0 +1,323 @@
+//! The admin pages through the router, without a socket: call log
+//! (SPEC A2), extensions and users (A5), phone numbers (A6), in French and
+//! English, with account isolation (an admin of A gets 404 for B's rows).
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode, header};
+use domain::{
+    CallDirection, CompanyName, Disposition, E164, EmailAddress, ExtensionNumber, Language,
+    NewAccount, NewCallRecord, Password, PasswordHash, TimeZone, UnixMillis,
+};
+use storage::{NewUser, Store};
+use tower::ServiceExt;
+use web::{AppState, router};
+
+const PASSWORD: &str = "correct-horse";
+
+fn hash() -> PasswordHash {
+    static H: OnceLock<PasswordHash> = OnceLock::new();
+    H.get_or_init(|| PasswordHash::of(&Password::parse(PASSWORD).unwrap()))
+        .clone()
+}
+
+struct Fixture {
+    app: Router,
+    store: Store,
+    dir: tempfile::TempDir,
+    a: domain::AccountId,
+    b: domain::AccountId,
+}
+
+async fn account(store: &Store, main: &str, company: &str) -> domain::AccountId {
+    let account = store
+        .create_account(
+            &NewAccount {
+                company: CompanyName::parse(company).unwrap(),
+                main_number: E164::parse(main).unwrap(),
+                address: "1 rue de la Paix, Paris".into(),
+                admin_email: EmailAddress::parse("patron@example.fr").unwrap(),
+                admin_password: hash(),
+                language: Language::Fr,
+                time_zone: TimeZone::default(),
+            },
+            UnixMillis::from_millis(1_700_000_000_000),
+        )
+        .await
+        .unwrap();
+    store
+        .account(account.id)
+        .create_user(&NewUser {
+            extension: ExtensionNumber::parse("101").unwrap(),
+            name: "Alice Dupont".into(),
+            email: EmailAddress::parse("alice@example.fr").unwrap(),
+            password: hash(),
+            direct_number: None,
+        })
+        .await
+        .unwrap();
+    account.id
+}
+
+/// Two accounts, A (Boulangerie Martin) and B (Garage Durand), each with
+/// user 101 and a few numbers in the pool.
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!("sqlite://{}/t.db", dir.path().display()))
+        .await
+        .unwrap();
+    let a = account(&store, "+33199000200", "Boulangerie Martin").await;
+    let b = account(&store, "+33199000300", "Garage Durand").await;
+    store
+        .add_pool_numbers(&[
+            E164::parse("+33199000210").unwrap(),
+            E164::parse("+33199000211").unwrap(),
+        ])
+        .await
+        .unwrap();
+    let app = router(AppState::with_outbox(
+        store.clone(),
+        dir.path().join("outbox"),
+    ));
+    Fixture {
+        app,
+        store,
+        dir,
+        a,
+        b,
+    }
+}
+
+/// A browser signed in as the admin of the account whose main number is
+/// `main` (national form).
+async fn admin(f: &Fixture, main: &str) -> Browser {
+    let mut b = Browser::new(&f.app);
+    b.get("/").await;
+    let (status, _, _) = b
+        .post("/signin", &[("number", main), ("password", PASSWORD)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    b
+}
+
+/// A browser: keeps the session cookie and the page's CSRF token.
+struct Browser {
+    app: Router,
+    cookie: Option<String>,
+    csrf: Option<String>,
+}
+
+impl Browser {
+    fn new(app: &Router) -> Self {
+        Self {
+            app: app.clone(),
+            cookie: None,
+            csrf: None,
+        }
+    }
+
+    async fn send(&mut self, req: Request<Body>) -> (StatusCode, Response<Body>, String) {
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        if let Some(set) = res.headers().get(header::SET_COOKIE) {
+            let set = set.to_str().unwrap();
+            self.cookie = Some(set.split(';').next().unwrap().to_owned());
+        }
+        let status = res.status();
+        let (parts, body) = res.into_parts();
+        let bytes = axum::body::to_bytes(body, 1 << 22).await.unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if let Some(i) = text.find("name=\"csrf-token\" content=\"") {
+            let rest = &text[i + 27..];
+            self.csrf = Some(rest[..rest.find('"').unwrap()].to_owned());
+        }
+        (status, Response::from_parts(parts, Body::empty()), text)
+    }
+
+    async fn get(&mut self, path: &str) -> (StatusCode, Response<Body>, String) {
+        let mut req = Request::get(path);
+        if let Some(c) = &self.cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::empty()).unwrap()).await
+    }
+
+    /// Posts a form with the page's CSRF token.
+    async fn post(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, Response<Body>, String) {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        let csrf = self.csrf.clone().unwrap_or_default();
+        all.push(("_csrf", &csrf));
+        self.post_raw(path, &all).await
+    }
+
+    async fn post_raw(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, Response<Body>, String) {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut req =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = &self.cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
+    }
+}
+
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn location(res: &Response<Body>) -> &str {
+    res.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap())
+        .unwrap_or("")
+}
+
+/// Writes a page to `target/pages/NAME.html` for a look in a browser.
+fn keep(name: &str, html: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pages");
+    if std::fs::create_dir_all(&dir).is_ok() {
+        let _ = std::fs::write(dir.join(format!("{name}.html")), html);
+    }
+}
+
+// ---- Call log (SPEC A2) ----
+
+async fn call(store: &Store, account: domain::AccountId, n: i64, direction: CallDirection) {
+    let scope = store.account(account);
+    let (from, to) = match direction {
+        CallDirection::Inbound => ("+33612345678", "+33199000200"),
+        CallDirection::Outbound => ("+33199000200", "+33612345678"),
+        CallDirection::Internal => ("", ""),
+    };
+    let started = UnixMillis::from_millis(1_780_000_000_000 + n * 60_000);
+    let id = scope
+        .start_call(&NewCallRecord {
+            call_id: format!("call-{n}"),
+            direction,
+            caller_number: from.into(),
+            caller_extension: Some(ExtensionNumber::parse("101").unwrap()),
+            callee_number: to.into(),
+            callee_extension: None,
+            started_at: started,
+        })
+        .await
+        .unwrap();
+    scope
+        .answer_call(id, UnixMillis::from_millis(started.millis() + 5_000))
+        .await
+        .unwrap();
+    scope
+        .end_call(
+            id,
+            UnixMillis::from_millis(started.millis() + 95_000),
+            Disposition::Answered,
+            "normal",
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_call_log_lists_calls_newest_first_in_paris_time() {
+    let f = fixture().await;
+    call(&f.store, f.a, 0, CallDirection::Inbound).await;
+    call(&f.store, f.a, 1, CallDirection::Outbound).await;
+    call(&f.store, f.a, 2, CallDirection::Internal).await;
+    call(&f.store, f.b, 3, CallDirection::Inbound).await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (status, _, html) = b.get("/admin/calls").await;
+    assert_eq!(status, StatusCode::OK);
+    keep("calls_fr", &html);
+    assert!(html.contains("Journal d&#39;appels") || html.contains("Journal d'appels"));
+    // 1_780_000_000 s is 2026-05-28 20:26:40 UTC, 22:26 in Paris (summer).
+    assert!(html.contains("28/05/2026 22:26"), "local time");
+    assert!(html.contains("06 12 34 56 78"), "national display");
+    assert!(html.contains("1:30"), "duration from answer to end");
+    let body = &html[html.find("<tbody>").unwrap()..];
+    let internal = body.find("Interne</span>").unwrap();
+    let inbound = body.find("Entrant</span>").unwrap();
+    assert!(internal < inbound, "newest first");
+    assert_eq!(
+        html.matches("<tr><td>").count(),
+        3,
+        "only account A's calls"
+    );
+
+    let (_, _, html) = b.get("/admin/calls?direction=outbound").await;
+    assert_eq!(html.matches("<tr><td>").count(), 1);
+    assert!(html.contains("Sortant</span>"));
+    assert!(html.contains("value=\"outbound\" checked"));
+
+    b.post("/lang", &[("lang", "en"), ("back", "/admin/calls")])
+        .await;
+    let (_, _, html) = b.get("/admin/calls").await;
+    keep("calls_en", &html);
+    assert!(html.contains("Call log"));
+    assert!(html.contains("2026-05-28 22:26"));
+    assert!(html.contains("Incoming") || html.contains("Inbound"));
+}
+
+#[tokio::test]
+async fn the_call_log_searches_dates_and_keeps_a_bad_one_with_a_message() {
+    let f = fixture().await;
+    call(&f.store, f.a, 0, CallDirection::Inbound).await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (_, _, html) = b.get("/admin/calls?from=2026-05-29&to=2026-06-30").await;
+    assert!(html.contains("Aucun appel"), "the call was on the 28th");
+    let (_, _, html) = b.get("/admin/calls?from=2026-05-28&to=2026-05-28").await;
+    assert_eq!(html.matches("<tr><td>").count(), 1);
+    let (status, _, html) = b.get("/admin/calls?from=28%2F05&to=2026-05-01").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Saisissez une date valide"));
+    assert!(html.contains("value=\"28/05\""), "what was typed is kept");
+    let (status, _, html) = b.get("/admin/calls?from=2026-06-01&to=2026-05-01").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("La date de fin doit suivre la date de début."));
+}
+
+#[tokio::test]
+async fn the_call_log_pages_through_older_calls() {
+    let f = fixture().await;
+    for n in 0..55 {
+        call(&f.store, f.a, n, CallDirection::Inbound).await;
+    }
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (_, _, html) = b.get("/admin/calls").await;
+    assert_eq!(html.matches("<tr><td>").count(), 50);
+    let i = html.find("rel=\"next\"").expect("an older link");
+    let href = &html[..i];
+    let href = &href[href.rfind("href=\"").unwrap() + 6..];
+    let href = href[..href.find('"').unwrap()].replace("&#38;", "&");
+    let (_, _, html) = b.get(&href).await;
+    assert_eq!(html.matches("<tr><td>").count(), 5, "{href}");
+    assert!(!html.contains("rel=\"next\""));
+    assert!(html.contains("Appels les plus récents"));
+}
+
+#[tokio::test]
+async fn the_call_log_needs_an_admin() {
+    let f = fixture().await;
+    let mut b = Browser::new(&f.app);
+    let (status, res, _) = b.get("/admin/calls").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/");
+    let _ = (&f.dir, f.b);
+}
