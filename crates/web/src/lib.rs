@@ -83,6 +83,15 @@ pub fn router(state: AppState) -> Router {
         .route("/signout", post(auth::sign_out))
         .route("/admin", get(pages::admin_home))
         .route("/admin/calls", get(admin::calls::page))
+        .route("/admin/extensions", get(admin::extensions::list))
+        .route(
+            "/admin/extensions/new",
+            get(admin::extensions::new_user_page).post(admin::extensions::add_user),
+        )
+        .route(
+            "/admin/users/{id}/delete",
+            get(admin::extensions::delete_page).post(admin::extensions::delete),
+        )
         .route("/user", get(auth::user_page))
         .route("/user/signin", post(auth::user_sign_in))
         .route(

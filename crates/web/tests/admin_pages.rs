@@ -321,3 +321,174 @@ async fn the_call_log_needs_an_admin() {
     assert_eq!(location(&res), "/");
     let _ = (&f.dir, f.b);
 }
+
+// ---- Extensions and users (SPEC A5) ----
+
+fn outbox(dir: &std::path::Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir.join("outbox")) else {
+        return Vec::new();
+    };
+    entries
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_extensions_list_shows_the_accounts_users_only() {
+    let f = fixture().await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (status, _, html) = b.get("/admin/extensions").await;
+    assert_eq!(status, StatusCode::OK);
+    keep("extensions_fr", &html);
+    assert!(html.contains("Alice Dupont"));
+    assert!(html.contains("+ Ajouter un utilisateur"));
+    assert!(html.contains("Aucun appareil"));
+    assert_eq!(html.matches("/delete\"").count(), 1, "only A's user");
+}
+
+#[tokio::test]
+async fn adding_a_user_with_bad_fields_shows_messages_and_keeps_the_input() {
+    let f = fixture().await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (_, _, html) = b.get("/admin/extensions/new").await;
+    keep("add_user_fr", &html);
+    assert!(html.contains("value=\"100\""), "first free extension");
+    assert!(html.contains("01 99 00 02 10 (nouveau numéro)"));
+    let (status, _, html) = b
+        .post(
+            "/admin/extensions/new",
+            &[
+                ("name", "Bob Martin"),
+                ("email", "bob-at-example"),
+                ("extension", "12a"),
+                ("number", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    keep("add_user_errors_fr", &html);
+    assert!(html.contains("Saisissez une adresse e-mail valide"));
+    assert!(html.contains("Le numéro de poste comporte de 2 à 6 chiffres."));
+    assert!(html.contains("value=\"Bob Martin\""));
+    assert!(html.contains("value=\"bob-at-example\""));
+    assert!(html.contains("value=\"12a\""));
+    let (status, _, html) = b
+        .post(
+            "/admin/extensions/new",
+            &[
+                ("name", "Bob Martin"),
+                ("email", "bob@example.fr"),
+                ("extension", "101"),
+                ("number", "+33199000211"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Le poste 101 est déjà utilisé."));
+    assert!(
+        html.contains("value=\"+33199000211\" selected"),
+        "number kept"
+    );
+
+    b.post(
+        "/lang",
+        &[("lang", "en"), ("back", "/admin/extensions/new")],
+    )
+    .await;
+    let (_, _, html) = b
+        .post(
+            "/admin/extensions/new",
+            &[
+                ("name", ""),
+                ("email", "bob@example.fr"),
+                ("extension", "101"),
+                ("number", ""),
+            ],
+        )
+        .await;
+    assert!(html.contains("Enter the user&#39;s name") || html.contains("Enter the user's name"));
+    assert!(html.contains("Extension 101 is already in use."));
+    assert!(
+        outbox(f.dir.path()).is_empty(),
+        "no e-mail for a refused form"
+    );
+}
+
+#[tokio::test]
+async fn adding_a_user_sends_the_welcome_mail_and_maps_the_new_number() {
+    let f = fixture().await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    b.get("/admin/extensions/new").await;
+    let (status, res, _) = b
+        .post(
+            "/admin/extensions/new",
+            &[
+                ("name", "Bob Martin"),
+                ("email", "bob@example.fr"),
+                ("extension", "102"),
+                ("number", "+33199000210"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/admin/extensions?added=102");
+    let (_, _, html) = b.get(location(&res)).await;
+    assert!(html.contains("Il a reçu un e-mail de bienvenue"));
+    assert!(html.contains("Bob Martin"));
+    assert!(html.contains("01 99 00 02 10"), "the direct number");
+
+    let mails = outbox(f.dir.path());
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains("bob@example.fr"));
+    assert!(
+        mails[0].contains("Num=C3=A9ro de poste : 102")
+            || mails[0].contains("Numéro de poste : 102")
+    );
+    let scope = f.store.account(f.a);
+    let bob = scope
+        .user_by_extension(&ExtensionNumber::parse("102").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(scope.must_change_password(bob.id).await.unwrap());
+    assert_eq!(
+        scope.numbers_of(bob.extension).await.unwrap(),
+        vec![E164::parse("+33199000210").unwrap()]
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_user_asks_first_and_frees_the_extension() {
+    let f = fixture().await;
+    let scope = f.store.account(f.a);
+    let alice = scope
+        .user_by_extension(&ExtensionNumber::parse("101").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let path = format!("/admin/users/{}/delete", alice.id.raw());
+    let (status, _, html) = b.get(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    keep("delete_user_fr", &html);
+    assert!(html.contains("Supprimer Alice Dupont ?"));
+    let (status, res, _) = b.post(&path, &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/admin/extensions?deleted=101");
+    assert!(scope.users().await.unwrap().is_empty());
+    let (status, _, _) = b.get(&path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_admin_gets_404_for_another_accounts_user() {
+    let f = fixture().await;
+    let bobs = f.store.account(f.b).users().await.unwrap();
+    let path = format!("/admin/users/{}/delete", bobs[0].id.raw());
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (status, _, _) = b.get(&path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = b.post(&path, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(f.store.account(f.b).users().await.unwrap().len(), 1);
+}

@@ -15,3 +15,47 @@ calls-to-before-from = The end date must come after the start date.
 calls-pages = Log pages
 calls-older = Older calls →
 calls-newest = ← Newest calls
+
+cancel = Cancel
+
+# Extensions (SPEC A5)
+extensions-title = Extensions
+extensions-add-user = + Add user
+extensions-none = No extension yet.
+extensions-number = Extension
+extensions-name = Name
+extensions-kind = Type
+extensions-direct = Direct numbers
+extensions-devices = Connected devices
+extensions-no-device = No device
+extensions-registered = { $count } online
+extensions-actions = Actions
+extensions-delete = Delete
+extensions-added = The user of extension { $extension } was created. They received a welcome e-mail with a temporary password.
+extensions-added-unsent = The user of extension { $extension } was created, but the welcome e-mail could not be sent.
+extensions-deleted = The user of extension { $extension } was deleted. Their devices are free.
+kind-user = User
+kind-ring-group = Ring group
+kind-conference = Conference
+kind-receptionist = Virtual receptionist
+
+add-user-title = Add a user
+add-user-intro = The user will receive their extension and a temporary password by e-mail, to change at first sign-in.
+add-user-name = Name
+add-user-email = E-mail address
+add-user-extension = Extension number
+add-user-extension-hint = 2 to 6 digits. Free extensions are suggested.
+add-user-number = Direct number
+add-user-no-number = No direct number
+add-user-spare-number = { $number } (unassigned account number)
+add-user-pool-number = { $number } (new number)
+add-user-submit = Add user
+add-user-bad-name = Enter the user's name (at most 100 characters).
+add-user-bad-email = Enter a valid e-mail address, for example alice@example.com.
+add-user-taken = Extension { $extension } is already in use. Choose a free one.
+add-user-number-gone = This number is no longer available. Choose another one.
+
+delete-user-title = Delete a user
+delete-user-question = Delete { $name }?
+delete-user-devices = Their devices ({ $count }) stay in the account, free for another user. Numbers that rang this extension will be unassigned.
+delete-user-confirm = Delete permanently

@@ -15,3 +15,47 @@ calls-to-before-from = La date de fin doit suivre la date de début.
 calls-pages = Pages du journal
 calls-older = Appels plus anciens →
 calls-newest = ← Appels les plus récents
+
+cancel = Annuler
+
+# Extensions (SPEC A5)
+extensions-title = Extensions
+extensions-add-user = + Ajouter un utilisateur
+extensions-none = Aucune extension pour l'instant.
+extensions-number = Poste
+extensions-name = Nom
+extensions-kind = Type
+extensions-direct = Numéros directs
+extensions-devices = Appareils connectés
+extensions-no-device = Aucun appareil
+extensions-registered = { $count } en ligne
+extensions-actions = Actions
+extensions-delete = Supprimer
+extensions-added = L'utilisateur du poste { $extension } a été créé. Il a reçu un e-mail de bienvenue avec un mot de passe temporaire.
+extensions-added-unsent = L'utilisateur du poste { $extension } a été créé, mais l'e-mail de bienvenue n'a pas pu être envoyé.
+extensions-deleted = L'utilisateur du poste { $extension } a été supprimé. Ses appareils sont libres.
+kind-user = Utilisateur
+kind-ring-group = Groupe d'appel
+kind-conference = Conférence
+kind-receptionist = Standard virtuel
+
+add-user-title = Ajouter un utilisateur
+add-user-intro = L'utilisateur recevra par e-mail son numéro de poste et un mot de passe temporaire à changer à la première connexion.
+add-user-name = Nom
+add-user-email = Adresse e-mail
+add-user-extension = Numéro de poste
+add-user-extension-hint = De 2 à 6 chiffres. Les postes libres sont proposés.
+add-user-number = Numéro direct
+add-user-no-number = Aucun numéro direct
+add-user-spare-number = { $number } (numéro du compte non attribué)
+add-user-pool-number = { $number } (nouveau numéro)
+add-user-submit = Ajouter l'utilisateur
+add-user-bad-name = Saisissez le nom de l'utilisateur (100 caractères au plus).
+add-user-bad-email = Saisissez une adresse e-mail valide, par exemple alice@exemple.fr.
+add-user-taken = Le poste { $extension } est déjà utilisé. Choisissez un poste libre.
+add-user-number-gone = Ce numéro n'est plus disponible. Choisissez-en un autre.
+
+delete-user-title = Supprimer un utilisateur
+delete-user-question = Supprimer { $name } ?
+delete-user-devices = Ses appareils ({ $count }) resteront dans le compte, libres pour un autre utilisateur. Les numéros qui sonnaient sur ce poste ne seront plus attribués.
+delete-user-confirm = Supprimer définitivement

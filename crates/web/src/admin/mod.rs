@@ -6,6 +6,7 @@
 //! [`storage::AccountScope`], so another account's ids are "not found".
 
 pub mod calls;
+pub mod extensions;
 
 pub mod local_time;
 
