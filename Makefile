@@ -3,7 +3,7 @@
 #   make test  installs the test peers, checks formatting and lints, runs every test
 
 RUN_PACKAGES  = build-essential pkg-config cmake asterisk-core-sounds-fr-wav asterisk-core-sounds-en-wav
-TEST_PACKAGES = build-essential pkg-config cmake sip-tester baresip chromium postgresql-client
+TEST_PACKAGES = build-essential pkg-config cmake sip-tester baresip chromium postgresql-client nodejs npm
 
 export SWITCHBOARD_TEST_POSTGRES_URL ?= postgres://postgres:postgres@127.0.0.1:5432/postgres
 
@@ -22,6 +22,7 @@ test-deps:
 	@scripts/ensure-packages.sh $(TEST_PACKAGES)
 	@scripts/ensure-postgres.sh
 	@scripts/clean-test-databases.sh
+	@cd crates/switchboard/tests/browser && npm ci --no-audit --no-fund --silent
 
 test: test-deps
 	cargo fmt --all -- --check

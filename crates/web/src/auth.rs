@@ -8,6 +8,7 @@
 //! database, so every node of a cluster counts them together.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use askama::Template;
@@ -65,11 +66,22 @@ pub fn token_hash(token: &str) -> String {
 }
 
 /// Checks `password` against `hash` off the async threads (argon2 takes
-/// tens of milliseconds on purpose).
-async fn verify(hash: PasswordHash, password: String) -> bool {
-    tokio::task::spawn_blocking(move || hash.matches(&password))
-        .await
-        .unwrap_or(false)
+/// tens of milliseconds on purpose). With no hash (unknown account or
+/// user) a dummy hash is checked all the same, so the answer takes as long
+/// and timing does not tell which numbers exist.
+async fn verify(hash: Option<PasswordHash>, password: String) -> bool {
+    static DUMMY: LazyLock<PasswordHash> = LazyLock::new(|| {
+        PasswordHash::of(&Password::parse("not-a-real-password").expect("long enough"))
+    });
+    tokio::task::spawn_blocking(move || match hash {
+        Some(hash) => hash.matches(&password),
+        None => {
+            DUMMY.matches(&password);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
 }
 
 async fn hash(password: Password) -> Result<PasswordHash, WebError> {
@@ -110,12 +122,13 @@ impl<'a> Throttle<'a> {
         Ok(())
     }
 
+    /// Forgets this account's failures. Housekeeping rides along: failures
+    /// older than the window and expired sessions are deleted.
     async fn succeeded(&self) -> Result<(), WebError> {
         let old = UnixMillis::from_millis(now().millis() - WINDOW.as_millis() as i64);
-        self.state
-            .store
-            .clear_login_failures(&self.keys[0].0, old)
-            .await?;
+        let store = &self.state.store;
+        store.clear_login_failures(&self.keys[0].0, old).await?;
+        store.delete_expired_sessions(now()).await?;
         Ok(())
     }
 }
@@ -174,10 +187,11 @@ pub async fn admin_sign_in(
         return refuse(StatusCode::TOO_MANY_REQUESTS, "signin-too-many").await;
     }
     let account = state.store.account_by_main_number(&number).await?;
-    let ok = match &account {
-        Some(a) => verify(a.admin_password.clone(), form.password.clone()).await,
-        None => false,
-    };
+    let ok = verify(
+        account.as_ref().map(|a| a.admin_password.clone()),
+        form.password.clone(),
+    )
+    .await;
     let Some(account) = account.filter(|_| ok) else {
         throttle.failed().await?;
         return refuse(StatusCode::UNAUTHORIZED, "signin-wrong").await;
@@ -286,10 +300,11 @@ pub async fn user_sign_in(
         }
         None => None,
     };
-    let ok = match &user {
-        Some(u) => verify(u.password.clone(), form.password.clone()).await,
-        None => false,
-    };
+    let ok = verify(
+        user.as_ref().map(|u| u.password.clone()),
+        form.password.clone(),
+    )
+    .await;
     let (Some(account), Some(user)) = (account, user.filter(|_| ok)) else {
         throttle.failed().await?;
         return refuse(StatusCode::UNAUTHORIZED, "user-signin-wrong").await;
@@ -379,6 +394,63 @@ pub async fn change_password(
     Ok(Redirect::to("/user/home").into_response())
 }
 
+// ------------------------------------------------ welcome (SPEC A16)
+
+/// Gives a user a temporary password, flags it to be changed at the next
+/// sign-in and e-mails it with their extension and the user portal's
+/// address, in the account's language. For the pages and API that create
+/// users or reset a password automatically (SPEC A15, A16).
+pub async fn send_welcome(
+    state: &AppState,
+    account: domain::AccountId,
+    user: domain::UserId,
+    temporary: Password,
+) -> Result<(), WelcomeError> {
+    let scope = state.store.account(account);
+    let details = scope.details().await?;
+    let found = scope.user(user).await?;
+    let hash = hash(temporary.clone())
+        .await
+        .map_err(|e| WelcomeError::Mail(e.to_string()))?;
+    scope.set_user_password_flagged(user, &hash, true).await?;
+    let email = mail::welcome(
+        details.language,
+        found.email.as_str(),
+        &found.name,
+        details.company.as_str(),
+        found.extension_number.as_str(),
+        temporary.expose(),
+        &format!("{}/user", state.public_url.trim_end_matches('/')),
+    );
+    state
+        .mailer
+        .send(&email)
+        .await
+        .map_err(|e| WelcomeError::Mail(e.to_string()))
+}
+
+/// Why [`send_welcome`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WelcomeError {
+    /// The account or user is not there, or the database failed.
+    #[error(transparent)]
+    Storage(#[from] storage::StorageError),
+    /// The password was set but the message could not be sent.
+    #[error("welcome e-mail not sent: {0}")]
+    Mail(String),
+}
+
+/// A random temporary password of 12 letters and digits (no look-alikes).
+pub fn temporary_password() -> Password {
+    use rand::RngExt as _;
+    const CHARS: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    let text: String = (0..12)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect();
+    Password::parse(&text).expect("12 characters is a valid password")
+}
+
 // ------------------------------------------------------------ recovery
 
 #[derive(Template)]
@@ -407,10 +479,12 @@ pub async fn forgot_page(session: Session) -> Result<Response, WebError> {
 }
 
 /// `POST /forgot`: e-mails a one-time link to the administrator. The
-/// answer is the same whether or not the number is an account's.
+/// answer is the same whether or not the number is an account's. Limited
+/// like sign-in (per number and per address) so nobody floods a mailbox.
 pub async fn forgot(
     State(state): State<AppState>,
     session: Session,
+    ClientIp(ip): ClientIp,
     Form(form): Form<ForgotForm>,
 ) -> Result<Response, WebError> {
     let p = Page::new(&session, "forgot-title", "/forgot").await?;
@@ -426,6 +500,20 @@ pub async fn forgot(
             },
         );
     };
+    let throttle = Throttle::new(&state, format!("forgot:{number}"), ip);
+    if throttle.exceeded().await? {
+        let error = Some(p.t("signin-too-many"));
+        return render_status(
+            StatusCode::TOO_MANY_REQUESTS,
+            &Forgot {
+                p,
+                number: form.number,
+                error,
+                sent: false,
+            },
+        );
+    }
+    throttle.failed().await?;
     if let Some(account) = state.store.account_by_main_number(&number).await? {
         let token = random_token();
         let expires = now().plus(RESET_VALIDITY);

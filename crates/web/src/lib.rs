@@ -19,7 +19,9 @@
 //!   `state.store.account(id)`, so another account's rows are not found.
 //! - A tab appears in the top bar when its page exists: add it to
 //!   `ADMIN_TABS` / `USER_TABS` in [`page`].
-//! - Phone numbers are shown with `E164::national_display` ("01 99 00 02 00").
+//! - Phone numbers are shown with `E164::national_display` ("01 99 00 02 00"),
+//!   times with [`pages::display_time`] in the account's time zone (the tz
+//!   database is bundled through jiff).
 
 pub mod admin;
 pub mod assets;

@@ -24,15 +24,20 @@ pub fn display_number(text: &str) -> String {
     }
 }
 
-/// A date and time in UTC, in the language's usual order.
-pub fn display_time(tr: Tr, at: domain::UnixMillis) -> String {
-    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(at.millis().div_euclid(1000)) else {
+/// A date and time in the account's time zone, in the language's usual
+/// order ("06/12/2025 04:00" in French, "2025-12-06 04:00" in English). An
+/// unknown zone falls back to UTC, marked as such.
+pub fn display_time(tr: Tr, zone: &domain::TimeZone, at: domain::UnixMillis) -> String {
+    let Ok(ts) = jiff::Timestamp::from_millisecond(at.millis()) else {
         return String::new();
     };
-    let (y, m, d, hh, mm) = (t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute());
-    match tr.0 {
-        Language::Fr => format!("{d:02}/{m:02}/{y} {hh:02}:{mm:02} UTC"),
-        Language::En => format!("{y}-{m:02}-{d:02} {hh:02}:{mm:02} UTC"),
+    let format = match tr.0 {
+        Language::Fr => "%d/%m/%Y %H:%M",
+        Language::En => "%Y-%m-%d %H:%M",
+    };
+    match ts.in_tz(zone.as_str()) {
+        Ok(local) => local.strftime(format).to_string(),
+        Err(_) => format!("{} UTC", ts.strftime(format)),
     }
 }
 
@@ -47,7 +52,7 @@ pub struct CallRow {
 }
 
 impl CallRow {
-    pub fn new(tr: Tr, c: &CallRecord) -> Self {
+    pub fn new(tr: Tr, zone: &domain::TimeZone, c: &CallRecord) -> Self {
         let direction = match c.direction {
             CallDirection::Inbound => "direction-inbound",
             CallDirection::Outbound => "direction-outbound",
@@ -55,7 +60,7 @@ impl CallRow {
         };
         let secs = c.duration_seconds();
         Self {
-            when: display_time(tr, c.started_at),
+            when: display_time(tr, zone, c.started_at),
             from: display_number(&c.caller_number),
             to: display_number(&c.callee_number),
             direction: tr.t(direction),
@@ -75,11 +80,30 @@ struct AdminHome {
     calls: Vec<CallRow>,
 }
 
-/// The admin signed in on this session, or a redirect to the sign-in page.
-pub async fn require_admin(session: &Session) -> Result<domain::AccountId, Response> {
-    match SessionData::principal(session).await {
-        Some(Principal::Admin { account }) => Ok(domain::AccountId::from_raw(account)),
-        _ => Err(Redirect::to("/").into_response()),
+/// The account whose admin is signed in on this session, or a redirect to
+/// the sign-in page. A suspended or closed account is signed out here, so
+/// suspension takes effect at the next click.
+pub async fn require_admin(
+    state: &AppState,
+    session: &Session,
+) -> Result<domain::Account, Response> {
+    let Some(Principal::Admin { account }) = SessionData::principal(session).await else {
+        return Err(Redirect::to("/").into_response());
+    };
+    let details = state
+        .store
+        .account(domain::AccountId::from_raw(account))
+        .details()
+        .await;
+    match details {
+        Ok(a) if a.status == domain::AccountStatus::Active => Ok(a),
+        Ok(_) | Err(storage::StorageError::NotFound(_)) => {
+            if let Err(e) = SessionData::sign_out(session).await {
+                return Err(WebError::from(e).into_response());
+            }
+            Err(Redirect::to("/").into_response())
+        }
+        Err(e) => Err(WebError::from(e).into_response()),
     }
 }
 
@@ -88,12 +112,11 @@ pub async fn admin_home(
     State(state): State<AppState>,
     session: Session,
 ) -> Result<Response, WebError> {
-    let account = match require_admin(&session).await {
+    let details = match require_admin(&state, &session).await {
         Ok(a) => a,
         Err(to_sign_in) => return Ok(to_sign_in),
     };
-    let scope = state.store.account(account);
-    let details = scope.details().await?;
+    let scope = state.store.account(details.id);
     let extensions = scope.extensions().await?.len();
     let calls = scope
         .calls(&CallFilter {
@@ -108,7 +131,10 @@ pub async fn admin_home(
         details.company.as_str().to_owned(),
     )
     .await?;
-    let calls = calls.iter().map(|c| CallRow::new(p.tr, c)).collect();
+    let calls = calls
+        .iter()
+        .map(|c| CallRow::new(p.tr, &details.time_zone, c))
+        .collect();
     render(&AdminHome {
         p,
         company: details.company.as_str().to_owned(),
@@ -119,22 +145,40 @@ pub async fn admin_home(
 }
 
 /// The user signed in on this session. A user whose password is temporary
-/// is sent to choose one first (SPEC A16); anyone else to the sign-in page.
+/// is sent to choose one first (SPEC A16); anyone else, or a user of a
+/// suspended account or a deleted user, to the sign-in page.
 pub async fn require_user(state: &AppState, session: &Session) -> Result<User, Response> {
     let Some(who @ Principal::User { .. }) = SessionData::principal(session).await else {
         return Err(Redirect::to("/user").into_response());
     };
     let scope = state.store.account(who.account());
-    let user = who.user().expect("a user principal has a user");
-    match scope.must_change_password(user).await {
-        Ok(true) => return Err(Redirect::to("/user/password").into_response()),
-        Ok(false) => {}
+    let active = match scope.details().await {
+        Ok(a) => a.status == domain::AccountStatus::Active,
+        Err(storage::StorageError::NotFound(_)) => false,
         Err(e) => return Err(WebError::from(e).into_response()),
+    };
+    if !active {
+        if let Err(e) = SessionData::sign_out(session).await {
+            return Err(WebError::from(e).into_response());
+        }
+        return Err(Redirect::to("/user").into_response());
     }
-    scope
-        .user(user)
-        .await
-        .map_err(|e| WebError::from(e).into_response())
+    let user = who.user().expect("a user principal has a user");
+    let found = match scope.user(user).await {
+        Ok(u) => u,
+        Err(storage::StorageError::NotFound(_)) => {
+            if let Err(e) = SessionData::sign_out(session).await {
+                return Err(WebError::from(e).into_response());
+            }
+            return Err(Redirect::to("/user").into_response());
+        }
+        Err(e) => return Err(WebError::from(e).into_response()),
+    };
+    match scope.must_change_password(user).await {
+        Ok(true) => Err(Redirect::to("/user/password").into_response()),
+        Ok(false) => Ok(found),
+        Err(e) => Err(WebError::from(e).into_response()),
+    }
 }
 
 #[derive(Template)]
@@ -163,6 +207,37 @@ pub async fn user_home(
         extension: user.extension_number.as_str().to_owned(),
         company: account.company.as_str().to_owned(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::{TimeZone, UnixMillis};
+
+    #[test]
+    fn times_are_shown_in_the_accounts_zone_and_language() {
+        let paris = TimeZone::parse("Europe/Paris").unwrap();
+        let at = UnixMillis::from_millis(1_764_990_000_000); // 2025-12-06 03:00 UTC
+        assert_eq!(
+            display_time(Tr(Language::Fr), &paris, at),
+            "06/12/2025 04:00"
+        );
+        assert_eq!(
+            display_time(Tr(Language::En), &paris, at),
+            "2025-12-06 04:00"
+        );
+        let nowhere = TimeZone::parse("Mars/Olympus").unwrap();
+        assert_eq!(
+            display_time(Tr(Language::Fr), &nowhere, at),
+            "06/12/2025 03:00 UTC"
+        );
+    }
+
+    #[test]
+    fn numbers_are_shown_nationally_and_extensions_as_they_are() {
+        assert_eq!(display_number("+33199000200"), "01 99 00 02 00");
+        assert_eq!(display_number("101"), "101");
+    }
 }
 
 #[derive(Deserialize)]

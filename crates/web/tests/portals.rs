@@ -587,3 +587,155 @@ async fn an_unknown_number_gets_the_same_recovery_answer_and_no_mail() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("value=\"abc\""));
 }
+
+#[tokio::test]
+async fn a_welcome_mail_carries_a_temporary_password_that_must_be_changed() {
+    let f = fixture().await;
+    let scope = f.store.account(f.account);
+    let user = scope
+        .user_by_extension(&ExtensionNumber::parse("101").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    scope
+        .set_user_password_flagged(user.id, &hash(), false)
+        .await
+        .unwrap();
+    let state = AppState::with_outbox(f.store.clone(), f.dir.path().join("outbox"));
+    let temporary = web::auth::temporary_password();
+    let shown = temporary.expose().to_owned();
+    web::auth::send_welcome(&state, f.account, user.id, temporary)
+        .await
+        .unwrap();
+    assert!(scope.must_change_password(user.id).await.unwrap());
+    let file = std::fs::read_dir(f.dir.path().join("outbox"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.contains("To: alice@example.fr"));
+    assert!(text.contains(&shown), "{text}");
+    assert!(text.contains("http://localhost/user"));
+    // The temporary password signs in, then must be changed.
+    let mut b = Browser::new(&f.app);
+    b.get("/user").await;
+    let (status, _, _) = b
+        .post(
+            "/user/signin",
+            &[("number", MAIN), ("extension", "101"), ("password", &shown)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, res, _) = b.get("/user/home").await;
+    assert_eq!(location(&res), "/user/password");
+}
+
+#[tokio::test]
+async fn the_dashboard_lists_recent_calls_with_national_numbers() {
+    let f = fixture().await;
+    let scope = f.store.account(f.account);
+    let id = scope
+        .start_call(&domain::NewCallRecord {
+            call_id: "c1".into(),
+            direction: domain::CallDirection::Inbound,
+            caller_number: "+33612345678".into(),
+            caller_extension: None,
+            callee_number: MAIN.into(),
+            callee_extension: Some(ExtensionNumber::parse("101").unwrap()),
+            started_at: UnixMillis::from_millis(1_764_990_000_000),
+        })
+        .await
+        .unwrap();
+    scope
+        .answer_call(id, UnixMillis::from_millis(1_764_990_005_000))
+        .await
+        .unwrap();
+    scope
+        .end_call(
+            id,
+            UnixMillis::from_millis(1_764_990_100_000),
+            domain::Disposition::Answered,
+            "BYE",
+        )
+        .await
+        .unwrap();
+    let mut b = Browser::new(&f.app);
+    b.get("/").await;
+    b.post("/signin", &[("number", MAIN), ("password", PASSWORD)])
+        .await;
+    let (_, _, html) = b.get("/admin").await;
+    assert!(html.contains("06 12 34 56 78"), "{html}");
+    assert!(html.contains("Entrant"));
+    assert!(html.contains("Répondu"));
+    assert!(html.contains("1:35"), "duration of 95 s");
+    assert!(html.contains("06/12/2025 04:00"), "Paris time: {html}");
+}
+
+#[tokio::test]
+async fn recovery_requests_are_limited_per_number() {
+    let f = fixture().await;
+    let mut b = Browser::new(&f.app);
+    b.get("/forgot").await;
+    for _ in 0..5 {
+        let (status, _, _) = b.post("/forgot", &[("number", MAIN)]).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, _, html) = b.post("/forgot", &[("number", MAIN)]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(html.contains("Trop de tentatives"));
+    let sent = std::fs::read_dir(f.dir.path().join("outbox"))
+        .unwrap()
+        .count();
+    assert_eq!(sent, 5);
+}
+
+#[tokio::test]
+async fn a_suspended_account_cannot_sign_in_and_a_bad_number_is_explained() {
+    let f = fixture().await;
+    let mut b = Browser::new(&f.app);
+    b.get("/").await;
+    let (status, _, html) = b
+        .post(
+            "/signin",
+            &[("number", "01 99 abc"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Saisissez un numéro de téléphone valide"));
+    assert!(html.contains("value=\"01 99 abc\""));
+    f.store
+        .account(f.account)
+        .set_status(domain::AccountStatus::Suspended)
+        .await
+        .unwrap();
+    let (status, _, html) = b
+        .post("/signin", &[("number", MAIN), ("password", PASSWORD)])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("Ce compte est suspendu"));
+    let (_, res, _) = b.get("/admin").await;
+    assert_eq!(location(&res), "/");
+}
+
+#[tokio::test]
+async fn suspending_an_account_signs_its_admin_out_at_the_next_click() {
+    let f = fixture().await;
+    let mut b = Browser::new(&f.app);
+    b.get("/").await;
+    b.post("/signin", &[("number", MAIN), ("password", PASSWORD)])
+        .await;
+    let (status, _, _) = b.get("/admin").await;
+    assert_eq!(status, StatusCode::OK);
+    f.store
+        .account(f.account)
+        .set_status(domain::AccountStatus::Suspended)
+        .await
+        .unwrap();
+    let (status, res, _) = b.get("/admin").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/");
+    let (_, _, html) = b.get("/").await;
+    assert!(html.contains("Connexion administrateur"), "signed out");
+}
