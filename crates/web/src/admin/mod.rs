@@ -35,12 +35,13 @@ pub enum Signed {
 impl Admin {
     /// The admin of this session, or a redirect to the sign-in page.
     pub async fn signed_in(state: &AppState, session: &Session) -> Result<Signed, WebError> {
-        let id = match require_admin(session).await {
-            Ok(id) => id,
-            Err(to_sign_in) => return Ok(Signed::Out(to_sign_in)),
-        };
-        let account = state.store.account(id).details().await?;
-        Ok(Signed::In(Self { id, account }))
+        match require_admin(state, session).await {
+            Ok(account) => Ok(Signed::In(Self {
+                id: account.id,
+                account,
+            })),
+            Err(to_sign_in) => Ok(Signed::Out(to_sign_in)),
+        }
     }
 
     /// The account's rows.
