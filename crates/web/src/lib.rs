@@ -86,6 +86,9 @@ pub fn router(state: AppState) -> Router {
         .route("/admin", get(pages::admin_home))
         .route("/admin/calls", get(admin::calls::page))
         .route("/admin/extensions", get(admin::extensions::list))
+        .route("/admin/numbers", get(admin::numbers::page))
+        .route("/admin/numbers/buy", post(admin::numbers::buy))
+        .route("/admin/numbers/{number}", post(admin::numbers::route))
         .route(
             "/admin/extensions/new",
             get(admin::extensions::new_user_page).post(admin::extensions::add_user),

@@ -492,3 +492,108 @@ async fn an_admin_gets_404_for_another_accounts_user() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(f.store.account(f.b).users().await.unwrap().len(), 1);
 }
+
+// ---- Phone numbers (SPEC A6) ----
+
+async fn extension_id(f: &Fixture, account: domain::AccountId, number: &str) -> i64 {
+    f.store
+        .account(account)
+        .extension_by_number(&ExtensionNumber::parse(number).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .raw()
+}
+
+#[tokio::test]
+async fn a_number_is_bought_from_the_pool_and_pointed_at_an_extension() {
+    let f = fixture().await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (status, _, html) = b.get("/admin/numbers").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("01 99 00 02 00"));
+    assert!(html.contains("Numéro principal"));
+    assert!(html.contains("01 99 00 02 10"), "pool number offered");
+    assert!(!html.contains("01 99 00 03 00"), "not B's main number");
+
+    let (status, res, _) = b
+        .post("/admin/numbers/buy", &[("number", "+33199000210")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, html) = b.get(location(&res)).await;
+    assert!(html.contains("Le 01 99 00 02 10 est maintenant à vous."));
+
+    let alice = extension_id(&f, f.a, "101").await.to_string();
+    let (status, res, _) = b
+        .post("/admin/numbers/33199000210", &[("target", &alice)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, html) = b.get(location(&res)).await;
+    keep("numbers_fr", &html);
+    assert!(html.contains(&format!("value=\"{alice}\" selected")));
+    let scope = f.store.account(f.a);
+    let numbers = scope
+        .numbers_of(domain::ExtensionId::from_raw(alice.parse().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(numbers, vec![E164::parse("+33199000210").unwrap()]);
+}
+
+#[tokio::test]
+async fn refused_number_choices_are_explained_next_to_the_row() {
+    let f = fixture().await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    b.get("/admin/numbers").await;
+    let (status, _, html) = b
+        .post("/admin/numbers/33199000200", &[("target", "")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    keep("numbers_error_fr", &html);
+    assert!(html.contains("Le numéro principal doit faire sonner un poste."));
+    assert!(html.contains("aria-describedby=\"error-33199000200\""));
+
+    // B bought the number while A's page was open.
+    f.store
+        .account(f.b)
+        .buy_number(&E164::parse("+33199000211").unwrap())
+        .await
+        .unwrap();
+    let (status, _, html) = b
+        .post("/admin/numbers/buy", &[("number", "+33199000211")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Ce numéro vient d&#39;être attribué")
+            || html.contains("Ce numéro vient d'être attribué")
+    );
+
+    b.post("/lang", &[("lang", "en"), ("back", "/admin/numbers")])
+        .await;
+    let (_, _, html) = b.post("/admin/numbers/buy", &[("number", "")]).await;
+    keep("numbers_error_en", &html);
+    assert!(html.contains("Choose the number to buy."));
+}
+
+#[tokio::test]
+async fn an_admin_gets_404_for_another_accounts_number_or_extension() {
+    let f = fixture().await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    b.get("/admin/numbers").await;
+    let theirs = extension_id(&f, f.b, "101").await.to_string();
+    let (status, _, _) = b
+        .post("/admin/numbers/33199000300", &[("target", "")])
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "B's main number");
+    let (status, _, _) = b
+        .post("/admin/numbers/33199000200", &[("target", &theirs)])
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "B's extension");
+    let main = f
+        .store
+        .number(&E164::parse("+33199000300").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(main.account, Some(f.b));
+}

@@ -59,3 +59,23 @@ delete-user-title = Delete a user
 delete-user-question = Delete { $name }?
 delete-user-devices = Their devices ({ $count }) stay in the account, free for another user. Numbers that rang this extension will be unassigned.
 delete-user-confirm = Delete permanently
+
+# Phone numbers (SPEC A6)
+numbers-title = Phone numbers
+numbers-intro = Choose the extension each number rings, then save the row.
+numbers-number = Number
+numbers-target = Rings
+numbers-target-of = What { $number } rings
+numbers-main = Main number
+numbers-no-target = — No extension —
+numbers-save = Save
+numbers-saved = { $number } was saved.
+numbers-bought = { $number } is now yours. Choose what it rings.
+numbers-bad-target = Choose an extension from the list.
+numbers-main-needs-target = The main number must ring an extension.
+numbers-buy-title = Buy a number
+numbers-buy = Buy
+numbers-choose-option = Choose a number
+numbers-choose = Choose the number to buy.
+numbers-gone = This number was just given to another customer. Choose another one.
+numbers-pool-empty = No number available at the moment.

@@ -59,3 +59,23 @@ delete-user-title = Supprimer un utilisateur
 delete-user-question = Supprimer { $name } ?
 delete-user-devices = Ses appareils ({ $count }) resteront dans le compte, libres pour un autre utilisateur. Les numéros qui sonnaient sur ce poste ne seront plus attribués.
 delete-user-confirm = Supprimer définitivement
+
+# Phone numbers (SPEC A6)
+numbers-title = Numéros de téléphone
+numbers-intro = Choisissez le poste que fait sonner chaque numéro, puis enregistrez la ligne.
+numbers-number = Numéro
+numbers-target = Fait sonner
+numbers-target-of = Ce que fait sonner le { $number }
+numbers-main = Numéro principal
+numbers-no-target = — Aucun poste —
+numbers-save = Enregistrer
+numbers-saved = Le { $number } a été enregistré.
+numbers-bought = Le { $number } est maintenant à vous. Choisissez ce qu'il fait sonner.
+numbers-bad-target = Choisissez un poste dans la liste.
+numbers-main-needs-target = Le numéro principal doit faire sonner un poste.
+numbers-buy-title = Acheter un numéro
+numbers-buy = Acheter
+numbers-choose-option = Choisissez un numéro
+numbers-choose = Choisissez le numéro à acheter.
+numbers-gone = Ce numéro vient d'être attribué à un autre client. Choisissez-en un autre.
+numbers-pool-empty = Aucun numéro disponible pour l'instant.

@@ -9,6 +9,7 @@ pub mod calls;
 pub mod extensions;
 
 pub mod local_time;
+pub mod numbers;
 
 use axum::response::Response;
 use domain::{Account, AccountId};
