@@ -93,6 +93,11 @@ pub fn router(state: AppState) -> Router {
             "/admin/extensions/new",
             get(admin::extensions::new_user_page).post(admin::extensions::add_user),
         )
+        .route("/admin/users/{id}", get(admin::user_settings::first))
+        .route(
+            "/admin/users/{id}/{tab}",
+            get(admin::user_settings::page).post(admin::user_settings::save),
+        )
         .route(
             "/admin/users/{id}/delete",
             get(admin::extensions::delete_page).post(admin::extensions::delete),

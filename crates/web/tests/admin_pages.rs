@@ -597,3 +597,134 @@ async fn an_admin_gets_404_for_another_accounts_number_or_extension() {
         .unwrap();
     assert_eq!(main.account, Some(f.b));
 }
+
+// ---- One user's settings (SPEC A5) ----
+
+async fn alice(f: &Fixture, account: domain::AccountId) -> domain::User {
+    f.store
+        .account(account)
+        .user_by_extension(&ExtensionNumber::parse("101").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn voicemail_settings_refuse_a_three_digit_pin_and_keep_the_input() {
+    let f = fixture().await;
+    let user = alice(&f, f.a).await;
+    let path = format!("/admin/users/{}/voicemail", user.id.raw());
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (status, _, html) = b.get(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    keep("user_voicemail_fr", &html);
+    assert!(html.contains("value=\"25\""), "default ring time");
+    let (status, _, html) = b
+        .post(
+            &path,
+            &[
+                ("vm_enabled", "on"),
+                ("ring", "40"),
+                ("pin", "123"),
+                ("after", "delete"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    keep("user_voicemail_error_fr", &html);
+    assert!(html.contains("Le code comporte de 4 à 8 chiffres."));
+    assert!(html.contains("value=\"40\""), "typed ring time kept");
+    assert!(html.contains("value=\"delete\" selected"));
+    let (status, _, html) = b.post(&path, &[("ring", "200"), ("pin", "1234")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("La durée de sonnerie va de 5 à 120 secondes."));
+    let (status, _, _) = b
+        .post(
+            &path,
+            &[("vm_enabled", "on"), ("ring", "40"), ("pin", "1234")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let saved = alice(&f, f.a).await.voicemail;
+    assert_eq!(saved.ring_seconds.get(), 40);
+    assert!(saved.pin.unwrap().matches("1234"));
+    assert!(!saved.email_notification, "unticked box saved as off");
+}
+
+#[tokio::test]
+async fn forwarding_needs_a_number_when_enabled_in_both_languages() {
+    let f = fixture().await;
+    let user = alice(&f, f.a).await;
+    let path = format!("/admin/users/{}/forwarding", user.id.raw());
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    b.get(&path).await;
+    let (status, _, html) = b
+        .post(
+            &path,
+            &[
+                ("fwd_enabled", "on"),
+                ("fwd_number", ""),
+                ("simultaneous", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    keep("user_forwarding_error_fr", &html);
+    assert!(html.contains("Saisissez le numéro de renvoi pour activer le renvoi."));
+    assert!(html.contains("name=\"simultaneous\" value=\"on\" checked"));
+    b.post("/lang", &[("lang", "en"), ("back", &path)]).await;
+    let (_, _, html) = b
+        .post(&path, &[("fwd_enabled", "on"), ("fwd_number", "12ab")])
+        .await;
+    assert!(html.contains("Enter a valid phone number"));
+    assert!(html.contains("value=\"12ab\""));
+    let (status, _, _) = b
+        .post(
+            &path,
+            &[("fwd_enabled", "on"), ("fwd_number", "06 12 34 56 78")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let fwd = alice(&f, f.a).await.forwarding;
+    assert!(fwd.enabled());
+    assert_eq!(fwd.number().unwrap().as_str(), "+33612345678");
+}
+
+#[tokio::test]
+async fn the_caller_id_is_one_of_the_accounts_numbers() {
+    let f = fixture().await;
+    let user = alice(&f, f.a).await;
+    let path = format!("/admin/users/{}/advanced", user.id.raw());
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (_, _, html) = b.get(&path).await;
+    keep("user_advanced_fr", &html);
+    assert!(html.contains("01 99 00 02 00"));
+    let (status, _, html) = b.post(&path, &[("caller_id", "+33199000300")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Choisissez un numéro du compte."));
+    let (status, _, _) = b.post(&path, &[("caller_id", "+33199000200")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        alice(&f, f.a).await.caller_id.unwrap().as_str(),
+        "+33199000200"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_gets_404_for_another_accounts_user_settings() {
+    let f = fixture().await;
+    let theirs = alice(&f, f.b).await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    b.get("/admin/extensions").await;
+    for tab in ["voicemail", "forwarding", "advanced"] {
+        let path = format!("/admin/users/{}/{tab}", theirs.id.raw());
+        let (status, _, _) = b.get(&path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        let (status, _, _) = b.post(&path, &[("ring", "30"), ("caller_id", "")]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let mine = alice(&f, f.a).await;
+    let (status, _, _) = b.get(&format!("/admin/users/{}/nope", mine.id.raw())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "unknown tab");
+    assert_eq!(alice(&f, f.b).await.voicemail.ring_seconds.get(), 25);
+}

@@ -10,6 +10,7 @@ pub mod extensions;
 
 pub mod local_time;
 pub mod numbers;
+pub mod user_settings;
 
 use axum::response::Response;
 use domain::{Account, AccountId};
