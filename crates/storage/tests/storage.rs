@@ -483,6 +483,15 @@ async fn call_records_open_close_filter_and_interrupted_calls_fail() {
             ..Default::default()
         };
         assert_eq!(sa.calls(&window).await.unwrap()[0].call_id, "b");
+        let older = sa
+            .calls(&CallFilter {
+                older_than: Some((all[0].started_at, all[0].id)),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(older.len(), 1, "keyset page after the newest");
+        assert_eq!(older[0].id, all[1].id);
 
         assert_eq!(
             s.close_interrupted_calls(UnixMillis::from_millis(500_000))

@@ -23,6 +23,7 @@
 //!   times with [`pages::display_time`] in the account's time zone (the tz
 //!   database is bundled through jiff).
 
+pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod error;
@@ -88,6 +89,24 @@ pub fn router(state: AppState) -> Router {
         .route("/signin", post(auth::admin_sign_in))
         .route("/signout", post(auth::sign_out))
         .route("/admin", get(pages::admin_home))
+        .route("/admin/calls", get(admin::calls::page))
+        .route("/admin/extensions", get(admin::extensions::list))
+        .route("/admin/numbers", get(admin::numbers::page))
+        .route("/admin/numbers/buy", post(admin::numbers::buy))
+        .route("/admin/numbers/{number}", post(admin::numbers::route))
+        .route(
+            "/admin/extensions/new",
+            get(admin::extensions::new_user_page).post(admin::extensions::add_user),
+        )
+        .route("/admin/users/{id}", get(admin::user_settings::first))
+        .route(
+            "/admin/users/{id}/{tab}",
+            get(admin::user_settings::page).post(admin::user_settings::save),
+        )
+        .route(
+            "/admin/users/{id}/delete",
+            get(admin::extensions::delete_page).post(admin::extensions::delete),
+        )
         .route("/user", get(auth::user_page))
         .route("/user/signin", post(auth::user_sign_in))
         .route(

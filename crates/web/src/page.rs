@@ -48,7 +48,12 @@ pub struct Page {
 
 /// The admin portal's tabs, in the seed pages' order. Add a line here when
 /// a page lands.
-const ADMIN_TABS: &[(&str, &str)] = &[("tab-home", "/admin")];
+const ADMIN_TABS: &[(&str, &str)] = &[
+    ("tab-home", "/admin"),
+    ("tab-calls", "/admin/calls"),
+    ("tab-extensions", "/admin/extensions"),
+    ("tab-numbers", "/admin/numbers"),
+];
 
 /// The user portal's tabs.
 const USER_TABS: &[(&str, &str)] = &[("tab-home", "/user/home")];

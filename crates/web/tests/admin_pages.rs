@@ -1,0 +1,730 @@
+//! The admin pages through the router, without a socket: call log
+//! (SPEC A2), extensions and users (A5), phone numbers (A6), in French and
+//! English, with account isolation (an admin of A gets 404 for B's rows).
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode, header};
+use domain::{
+    CallDirection, CompanyName, Disposition, E164, EmailAddress, ExtensionNumber, Language,
+    NewAccount, NewCallRecord, Password, PasswordHash, TimeZone, UnixMillis,
+};
+use storage::{NewUser, Store};
+use tower::ServiceExt;
+use web::{AppState, router};
+
+const PASSWORD: &str = "correct-horse";
+
+fn hash() -> PasswordHash {
+    static H: OnceLock<PasswordHash> = OnceLock::new();
+    H.get_or_init(|| PasswordHash::of(&Password::parse(PASSWORD).unwrap()))
+        .clone()
+}
+
+struct Fixture {
+    app: Router,
+    store: Store,
+    dir: tempfile::TempDir,
+    a: domain::AccountId,
+    b: domain::AccountId,
+}
+
+async fn account(store: &Store, main: &str, company: &str) -> domain::AccountId {
+    let account = store
+        .create_account(
+            &NewAccount {
+                company: CompanyName::parse(company).unwrap(),
+                main_number: E164::parse(main).unwrap(),
+                address: "1 rue de la Paix, Paris".into(),
+                admin_email: EmailAddress::parse("patron@example.fr").unwrap(),
+                admin_password: hash(),
+                language: Language::Fr,
+                time_zone: TimeZone::default(),
+            },
+            UnixMillis::from_millis(1_700_000_000_000),
+        )
+        .await
+        .unwrap();
+    store
+        .account(account.id)
+        .create_user(&NewUser {
+            extension: ExtensionNumber::parse("101").unwrap(),
+            name: "Alice Dupont".into(),
+            email: EmailAddress::parse("alice@example.fr").unwrap(),
+            password: hash(),
+            direct_number: None,
+        })
+        .await
+        .unwrap();
+    account.id
+}
+
+/// Two accounts, A (Boulangerie Martin) and B (Garage Durand), each with
+/// user 101 and a few numbers in the pool.
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!("sqlite://{}/t.db", dir.path().display()))
+        .await
+        .unwrap();
+    let a = account(&store, "+33199000200", "Boulangerie Martin").await;
+    let b = account(&store, "+33199000300", "Garage Durand").await;
+    store
+        .add_pool_numbers(&[
+            E164::parse("+33199000210").unwrap(),
+            E164::parse("+33199000211").unwrap(),
+        ])
+        .await
+        .unwrap();
+    let app = router(AppState::with_outbox(
+        store.clone(),
+        dir.path().join("outbox"),
+    ));
+    Fixture {
+        app,
+        store,
+        dir,
+        a,
+        b,
+    }
+}
+
+/// A browser signed in as the admin of the account whose main number is
+/// `main` (national form).
+async fn admin(f: &Fixture, main: &str) -> Browser {
+    let mut b = Browser::new(&f.app);
+    b.get("/").await;
+    let (status, _, _) = b
+        .post("/signin", &[("number", main), ("password", PASSWORD)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    b
+}
+
+/// A browser: keeps the session cookie and the page's CSRF token.
+struct Browser {
+    app: Router,
+    cookie: Option<String>,
+    csrf: Option<String>,
+}
+
+impl Browser {
+    fn new(app: &Router) -> Self {
+        Self {
+            app: app.clone(),
+            cookie: None,
+            csrf: None,
+        }
+    }
+
+    async fn send(&mut self, req: Request<Body>) -> (StatusCode, Response<Body>, String) {
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        if let Some(set) = res.headers().get(header::SET_COOKIE) {
+            let set = set.to_str().unwrap();
+            self.cookie = Some(set.split(';').next().unwrap().to_owned());
+        }
+        let status = res.status();
+        let (parts, body) = res.into_parts();
+        let bytes = axum::body::to_bytes(body, 1 << 22).await.unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if let Some(i) = text.find("name=\"csrf-token\" content=\"") {
+            let rest = &text[i + 27..];
+            self.csrf = Some(rest[..rest.find('"').unwrap()].to_owned());
+        }
+        (status, Response::from_parts(parts, Body::empty()), text)
+    }
+
+    async fn get(&mut self, path: &str) -> (StatusCode, Response<Body>, String) {
+        let mut req = Request::get(path);
+        if let Some(c) = &self.cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::empty()).unwrap()).await
+    }
+
+    /// Posts a form with the page's CSRF token.
+    async fn post(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, Response<Body>, String) {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        let csrf = self.csrf.clone().unwrap_or_default();
+        all.push(("_csrf", &csrf));
+        self.post_raw(path, &all).await
+    }
+
+    async fn post_raw(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, Response<Body>, String) {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut req =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = &self.cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
+    }
+}
+
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn location(res: &Response<Body>) -> &str {
+    res.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap())
+        .unwrap_or("")
+}
+
+/// Writes a page to `target/pages/NAME.html` for a look in a browser.
+fn keep(name: &str, html: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pages");
+    if std::fs::create_dir_all(&dir).is_ok() {
+        let _ = std::fs::write(dir.join(format!("{name}.html")), html);
+    }
+}
+
+// ---- Call log (SPEC A2) ----
+
+async fn call(store: &Store, account: domain::AccountId, n: i64, direction: CallDirection) {
+    let scope = store.account(account);
+    let (from, to) = match direction {
+        CallDirection::Inbound => ("+33612345678", "+33199000200"),
+        CallDirection::Outbound => ("+33199000200", "+33612345678"),
+        CallDirection::Internal => ("", ""),
+    };
+    let started = UnixMillis::from_millis(1_780_000_000_000 + n * 60_000);
+    let id = scope
+        .start_call(&NewCallRecord {
+            call_id: format!("call-{n}"),
+            direction,
+            caller_number: from.into(),
+            caller_extension: Some(ExtensionNumber::parse("101").unwrap()),
+            callee_number: to.into(),
+            callee_extension: None,
+            started_at: started,
+        })
+        .await
+        .unwrap();
+    scope
+        .answer_call(id, UnixMillis::from_millis(started.millis() + 5_000))
+        .await
+        .unwrap();
+    scope
+        .end_call(
+            id,
+            UnixMillis::from_millis(started.millis() + 95_000),
+            Disposition::Answered,
+            "normal",
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_call_log_lists_calls_newest_first_in_paris_time() {
+    let f = fixture().await;
+    call(&f.store, f.a, 0, CallDirection::Inbound).await;
+    call(&f.store, f.a, 1, CallDirection::Outbound).await;
+    call(&f.store, f.a, 2, CallDirection::Internal).await;
+    call(&f.store, f.b, 3, CallDirection::Inbound).await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (status, _, html) = b.get("/admin/calls").await;
+    assert_eq!(status, StatusCode::OK);
+    keep("calls_fr", &html);
+    assert!(html.contains("Journal d&#39;appels") || html.contains("Journal d'appels"));
+    // 1_780_000_000 s is 2026-05-28 20:26:40 UTC, 22:26 in Paris (summer).
+    assert!(html.contains("28/05/2026 22:26"), "local time");
+    assert!(html.contains("06 12 34 56 78"), "national display");
+    assert!(html.contains("1:30"), "duration from answer to end");
+    let body = &html[html.find("<tbody>").unwrap()..];
+    let internal = body.find("Interne</span>").unwrap();
+    let inbound = body.find("Entrant</span>").unwrap();
+    assert!(internal < inbound, "newest first");
+    assert_eq!(
+        html.matches("<tr><td>").count(),
+        3,
+        "only account A's calls"
+    );
+
+    let (_, _, html) = b.get("/admin/calls?direction=outbound").await;
+    assert_eq!(html.matches("<tr><td>").count(), 1);
+    assert!(html.contains("Sortant</span>"));
+    assert!(html.contains("value=\"outbound\" checked"));
+
+    b.post("/lang", &[("lang", "en"), ("back", "/admin/calls")])
+        .await;
+    let (_, _, html) = b.get("/admin/calls").await;
+    keep("calls_en", &html);
+    assert!(html.contains("Call log"));
+    assert!(html.contains("2026-05-28 22:26"));
+    assert!(html.contains("Incoming") || html.contains("Inbound"));
+}
+
+#[tokio::test]
+async fn the_call_log_searches_dates_and_keeps_a_bad_one_with_a_message() {
+    let f = fixture().await;
+    call(&f.store, f.a, 0, CallDirection::Inbound).await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (_, _, html) = b.get("/admin/calls?from=2026-05-29&to=2026-06-30").await;
+    assert!(html.contains("Aucun appel"), "the call was on the 28th");
+    let (_, _, html) = b.get("/admin/calls?from=2026-05-28&to=2026-05-28").await;
+    assert_eq!(html.matches("<tr><td>").count(), 1);
+    let (status, _, html) = b.get("/admin/calls?from=28%2F05&to=2026-05-01").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Saisissez une date valide"));
+    assert!(html.contains("value=\"28/05\""), "what was typed is kept");
+    let (status, _, html) = b.get("/admin/calls?from=2026-06-01&to=2026-05-01").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("La date de fin doit suivre la date de début."));
+}
+
+#[tokio::test]
+async fn the_call_log_pages_through_older_calls() {
+    let f = fixture().await;
+    for n in 0..55 {
+        call(&f.store, f.a, n, CallDirection::Inbound).await;
+    }
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (_, _, html) = b.get("/admin/calls").await;
+    assert_eq!(html.matches("<tr><td>").count(), 50);
+    let i = html.find("rel=\"next\"").expect("an older link");
+    let href = &html[..i];
+    let href = &href[href.rfind("href=\"").unwrap() + 6..];
+    let href = href[..href.find('"').unwrap()].replace("&#38;", "&");
+    let (_, _, html) = b.get(&href).await;
+    assert_eq!(html.matches("<tr><td>").count(), 5, "{href}");
+    assert!(!html.contains("rel=\"next\""));
+    assert!(html.contains("Appels les plus récents"));
+}
+
+#[tokio::test]
+async fn the_call_log_needs_an_admin() {
+    let f = fixture().await;
+    let mut b = Browser::new(&f.app);
+    let (status, res, _) = b.get("/admin/calls").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/");
+    let _ = (&f.dir, f.b);
+}
+
+// ---- Extensions and users (SPEC A5) ----
+
+fn outbox(dir: &std::path::Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir.join("outbox")) else {
+        return Vec::new();
+    };
+    entries
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_extensions_list_shows_the_accounts_users_only() {
+    let f = fixture().await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (status, _, html) = b.get("/admin/extensions").await;
+    assert_eq!(status, StatusCode::OK);
+    keep("extensions_fr", &html);
+    assert!(html.contains("Alice Dupont"));
+    assert!(html.contains("+ Ajouter un utilisateur"));
+    assert!(html.contains("Aucun appareil"));
+    assert_eq!(html.matches("/delete\"").count(), 1, "only A's user");
+}
+
+#[tokio::test]
+async fn adding_a_user_with_bad_fields_shows_messages_and_keeps_the_input() {
+    let f = fixture().await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (_, _, html) = b.get("/admin/extensions/new").await;
+    keep("add_user_fr", &html);
+    assert!(html.contains("value=\"100\""), "first free extension");
+    assert!(html.contains("01 99 00 02 10 (nouveau numéro)"));
+    let (status, _, html) = b
+        .post(
+            "/admin/extensions/new",
+            &[
+                ("name", "Bob Martin"),
+                ("email", "bob-at-example"),
+                ("extension", "12a"),
+                ("number", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    keep("add_user_errors_fr", &html);
+    assert!(html.contains("Saisissez une adresse e-mail valide"));
+    assert!(html.contains("Le numéro de poste comporte de 2 à 6 chiffres."));
+    assert!(html.contains("value=\"Bob Martin\""));
+    assert!(html.contains("value=\"bob-at-example\""));
+    assert!(html.contains("value=\"12a\""));
+    let (status, _, html) = b
+        .post(
+            "/admin/extensions/new",
+            &[
+                ("name", "Bob Martin"),
+                ("email", "bob@example.fr"),
+                ("extension", "101"),
+                ("number", "+33199000211"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Le poste 101 est déjà utilisé."));
+    assert!(
+        html.contains("value=\"+33199000211\" selected"),
+        "number kept"
+    );
+
+    b.post(
+        "/lang",
+        &[("lang", "en"), ("back", "/admin/extensions/new")],
+    )
+    .await;
+    let (_, _, html) = b
+        .post(
+            "/admin/extensions/new",
+            &[
+                ("name", ""),
+                ("email", "bob@example.fr"),
+                ("extension", "101"),
+                ("number", ""),
+            ],
+        )
+        .await;
+    assert!(html.contains("Enter the user&#39;s name") || html.contains("Enter the user's name"));
+    assert!(html.contains("Extension 101 is already in use."));
+    assert!(
+        outbox(f.dir.path()).is_empty(),
+        "no e-mail for a refused form"
+    );
+}
+
+#[tokio::test]
+async fn adding_a_user_sends_the_welcome_mail_and_maps_the_new_number() {
+    let f = fixture().await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    b.get("/admin/extensions/new").await;
+    let (status, res, _) = b
+        .post(
+            "/admin/extensions/new",
+            &[
+                ("name", "Bob Martin"),
+                ("email", "bob@example.fr"),
+                ("extension", "102"),
+                ("number", "+33199000210"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/admin/extensions?added=102");
+    let (_, _, html) = b.get(location(&res)).await;
+    assert!(html.contains("Il a reçu un e-mail de bienvenue"));
+    assert!(html.contains("Bob Martin"));
+    assert!(html.contains("01 99 00 02 10"), "the direct number");
+
+    let mails = outbox(f.dir.path());
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains("bob@example.fr"));
+    assert!(
+        mails[0].contains("Num=C3=A9ro de poste : 102")
+            || mails[0].contains("Numéro de poste : 102")
+    );
+    let scope = f.store.account(f.a);
+    let bob = scope
+        .user_by_extension(&ExtensionNumber::parse("102").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(scope.must_change_password(bob.id).await.unwrap());
+    assert_eq!(
+        scope.numbers_of(bob.extension).await.unwrap(),
+        vec![E164::parse("+33199000210").unwrap()]
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_user_asks_first_and_frees_the_extension() {
+    let f = fixture().await;
+    let scope = f.store.account(f.a);
+    let alice = scope
+        .user_by_extension(&ExtensionNumber::parse("101").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let path = format!("/admin/users/{}/delete", alice.id.raw());
+    let (status, _, html) = b.get(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    keep("delete_user_fr", &html);
+    assert!(html.contains("Supprimer Alice Dupont ?"));
+    let (status, res, _) = b.post(&path, &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/admin/extensions?deleted=101");
+    assert!(scope.users().await.unwrap().is_empty());
+    let (status, _, _) = b.get(&path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_admin_gets_404_for_another_accounts_user() {
+    let f = fixture().await;
+    let bobs = f.store.account(f.b).users().await.unwrap();
+    let path = format!("/admin/users/{}/delete", bobs[0].id.raw());
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (status, _, _) = b.get(&path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = b.post(&path, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(f.store.account(f.b).users().await.unwrap().len(), 1);
+}
+
+// ---- Phone numbers (SPEC A6) ----
+
+async fn extension_id(f: &Fixture, account: domain::AccountId, number: &str) -> i64 {
+    f.store
+        .account(account)
+        .extension_by_number(&ExtensionNumber::parse(number).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .raw()
+}
+
+#[tokio::test]
+async fn a_number_is_bought_from_the_pool_and_pointed_at_an_extension() {
+    let f = fixture().await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (status, _, html) = b.get("/admin/numbers").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("01 99 00 02 00"));
+    assert!(html.contains("Numéro principal"));
+    assert!(html.contains("01 99 00 02 10"), "pool number offered");
+    assert!(!html.contains("01 99 00 03 00"), "not B's main number");
+
+    let (status, res, _) = b
+        .post("/admin/numbers/buy", &[("number", "+33199000210")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, html) = b.get(location(&res)).await;
+    assert!(html.contains("Le 01 99 00 02 10 est maintenant à vous."));
+
+    let alice = extension_id(&f, f.a, "101").await.to_string();
+    let (status, res, _) = b
+        .post("/admin/numbers/33199000210", &[("target", &alice)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, html) = b.get(location(&res)).await;
+    keep("numbers_fr", &html);
+    assert!(html.contains(&format!("value=\"{alice}\" selected")));
+    let scope = f.store.account(f.a);
+    let numbers = scope
+        .numbers_of(domain::ExtensionId::from_raw(alice.parse().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(numbers, vec![E164::parse("+33199000210").unwrap()]);
+}
+
+#[tokio::test]
+async fn refused_number_choices_are_explained_next_to_the_row() {
+    let f = fixture().await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    b.get("/admin/numbers").await;
+    let (status, _, html) = b
+        .post("/admin/numbers/33199000200", &[("target", "")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    keep("numbers_error_fr", &html);
+    assert!(html.contains("Le numéro principal doit faire sonner un poste."));
+    assert!(html.contains("aria-describedby=\"error-33199000200\""));
+
+    // B bought the number while A's page was open.
+    f.store
+        .account(f.b)
+        .buy_number(&E164::parse("+33199000211").unwrap())
+        .await
+        .unwrap();
+    let (status, _, html) = b
+        .post("/admin/numbers/buy", &[("number", "+33199000211")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Ce numéro vient d&#39;être attribué")
+            || html.contains("Ce numéro vient d'être attribué")
+    );
+
+    b.post("/lang", &[("lang", "en"), ("back", "/admin/numbers")])
+        .await;
+    let (_, _, html) = b.post("/admin/numbers/buy", &[("number", "")]).await;
+    keep("numbers_error_en", &html);
+    assert!(html.contains("Choose the number to buy."));
+}
+
+#[tokio::test]
+async fn an_admin_gets_404_for_another_accounts_number_or_extension() {
+    let f = fixture().await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    b.get("/admin/numbers").await;
+    let theirs = extension_id(&f, f.b, "101").await.to_string();
+    let (status, _, _) = b
+        .post("/admin/numbers/33199000300", &[("target", "")])
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "B's main number");
+    let (status, _, _) = b
+        .post("/admin/numbers/33199000200", &[("target", &theirs)])
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "B's extension");
+    let main = f
+        .store
+        .number(&E164::parse("+33199000300").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(main.account, Some(f.b));
+}
+
+// ---- One user's settings (SPEC A5) ----
+
+async fn alice(f: &Fixture, account: domain::AccountId) -> domain::User {
+    f.store
+        .account(account)
+        .user_by_extension(&ExtensionNumber::parse("101").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn voicemail_settings_refuse_a_three_digit_pin_and_keep_the_input() {
+    let f = fixture().await;
+    let user = alice(&f, f.a).await;
+    let path = format!("/admin/users/{}/voicemail", user.id.raw());
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (status, _, html) = b.get(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    keep("user_voicemail_fr", &html);
+    assert!(html.contains("value=\"25\""), "default ring time");
+    let (status, _, html) = b
+        .post(
+            &path,
+            &[
+                ("vm_enabled", "on"),
+                ("ring", "40"),
+                ("pin", "123"),
+                ("after", "delete"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    keep("user_voicemail_error_fr", &html);
+    assert!(html.contains("Le code comporte de 4 à 8 chiffres."));
+    assert!(html.contains("value=\"40\""), "typed ring time kept");
+    assert!(html.contains("value=\"delete\" selected"));
+    let (status, _, html) = b.post(&path, &[("ring", "200"), ("pin", "1234")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("La durée de sonnerie va de 5 à 120 secondes."));
+    let (status, _, _) = b
+        .post(
+            &path,
+            &[("vm_enabled", "on"), ("ring", "40"), ("pin", "1234")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let saved = alice(&f, f.a).await.voicemail;
+    assert_eq!(saved.ring_seconds.get(), 40);
+    assert!(saved.pin.unwrap().matches("1234"));
+    assert!(!saved.email_notification, "unticked box saved as off");
+}
+
+#[tokio::test]
+async fn forwarding_needs_a_number_when_enabled_in_both_languages() {
+    let f = fixture().await;
+    let user = alice(&f, f.a).await;
+    let path = format!("/admin/users/{}/forwarding", user.id.raw());
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    b.get(&path).await;
+    let (status, _, html) = b
+        .post(
+            &path,
+            &[
+                ("fwd_enabled", "on"),
+                ("fwd_number", ""),
+                ("simultaneous", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    keep("user_forwarding_error_fr", &html);
+    assert!(html.contains("Saisissez le numéro de renvoi pour activer le renvoi."));
+    assert!(html.contains("name=\"simultaneous\" value=\"on\" checked"));
+    b.post("/lang", &[("lang", "en"), ("back", &path)]).await;
+    let (_, _, html) = b
+        .post(&path, &[("fwd_enabled", "on"), ("fwd_number", "12ab")])
+        .await;
+    assert!(html.contains("Enter a valid phone number"));
+    assert!(html.contains("value=\"12ab\""));
+    let (status, _, _) = b
+        .post(
+            &path,
+            &[("fwd_enabled", "on"), ("fwd_number", "06 12 34 56 78")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let fwd = alice(&f, f.a).await.forwarding;
+    assert!(fwd.enabled());
+    assert_eq!(fwd.number().unwrap().as_str(), "+33612345678");
+}
+
+#[tokio::test]
+async fn the_caller_id_is_one_of_the_accounts_numbers() {
+    let f = fixture().await;
+    let user = alice(&f, f.a).await;
+    let path = format!("/admin/users/{}/advanced", user.id.raw());
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (_, _, html) = b.get(&path).await;
+    keep("user_advanced_fr", &html);
+    assert!(html.contains("01 99 00 02 00"));
+    let (status, _, html) = b.post(&path, &[("caller_id", "+33199000300")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Choisissez un numéro du compte."));
+    let (status, _, _) = b.post(&path, &[("caller_id", "+33199000200")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        alice(&f, f.a).await.caller_id.unwrap().as_str(),
+        "+33199000200"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_gets_404_for_another_accounts_user_settings() {
+    let f = fixture().await;
+    let theirs = alice(&f, f.b).await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    b.get("/admin/extensions").await;
+    for tab in ["voicemail", "forwarding", "advanced"] {
+        let path = format!("/admin/users/{}/{tab}", theirs.id.raw());
+        let (status, _, _) = b.get(&path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        let (status, _, _) = b.post(&path, &[("ring", "30"), ("caller_id", "")]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let mine = alice(&f, f.a).await;
+    let (status, _, _) = b.get(&format!("/admin/users/{}/nope", mine.id.raw())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "unknown tab");
+    assert_eq!(alice(&f, f.b).await.voicemail.ring_seconds.get(), 25);
+}
