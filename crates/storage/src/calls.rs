@@ -22,9 +22,6 @@ pub struct CallFilter {
     pub extension: Option<ExtensionNumber>,
     pub direction: Option<CallDirection>,
     pub disposition: Option<Disposition>,
-    /// Keyset pagination: only calls older than this one in the log's
-    /// order (started earlier, or at the same time with a smaller id).
-    pub older_than: Option<(UnixMillis, CallRecordId)>,
     /// At most this many, newest first; 0 means 1,000.
     pub limit: u32,
 }
@@ -322,11 +319,6 @@ impl AccountScope<'_> {
         if filter.disposition.is_some() {
             next(" AND disposition = ?", &mut sql);
         }
-        if filter.older_than.is_some() {
-            next(" AND (started_at < ?", &mut sql);
-            next(" OR (started_at = ?", &mut sql);
-            next(" AND id < ?))", &mut sql);
-        }
         let limit = if filter.limit == 0 {
             1000
         } else {
@@ -354,9 +346,6 @@ impl AccountScope<'_> {
         }
         if let Some(d) = filter.disposition {
             q = q.bind(d.as_str());
-        }
-        if let Some((at, id)) = filter.older_than {
-            q = q.bind(at.millis()).bind(at.millis()).bind(id.raw());
         }
         let rows = q.fetch_all(self.pool()).await?;
         rows.iter().map(record_from).collect()

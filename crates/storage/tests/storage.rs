@@ -484,10 +484,10 @@ async fn call_records_open_close_filter_and_interrupted_calls_fail() {
         };
         assert_eq!(sa.calls(&window).await.unwrap()[0].call_id, "b");
         let older = sa
-            .calls(&CallFilter {
-                older_than: Some((all[0].started_at, all[0].id)),
-                ..Default::default()
-            })
+            .calls_after(
+                &CallFilter::default(),
+                Some(storage::CallCursor::after(&all[0])),
+            )
             .await
             .unwrap();
         assert_eq!(older.len(), 1, "keyset page after the newest");

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use domain::{CallDirection, CallRecord, CallRecordId, UnixMillis};
 use serde::Deserialize;
-use storage::CallFilter;
+use storage::{CallCursor, CallFilter};
 use tower_sessions::Session;
 
 use super::admin_or_return;
@@ -104,9 +104,9 @@ pub async fn page(
     let mut filter = CallFilter {
         direction: direction.2,
         limit: PAGE_SIZE + 1,
-        older_than: parse_older(&q.older),
         ..CallFilter::default()
     };
+    let cursor = parse_older(&q.older);
     let (mut from_error, mut to_error) = (None, None);
     if !q.from.trim().is_empty() {
         match parse_date(&q.from) {
@@ -129,7 +129,7 @@ pub async fn page(
     let mut calls = if invalid {
         Vec::new()
     } else {
-        admin.scope(&state).calls(&filter).await?
+        admin.scope(&state).calls_after(&filter, cursor).await?
     };
     let more = calls.len() > PAGE_SIZE as usize;
     calls.truncate(PAGE_SIZE as usize);
@@ -163,7 +163,7 @@ pub async fn page(
         to_error,
         rows: calls.iter().map(|c| row(tr, zone, c)).collect(),
         older,
-        paged: filter.older_than.is_some(),
+        paged: cursor.is_some(),
         first: filters,
         p,
     };
@@ -174,12 +174,12 @@ pub async fn page(
     }
 }
 
-fn parse_older(text: &str) -> Option<(UnixMillis, CallRecordId)> {
+fn parse_older(text: &str) -> Option<CallCursor> {
     let (at, id) = text.split_once('.')?;
-    Some((
-        UnixMillis::from_millis(at.parse().ok()?),
-        CallRecordId::from_raw(id.parse().ok()?),
-    ))
+    Some(CallCursor {
+        started_at: UnixMillis::from_millis(at.parse().ok()?),
+        id: CallRecordId::from_raw(id.parse().ok()?),
+    })
 }
 
 fn row(tr: Tr, zone: Zone, c: &CallRecord) -> Row {
@@ -227,10 +227,10 @@ mod tests {
     fn the_older_cursor_reads_back_what_the_link_wrote() {
         assert_eq!(
             parse_older("1700000000000.42"),
-            Some((
-                UnixMillis::from_millis(1_700_000_000_000),
-                CallRecordId::from_raw(42)
-            ))
+            Some(CallCursor {
+                started_at: UnixMillis::from_millis(1_700_000_000_000),
+                id: CallRecordId::from_raw(42)
+            })
         );
         assert_eq!(parse_older("junk"), None);
         assert_eq!(parse_older(""), None);
