@@ -115,7 +115,7 @@ pub async fn page(
         }
     }
     if !q.to.trim().is_empty() {
-        match parse_date(&q.to).and_then(|d| d.next_day()) {
+        match parse_date(&q.to).and_then(|d| d.tomorrow().ok()) {
             Some(d) => filter.until = Some(zone.start_of(d)),
             None => to_error = Some(p.t("calls-bad-date")),
         }
@@ -161,7 +161,7 @@ pub async fn page(
         to: q.to,
         from_error,
         to_error,
-        rows: calls.iter().map(|c| row(tr, zone, c)).collect(),
+        rows: calls.iter().map(|c| row(tr, &zone, c)).collect(),
         older,
         paged: cursor.is_some(),
         first: filters,
@@ -182,7 +182,7 @@ fn parse_older(text: &str) -> Option<CallCursor> {
     })
 }
 
-fn row(tr: Tr, zone: Zone, c: &CallRecord) -> Row {
+fn row(tr: Tr, zone: &Zone, c: &CallRecord) -> Row {
     let (direction, key) = match c.direction {
         CallDirection::Inbound => ("inbound", "direction-inbound"),
         CallDirection::Outbound => ("outbound", "direction-outbound"),
