@@ -28,6 +28,7 @@ pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod local_time;
 pub mod page;
 pub mod pages;
 pub mod security;

@@ -28,17 +28,7 @@ pub fn display_number(text: &str) -> String {
 /// order ("06/12/2025 04:00" in French, "2025-12-06 04:00" in English). An
 /// unknown zone falls back to UTC, marked as such.
 pub fn display_time(tr: Tr, zone: &domain::TimeZone, at: domain::UnixMillis) -> String {
-    let Ok(ts) = jiff::Timestamp::from_millisecond(at.millis()) else {
-        return String::new();
-    };
-    let format = match tr.0 {
-        Language::Fr => "%d/%m/%Y %H:%M",
-        Language::En => "%Y-%m-%d %H:%M",
-    };
-    match ts.in_tz(zone.as_str()) {
-        Ok(local) => local.strftime(format).to_string(),
-        Err(_) => format!("{} UTC", ts.strftime(format)),
-    }
+    crate::local_time::Zone::of(zone).display(tr.0, at)
 }
 
 /// One line of a call table, ready to show.

@@ -11,10 +11,10 @@ use storage::{CallCursor, CallFilter};
 use tower_sessions::Session;
 
 use super::admin_or_return;
-use super::local_time::{Zone, parse_date};
 use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::Tr;
+use crate::local_time::{Zone, parse_date};
 use crate::page::{Page, render, render_status};
 use crate::pages::display_number;
 

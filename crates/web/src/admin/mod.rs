@@ -8,7 +8,6 @@
 pub mod calls;
 pub mod extensions;
 
-pub mod local_time;
 pub mod numbers;
 pub mod user_settings;
 

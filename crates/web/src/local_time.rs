@@ -1,7 +1,7 @@
 //! Times in the account's time zone (SPEC A8): "06/12/2026 14:32" in Paris.
-//! Zones come from jiff's bundled time-zone database, as for the
-//! dashboard (`pages::display_time`); a zone jiff does not know is shown in
-//! UTC, labelled so.
+//! Zones come from jiff's bundled time-zone database; a zone jiff does not
+//! know is shown in UTC, labelled so. Every page shows times through here
+//! (`pages::display_time` for one value, [`Zone`] for a table).
 
 use domain::{Language, TimeZone, UnixMillis};
 use jiff::civil::Date;
