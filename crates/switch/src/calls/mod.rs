@@ -249,6 +249,19 @@ impl Call {
         }
     }
 
+    /// One side's dialog, transport and peer, once that side has a dialog
+    /// (the B side only with a winner).
+    fn route(&mut self, side: Side) -> Option<(&mut Dialog, Kind, Peer)> {
+        match side {
+            Side::A => Some((self.a.dialog.as_mut()?, self.a.kind, self.a.peer.clone())),
+            Side::B => {
+                let w = self.winner?;
+                let fork = &self.forks[w];
+                Some((self.b_dialog.as_mut()?, fork.target.kind, fork.peer.clone()))
+            }
+        }
+    }
+
     fn port(&self, side: Side) -> u16 {
         match side {
             Side::A => self.media.a_port,
@@ -385,6 +398,25 @@ impl Calls {
 
     fn token(&mut self) -> String {
         format!("{:016x}", self.random())
+    }
+
+    /// Puts the switch's Via, with a new branch, on top of `r`.
+    fn stamp(&mut self, r: &mut Request, kind: Kind) {
+        let branch = format!("z9hG4bK{}", self.token());
+        build::push_via(r, &self.sent_by(kind), kind, &branch);
+    }
+
+    /// A new request inside one side's dialog, stamped, and where it goes.
+    fn in_dialog(
+        &mut self,
+        call: &mut Call,
+        side: Side,
+        method: Method,
+    ) -> Option<(Request, Peer)> {
+        let (d, kind, peer) = call.route(side)?;
+        let mut r = d.request(method).ok()?;
+        self.stamp(&mut r, kind);
+        Some((r, peer))
     }
 
     fn sent_by(&self, kind: Kind) -> String {
@@ -759,7 +791,7 @@ impl Calls {
             }
             Event::Response { key, response } => self.on_response(now, wall, key, response),
             Event::Ack { request, .. } => self.on_ack(now, request),
-            Event::StrayResponse { response } => self.on_stray(now, response),
+            Event::StrayResponse { response } => self.on_stray(response),
             Event::Timeout { key } | Event::TransportError { key } => {
                 self.on_failure(now, wall, key)
             }
@@ -1091,13 +1123,7 @@ impl Calls {
         let dialog = Dialog::new_uac(&call.forks[i].invite, &response).ok();
         if let Some(d) = &dialog {
             let mut ack = d.ack_for(1);
-            let branch = format!("z9hG4bK{}", self.token());
-            build::push_via(
-                &mut ack,
-                &self.sent_by(call.forks[i].target.kind),
-                call.forks[i].target.kind,
-                &branch,
-            );
+            self.stamp(&mut ack, call.forks[i].target.kind);
             self.tx.send_ack(&ack, call.forks[i].peer.clone());
         }
         let already = call.forks[i].state == ForkState::Answered;
@@ -1111,13 +1137,7 @@ impl Calls {
             if let Some(mut d) = dialog
                 && let Ok(mut bye) = d.request(Method::Bye)
             {
-                let branch = format!("z9hG4bK{}", self.token());
-                build::push_via(
-                    &mut bye,
-                    &self.sent_by(call.forks[i].target.kind),
-                    call.forks[i].target.kind,
-                    &branch,
-                );
+                self.stamp(&mut bye, call.forks[i].target.kind);
                 let peer = call.forks[i].peer.clone();
                 self.send(now, bye, peer, id, Purpose::Other);
             }
@@ -1247,7 +1267,7 @@ impl Calls {
         self.calls.insert(id, call);
     }
 
-    fn on_stray(&mut self, now: Instant, response: Response) {
+    fn on_stray(&mut self, response: Response) {
         // A 2xx retransmitted after its transaction ended: ACK it again.
         if !response.status.is_success() {
             return;
@@ -1268,18 +1288,9 @@ impl Calls {
         }
         let Some(w) = call.winner else { return };
         let fork = &call.forks[w];
+        let (kind, peer) = (fork.target.kind, fork.peer.clone());
         let mut ack = d.ack_for(cseq.seq);
-        let branch = format!(
-            "z9hG4bK{:016x}",
-            now.elapsed().as_nanos() as u64 ^ cseq.seq as u64 ^ 0x5bd1_e995
-        );
-        build::push_via(
-            &mut ack,
-            &self.sent_by(fork.target.kind),
-            fork.target.kind,
-            &branch,
-        );
-        let peer = fork.peer.clone();
+        self.stamp(&mut ack, kind);
         self.tx.send_ack(&ack, peer);
     }
 
@@ -1335,25 +1346,9 @@ impl Calls {
 
     /// Sends BYE on one side of an answered call.
     fn hang_up(&mut self, now: Instant, call: &mut Call, side: Side) {
-        let (dialog, kind, peer) = match side {
-            Side::A => (call.a.dialog.as_mut(), call.a.kind, call.a.peer.clone()),
-            Side::B => {
-                let Some(w) = call.winner else { return };
-                (
-                    call.b_dialog.as_mut(),
-                    call.forks[w].target.kind,
-                    call.forks[w].peer.clone(),
-                )
-            }
-        };
-        let Some(d) = dialog else { return };
-        let Ok(mut bye) = d.request(Method::Bye) else {
-            return;
-        };
-        let branch = format!("z9hG4bK{}", self.token());
-        let sent_by = self.sent_by(kind);
-        build::push_via(&mut bye, &sent_by, kind, &branch);
-        self.send(now, bye, peer, call.id, Purpose::Other);
+        if let Some((bye, peer)) = self.in_dialog(call, side, Method::Bye) {
+            self.send(now, bye, peer, call.id, Purpose::Other);
+        }
     }
 
     /// A re-INVITE from one side: hold, resume, a new address or a
@@ -1532,24 +1527,9 @@ impl Calls {
         side: Side,
         offer: &SessionDescription,
     ) -> bool {
-        let (dialog, kind, peer) = match side {
-            Side::A => (call.a.dialog.as_mut(), call.a.kind, call.a.peer.clone()),
-            Side::B => {
-                let Some(w) = call.winner else { return false };
-                (
-                    call.b_dialog.as_mut(),
-                    call.forks[w].target.kind,
-                    call.forks[w].peer.clone(),
-                )
-            }
-        };
-        let Some(d) = dialog else { return false };
-        let Ok(mut invite) = d.request(Method::Invite) else {
+        let Some((mut invite, peer)) = self.in_dialog(call, side, Method::Invite) else {
             return false;
         };
-        let branch = format!("z9hG4bK{}", self.token());
-        let sent_by = self.sent_by(kind);
-        build::push_via(&mut invite, &sent_by, kind, &branch);
         invite
             .headers
             .push(HeaderName::Allow, crate::endpoint::ALLOW);
@@ -1567,24 +1547,9 @@ impl Calls {
         };
         if response.status.is_success() {
             // ACK the 2xx (every retransmission too).
-            let kind = match side {
-                Side::A => call.a.kind,
-                Side::B => call.winner.map_or(Kind::Udp, |w| call.forks[w].target.kind),
-            };
-            let peer = match side {
-                Side::A => call.a.peer.clone(),
-                Side::B => call
-                    .winner
-                    .map_or(call.a.peer.clone(), |w| call.forks[w].peer.clone()),
-            };
-            let dialog = match side {
-                Side::A => call.a.dialog.as_ref(),
-                Side::B => call.b_dialog.as_ref(),
-            };
-            if let (Some(d), Ok(cseq)) = (dialog, response.cseq()) {
+            if let (Some((d, kind, peer)), Ok(cseq)) = (call.route(side), response.cseq()) {
                 let mut ack = d.ack_for(cseq.seq);
-                let branch = format!("z9hG4bK{}", self.token());
-                build::push_via(&mut ack, &self.sent_by(kind), kind, &branch);
+                self.stamp(&mut ack, kind);
                 self.tx.send_ack(&ack, peer);
             }
         }
@@ -1674,23 +1639,7 @@ impl Calls {
         let Some(mut call) = self.calls.remove(&id) else {
             return;
         };
-        let other = side.other();
-        let (dialog, kind, peer) = match other {
-            Side::A => (call.a.dialog.as_mut(), call.a.kind, call.a.peer.clone()),
-            Side::B => match call.winner {
-                Some(w) => (
-                    call.b_dialog.as_mut(),
-                    call.forks[w].target.kind,
-                    call.forks[w].peer.clone(),
-                ),
-                None => (None, Kind::Udp, call.a.peer.clone()),
-            },
-        };
-        if let Some(d) = dialog
-            && let Ok(mut info) = d.request(Method::Info)
-        {
-            let branch = format!("z9hG4bK{}", self.token());
-            build::push_via(&mut info, &self.sent_by(kind), kind, &branch);
+        if let Some((mut info, peer)) = self.in_dialog(&mut call, side.other(), Method::Info) {
             if let Some(ct) = request.headers.get(&HeaderName::ContentType) {
                 info.headers.push(HeaderName::ContentType, ct.to_owned());
             }
