@@ -10,6 +10,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_initial.sql")),
     (2, include_str!("../migrations/0002_web.sql")),
     (3, include_str!("../migrations/0003_api_keys.sql")),
+    (4, include_str!("../migrations/0004_call_log_indexes.sql")),
 ];
 
 /// Applies the migrations the database has not seen yet.

@@ -4,12 +4,11 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::mpsc;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use support::{Server, seed_account};
+use support::{Server, SmtpSink, seed_account};
 
 /// One HTTP/1.1 exchange; returns status, headers (lower-cased names) and
 /// body.
@@ -64,47 +63,12 @@ fn csrf_of(html: &str) -> String {
     html[i..i + html[i..].find('"').unwrap()].to_owned()
 }
 
-/// A one-message SMTP sink on a thread; the DATA comes out of the channel.
-fn smtp_sink() -> (u16, mpsc::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        let mut write = stream.try_clone().unwrap();
-        let mut lines = BufReader::new(stream).lines();
-        write.write_all(b"220 sink ESMTP\r\n").unwrap();
-        let mut data = String::new();
-        while let Some(Ok(line)) = lines.next() {
-            let upper = line.to_ascii_uppercase();
-            if upper.starts_with("DATA") {
-                write.write_all(b"354 go on\r\n").unwrap();
-                for l in lines.by_ref().map_while(Result::ok) {
-                    if l == "." {
-                        break;
-                    }
-                    data.push_str(&l);
-                    data.push('\n');
-                }
-                write.write_all(b"250 queued\r\n").unwrap();
-            } else if upper.starts_with("QUIT") {
-                write.write_all(b"221 bye\r\n").unwrap();
-                break;
-            } else {
-                write.write_all(b"250 OK\r\n").unwrap();
-            }
-        }
-        tx.send(data).ok();
-    });
-    (port, rx)
-}
-
 #[test]
 fn an_admin_signs_in_over_http_and_a_recovery_mail_reaches_smtp() {
     let dir = tempfile::tempdir().unwrap();
     seed_account(dir.path(), &[201, 202]);
-    let (smtp_port, mail) = smtp_sink();
-    let smtp = format!("smtp://127.0.0.1:{smtp_port}");
+    let sink = SmtpSink::start(None);
+    let smtp = sink.url();
     let server = Server::start_with(
         dir.path(),
         &[
@@ -144,7 +108,8 @@ fn an_admin_signs_in_over_http_and_a_recovery_mail_reaches_smtp() {
     let form = format!("_csrf={csrf}&number=%2B33199000200");
     let (status, _, _) = http(addr, "POST", "/forgot", Some(&cookie), Some(&form));
     assert_eq!(status, 200);
-    let data = mail
+    let data = sink
+        .mail
         .recv_timeout(Duration::from_secs(10))
         .expect("the recovery e-mail reaches the SMTP sink");
     assert!(data.contains("To: boss@acme.example"), "{data}");

@@ -199,3 +199,77 @@ pub fn free_port() -> u16 {
         }
     }
 }
+
+/// A real SMTP server on a thread, for the e-mails the switch sends: every
+/// message it accepts comes out of the channel (the DATA, dot-unstuffed)
+/// and, when `folder` is given, is also written there as `N.eml` (so a
+/// browser script can read it).
+pub struct SmtpSink {
+    pub port: u16,
+    pub mail: mpsc::Receiver<String>,
+}
+
+impl SmtpSink {
+    pub fn start(folder: Option<PathBuf>) -> SmtpSink {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut count = 0;
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                for data in smtp_session(stream) {
+                    count += 1;
+                    if let Some(dir) = &folder {
+                        std::fs::write(dir.join(format!("{count}.eml")), &data).unwrap();
+                    }
+                    if tx.send(data).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        SmtpSink { port, mail: rx }
+    }
+
+    /// The `--smtp-url` of the sink.
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+}
+
+/// Serves one SMTP connection; returns the messages it carried.
+fn smtp_session(stream: std::net::TcpStream) -> Vec<String> {
+    use std::io::Write;
+    let mut write = stream.try_clone().unwrap();
+    let mut lines = BufReader::new(stream).lines();
+    let mut messages = Vec::new();
+    if write.write_all(b"220 sink ESMTP\r\n").is_err() {
+        return messages;
+    }
+    while let Some(Ok(line)) = lines.next() {
+        let upper = line.to_ascii_uppercase();
+        let reply: &[u8] = if upper.starts_with("DATA") {
+            write.write_all(b"354 go on\r\n").unwrap();
+            let mut data = String::new();
+            for l in lines.by_ref().map_while(Result::ok) {
+                if l == "." {
+                    break;
+                }
+                data.push_str(l.strip_prefix('.').unwrap_or(&l));
+                data.push('\n');
+            }
+            messages.push(data);
+            b"250 queued\r\n"
+        } else if upper.starts_with("QUIT") {
+            write.write_all(b"221 bye\r\n").ok();
+            break;
+        } else {
+            b"250 OK\r\n"
+        };
+        if write.write_all(reply).is_err() {
+            break;
+        }
+    }
+    messages
+}
