@@ -27,6 +27,35 @@ pub enum Editor {
     User,
 }
 
+/// One sub-tab of a settings page: path segment, label key, form.
+pub type Tab = (&'static str, &'static str, Section);
+
+/// A sub-tab as the page shows it.
+pub struct SubTab {
+    pub href: String,
+    pub label: String,
+    pub active: bool,
+}
+
+/// The tab named `name` in the URL, or 404.
+pub fn tab_of(tabs: &[Tab], name: &str) -> Result<(&'static str, Section), WebError> {
+    tabs.iter()
+        .find(|t| t.0 == name)
+        .map(|t| (t.0, t.2))
+        .ok_or(WebError::NotFound)
+}
+
+/// The sub-tab links under `base` (`/user/preferences`), `active` marked.
+pub fn sub_tabs(tr: Tr, tabs: &[Tab], base: &str, active: &str) -> Vec<SubTab> {
+    tabs.iter()
+        .map(|&(t, key, _)| SubTab {
+            href: format!("{base}/{t}"),
+            label: tr.t(key),
+            active: t == active,
+        })
+        .collect()
+}
+
 const AFTER_EMAIL: &[(AfterEmail, &str)] = &[
     (AfterEmail::KeepNew, "vm-after-keep"),
     (AfterEmail::MarkHeard, "vm-after-heard"),

@@ -17,21 +17,16 @@ use crate::AppState;
 use crate::error::WebError;
 use crate::page::{Page, render, render_status};
 use crate::settings_form::{
-    self, Editor, Errors, Section, SettingsForm, Values, caller_id_choices,
+    self, Editor, Errors, Section, SettingsForm, SubTab, Tab, Values, caller_id_choices, sub_tabs,
+    tab_of,
 };
 
 /// The tabs of the page, in order: path segment, label key, form.
-const TABS: &[(&str, &str, Section)] = &[
+const TABS: &[Tab] = &[
     ("voicemail", "user-tab-voicemail", Section::Voicemail),
     ("forwarding", "user-tab-forwarding", Section::Forwarding),
     ("advanced", "user-tab-advanced", Section::CallerId),
 ];
-
-struct SubTab {
-    href: String,
-    label: String,
-    active: bool,
-}
 
 #[derive(Template)]
 #[template(path = "admin_user.html")]
@@ -52,13 +47,6 @@ struct UserPage {
 pub struct TabQuery {
     #[serde(default)]
     saved: String,
-}
-
-fn tab_of(name: &str) -> Result<(&'static str, Section), WebError> {
-    TABS.iter()
-        .find(|t| t.0 == name)
-        .map(|t| (t.0, t.2))
-        .ok_or(WebError::NotFound)
 }
 
 /// The account's numbers, every one a possible caller ID.
@@ -103,14 +91,7 @@ async fn show(
     let invalid = e.any();
     let id = user.id.raw();
     let page = UserPage {
-        tabs: TABS
-            .iter()
-            .map(|&(t, key, _)| SubTab {
-                href: format!("/admin/users/{id}/{t}"),
-                label: p.t(key),
-                active: t == tab.0,
-            })
-            .collect(),
+        tabs: sub_tabs(p.tr, TABS, &format!("/admin/users/{id}"), tab.0),
         p,
         id,
         name: user.name,
@@ -141,7 +122,7 @@ pub async fn page(
     Query(q): Query<TabQuery>,
 ) -> Result<Response, WebError> {
     let admin = admin_or_return!(state, session);
-    let tab = tab_of(&tab)?;
+    let tab = tab_of(TABS, &tab)?;
     let user = admin.scope(&state).user(UserId::from_raw(id)).await?;
     show(
         &state,
@@ -164,7 +145,7 @@ pub async fn save(
     Form(f): Form<SettingsForm>,
 ) -> Result<Response, WebError> {
     let admin = admin_or_return!(state, session);
-    let tab = tab_of(&tab)?;
+    let tab = tab_of(TABS, &tab)?;
     let scope = admin.scope(&state);
     let user = scope.user(UserId::from_raw(id)).await?;
     let mut settings = settings_form::settings_of(&user);

@@ -83,17 +83,19 @@ struct CallLog {
     first: String,
 }
 
-/// What the query asks for, checked: the filter and the fields to show.
+/// What the query asks for, checked: the filter and the fields to show,
+/// or which date fields are refused.
 struct Search {
     show: &'static str,
     from: String,
     to: String,
     filter: CallFilter,
+    refused: Option<DayRangeErrors>,
 }
 
 /// Reads the query: the chosen filter on the user's extension, the period
 /// (the last [`DEFAULT_DAYS`] days when none was given).
-fn search(member: &Member, q: &UserCallQuery) -> Result<Search, (Search, DayRangeErrors)> {
+fn search(member: &Member, q: &UserCallQuery) -> Search {
     let zone = Zone::of(&member.account.time_zone);
     let show = SHOW
         .iter()
@@ -114,21 +116,20 @@ fn search(member: &Member, q: &UserCallQuery) -> Result<Search, (Search, DayRang
         ),
     };
     let mut filter = filter_of(show, member.user.extension_number.clone());
-    let range = zone.day_range(&from, &to);
-    let mut found = Search {
-        show,
-        from,
-        to,
-        filter: CallFilter::default(),
-    };
-    match range {
+    let refused = match zone.day_range(&from, &to) {
         Ok(r) => {
             filter.from = r.from;
             filter.until = r.until;
-            found.filter = filter;
-            Ok(found)
+            None
         }
-        Err(e) => Err((found, e)),
+        Err(e) => Some(e),
+    };
+    Search {
+        show,
+        from,
+        to,
+        filter,
+        refused,
     }
 }
 
@@ -169,10 +170,8 @@ pub async fn page(
         .page(&session, "user-calls-title", "/user/calls")
         .await?;
     let tr = p.tr;
-    let (s, refused) = match search(&member, &q) {
-        Ok(s) => (s, None),
-        Err((s, e)) => (s, Some(e)),
-    };
+    let s = search(&member, &q);
+    let refused = s.refused;
     let cursor = parse_older(&q.older);
     let mut calls = match refused {
         Some(_) => Vec::new(),
@@ -232,13 +231,11 @@ pub async fn export(
 ) -> Result<Response, WebError> {
     let member = user_or_return!(state, session);
     let tr = Tr(crate::session::SessionData::language(&session).await);
-    let s = match search(&member, &q) {
-        Ok(s) => s,
+    let s = search(&member, &q);
+    if s.refused.is_some() {
         // The log says what is wrong with the dates.
-        Err((s, _)) => {
-            return Ok(Redirect::to(&format!("/user/calls?{}", query_of(&s))).into_response());
-        }
-    };
+        return Ok(Redirect::to(&format!("/user/calls?{}", query_of(&s))).into_response());
+    }
     let header = {
         let mut h = String::new();
         let cells = [

@@ -18,21 +18,16 @@ use crate::AppState;
 use crate::error::WebError;
 use crate::page::{Page, render, render_status};
 use crate::settings_form::{
-    self, Choice, Editor, Errors, Section, SettingsForm, Values, caller_id_choices,
+    self, Choice, Editor, Errors, Section, SettingsForm, SubTab, Tab, Values, caller_id_choices,
+    sub_tabs, tab_of,
 };
 
 /// The sub-tabs, in the seed page's order: path segment, label key, form.
-const TABS: &[(&str, &str, Section)] = &[
+const TABS: &[Tab] = &[
     ("voicemail", "user-tab-voicemail", Section::Voicemail),
     ("forwarding", "user-tab-forwarding", Section::Forwarding),
     ("caller-id", "user-prefs-tab-caller-id", Section::CallerId),
 ];
-
-struct SubTab {
-    href: String,
-    label: String,
-    active: bool,
-}
 
 #[derive(Template)]
 #[template(path = "user_preferences.html")]
@@ -49,13 +44,6 @@ struct Preferences {
 pub struct SavedQuery {
     #[serde(default)]
     saved: String,
-}
-
-fn tab_of(name: &str) -> Result<(&'static str, Section), WebError> {
-    TABS.iter()
-        .find(|t| t.0 == name)
-        .map(|t| (t.0, t.2))
-        .ok_or(WebError::NotFound)
 }
 
 /// The numbers the user may show when calling out besides the main
@@ -113,14 +101,7 @@ async fn show(
     };
     let invalid = e.any();
     let page = Preferences {
-        tabs: TABS
-            .iter()
-            .map(|&(t, key, _)| SubTab {
-                href: format!("/user/preferences/{t}"),
-                label: p.t(key),
-                active: t == tab.0,
-            })
-            .collect(),
+        tabs: sub_tabs(p.tr, TABS, "/user/preferences", tab.0),
         p,
         tab: tab.0,
         v,
@@ -147,7 +128,7 @@ pub async fn page(
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, WebError> {
     let member = user_or_return!(state, session);
-    let tab = tab_of(&tab)?;
+    let tab = tab_of(TABS, &tab)?;
     show(&state, &session, &member, tab, None, !q.saved.is_empty()).await
 }
 
@@ -160,7 +141,7 @@ pub async fn save(
     Form(f): Form<SettingsForm>,
 ) -> Result<Response, WebError> {
     let member = user_or_return!(state, session);
-    let tab = tab_of(&tab)?;
+    let tab = tab_of(TABS, &tab)?;
     let mut settings = settings_form::settings_of(&member.user);
     let numbers = caller_ids(&state, &member).await?;
     if let Err(e) = settings_form::apply(tab.1, Editor::User, &f, &mut settings, &numbers).await? {
