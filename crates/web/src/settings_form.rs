@@ -300,3 +300,106 @@ pub fn settings_of(user: &User) -> UserSettings {
         caller_id: user.caller_id.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored() -> UserSettings {
+        UserSettings {
+            voicemail: domain::VoicemailSettings::default(),
+            forwarding: ForwardingSettings::default(),
+            caller_id: None,
+        }
+    }
+
+    fn n(text: &str) -> E164 {
+        E164::parse(text).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_user_cannot_change_the_ring_time_or_the_after_email_action() {
+        let mut s = stored();
+        let f = SettingsForm {
+            ring: "99".into(),
+            after: "delete".into(),
+            pin: "2468".into(),
+            ..SettingsForm::default()
+        };
+        let done = apply(Section::Voicemail, Editor::User, &f, &mut s, &[]).await;
+        assert!(done.unwrap().is_ok());
+        assert_eq!(s.voicemail.ring_seconds, RingSeconds::default());
+        assert_eq!(s.voicemail.after_email, AfterEmail::KeepNew);
+        assert!(!s.voicemail.enabled, "unticked box");
+        assert!(s.voicemail.pin.unwrap().matches("2468"));
+        let mut s = stored();
+        apply(Section::Voicemail, Editor::Admin, &f, &mut s, &[])
+            .await
+            .unwrap()
+            .unwrap_or_else(|_| panic!("the admin's form is valid"));
+        assert_eq!(s.voicemail.ring_seconds.get(), 99);
+        assert_eq!(s.voicemail.after_email, AfterEmail::Delete);
+    }
+
+    #[tokio::test]
+    async fn refused_fields_are_named_and_nothing_changes() {
+        let cases = [
+            (Section::Voicemail, "pin", "123", "vm-bad-pin"),
+            (Section::Forwarding, "fwd_number", "", "fwd-number-required"),
+            (Section::Forwarding, "fwd_number", "12ab", "fwd-bad-number"),
+            (
+                Section::CallerId,
+                "caller_id",
+                "+33199000300",
+                "advanced-bad-caller-id",
+            ),
+        ];
+        for (section, field, value, key) in cases {
+            let mut f = SettingsForm {
+                fwd_enabled: Some("on".into()),
+                ..SettingsForm::default()
+            };
+            match field {
+                "pin" => f.pin = value.into(),
+                "fwd_number" => f.fwd_number = value.into(),
+                _ => f.caller_id = value.into(),
+            }
+            let mut s = stored();
+            let offered = [n("+33199000201")];
+            let Err(e) = apply(section, Editor::User, &f, &mut s, &offered)
+                .await
+                .unwrap()
+            else {
+                panic!("{field}={value:?} accepted");
+            };
+            let got = [e.pin, e.fwd_number, e.caller_id];
+            assert!(got.contains(&Some(key)), "{field}={value:?}");
+            assert_eq!(s, stored(), "{field}={value:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_caller_id_is_one_of_the_numbers_offered_or_the_main_number() {
+        let mut s = stored();
+        let offered = [n("+33199000201")];
+        let f = SettingsForm {
+            caller_id: "+33199000201".into(),
+            ..SettingsForm::default()
+        };
+        assert!(
+            apply(Section::CallerId, Editor::User, &f, &mut s, &offered)
+                .await
+                .unwrap()
+                .is_ok()
+        );
+        assert_eq!(s.caller_id, Some(n("+33199000201")));
+        let main = SettingsForm::default();
+        assert!(
+            apply(Section::CallerId, Editor::User, &main, &mut s, &offered)
+                .await
+                .unwrap()
+                .is_ok()
+        );
+        assert_eq!(s.caller_id, None);
+    }
+}
