@@ -18,12 +18,32 @@ pub struct CallFilter {
     pub from: Option<UnixMillis>,
     /// Calls that started before this time.
     pub until: Option<UnixMillis>,
-    /// Only calls this extension made or received.
+    /// Only calls this extension made or received (see `side`).
     pub extension: Option<ExtensionNumber>,
+    /// With `extension`: on which side of the call it must be.
+    pub side: Side,
     pub direction: Option<CallDirection>,
     pub disposition: Option<Disposition>,
+    /// Only calls that were answered (`Some(true)`) or that ended without
+    /// an answer (`Some(false)`: missed, busy, failed; not those still
+    /// ringing).
+    pub answered: Option<bool>,
     /// At most this many, newest first; 0 means 1,000.
     pub limit: u32,
+}
+
+/// The side of a call an extension was on, from its own point of view
+/// (SPEC U4): an internal call from 101 to 102 is outgoing for 101 and
+/// incoming for 102.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Side {
+    /// Made or received.
+    #[default]
+    Either,
+    /// Made: the extension is the caller (outgoing).
+    Caller,
+    /// Received: the extension is the callee (incoming).
+    Callee,
 }
 
 /// Where a page of calls ended: the last record's start and id.
@@ -287,67 +307,143 @@ impl AccountScope<'_> {
     /// The account's calls matching `filter`, newest first, that come after
     /// `cursor` in that order: one page of a long export (keyset paging, so
     /// each page costs the same however deep it is).
+    ///
+    /// A call of one extension on either side is read as two branches, one
+    /// per side, merged: each branch can walk an index on
+    /// `(account_id, caller_extension | callee_extension, started_at)` newest
+    /// first and stop at the limit, which an `OR` of the two columns cannot.
     pub async fn calls_after(
         &self,
         filter: &CallFilter,
         cursor: Option<CallCursor>,
     ) -> Result<Vec<CallRecord>, StorageError> {
-        let mut sql = String::from("SELECT * FROM call_records WHERE account_id = $1");
-        let mut n = 1;
-        let mut next = |clause: &str, sql: &mut String| {
-            n += 1;
-            sql.push_str(&clause.replace('?', &format!("${n}")));
-        };
-        if cursor.is_some() {
-            next(" AND (started_at < ?", &mut sql);
-            next(" OR (started_at = ?", &mut sql);
-            next(" AND id < ?))", &mut sql);
-        }
-        if filter.from.is_some() {
-            next(" AND started_at >= ?", &mut sql);
-        }
-        if filter.until.is_some() {
-            next(" AND started_at < ?", &mut sql);
-        }
-        if filter.extension.is_some() {
-            next(" AND (caller_extension = ?", &mut sql);
-            next(" OR callee_extension = ?)", &mut sql);
-        }
-        if filter.direction.is_some() {
-            next(" AND direction = ?", &mut sql);
-        }
-        if filter.disposition.is_some() {
-            next(" AND disposition = ?", &mut sql);
-        }
         let limit = if filter.limit == 0 {
             1000
         } else {
             filter.limit
         };
-        sql.push_str(&format!(" ORDER BY started_at DESC, id DESC LIMIT {limit}"));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(self.raw());
+        let mut q = Query::default();
+        match (&filter.extension, filter.side) {
+            (Some(ext), Side::Either) => {
+                q.sql.push_str("SELECT * FROM (SELECT * FROM (");
+                self.branch(&mut q, filter, cursor, limit, Branch::Made(ext));
+                q.sql.push_str(") made UNION ALL SELECT * FROM (");
+                self.branch(&mut q, filter, cursor, limit, Branch::Received(ext));
+                q.sql.push_str(&format!(
+                    ") received) calls ORDER BY started_at DESC, id DESC LIMIT {limit}"
+                ));
+            }
+            (Some(ext), Side::Caller) => {
+                self.branch(&mut q, filter, cursor, limit, Branch::Made(ext))
+            }
+            (Some(ext), Side::Callee) => {
+                self.branch(&mut q, filter, cursor, limit, Branch::Received(ext))
+            }
+            (None, _) => self.branch(&mut q, filter, cursor, limit, Branch::All),
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(q.sql));
+        for value in q.binds {
+            query = match value {
+                Bind::Int(i) => query.bind(i),
+                Bind::Text(t) => query.bind(t),
+            };
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        rows.iter().map(record_from).collect()
+    }
+
+    /// One `SELECT` of [`Self::calls_after`]: the filter's conditions on
+    /// the calls of `branch`, newest first.
+    fn branch(
+        &self,
+        q: &mut Query,
+        filter: &CallFilter,
+        cursor: Option<CallCursor>,
+        limit: u32,
+        branch: Branch<'_>,
+    ) {
+        q.sql
+            .push_str("SELECT * FROM call_records WHERE account_id = ");
+        q.param(Bind::Int(self.raw()));
+        match branch {
+            Branch::All => {}
+            Branch::Made(ext) => {
+                q.sql.push_str(" AND caller_extension = ");
+                q.param(Bind::Text(ext.as_str().to_owned()));
+            }
+            Branch::Received(ext) => {
+                q.sql.push_str(" AND callee_extension = ");
+                q.param(Bind::Text(ext.as_str().to_owned()));
+                q.sql
+                    .push_str(" AND (caller_extension IS NULL OR caller_extension <> ");
+                q.param(Bind::Text(ext.as_str().to_owned()));
+                q.sql.push(')');
+            }
+        }
         if let Some(c) = cursor {
-            q = q
-                .bind(c.started_at.millis())
-                .bind(c.started_at.millis())
-                .bind(c.id.raw());
+            q.sql.push_str(" AND (started_at < ");
+            q.param(Bind::Int(c.started_at.millis()));
+            q.sql.push_str(" OR (started_at = ");
+            q.param(Bind::Int(c.started_at.millis()));
+            q.sql.push_str(" AND id < ");
+            q.param(Bind::Int(c.id.raw()));
+            q.sql.push_str("))");
         }
         if let Some(f) = filter.from {
-            q = q.bind(f.millis());
+            q.sql.push_str(" AND started_at >= ");
+            q.param(Bind::Int(f.millis()));
         }
         if let Some(u) = filter.until {
-            q = q.bind(u.millis());
-        }
-        if let Some(e) = &filter.extension {
-            q = q.bind(e.as_str().to_owned()).bind(e.as_str().to_owned());
+            q.sql.push_str(" AND started_at < ");
+            q.param(Bind::Int(u.millis()));
         }
         if let Some(d) = filter.direction {
-            q = q.bind(d.as_str());
+            q.sql.push_str(" AND direction = ");
+            q.param(Bind::Text(d.as_str().to_owned()));
         }
         if let Some(d) = filter.disposition {
-            q = q.bind(d.as_str());
+            q.sql.push_str(" AND disposition = ");
+            q.param(Bind::Text(d.as_str().to_owned()));
         }
-        let rows = q.fetch_all(self.pool()).await?;
-        rows.iter().map(record_from).collect()
+        match filter.answered {
+            None => {}
+            Some(true) => q.sql.push_str(" AND answered_at IS NOT NULL"),
+            Some(false) => q
+                .sql
+                .push_str(" AND answered_at IS NULL AND disposition <> 'in_progress'"),
+        }
+        q.sql
+            .push_str(&format!(" ORDER BY started_at DESC, id DESC LIMIT {limit}"));
+    }
+}
+
+/// Which calls one `SELECT` of [`AccountScope::calls_after`] reads.
+#[derive(Clone, Copy)]
+enum Branch<'a> {
+    All,
+    /// Those the extension made.
+    Made(&'a ExtensionNumber),
+    /// Those the extension received and did not make (a call to oneself
+    /// is read once, as made).
+    Received(&'a ExtensionNumber),
+}
+
+/// A statement being written and the values of its placeholders.
+#[derive(Default)]
+struct Query {
+    sql: String,
+    binds: Vec<Bind>,
+}
+
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+impl Query {
+    /// Writes the next placeholder (`$1`, `$2`...) for `value`.
+    fn param(&mut self, value: Bind) {
+        self.binds.push(value);
+        self.sql.push_str(&format!("${}", self.binds.len()));
     }
 }

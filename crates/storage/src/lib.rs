@@ -37,7 +37,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, ConnectOptions};
 
 pub use api_keys::{ApiKey, ApiKeyId, ApiKeyToken, ApiKeyTokenError};
-pub use calls::{CallCursor, CallFilter, CallWrite};
+pub use calls::{CallCursor, CallFilter, CallWrite, Side};
 pub use error::StorageError;
 pub use password_resets::PasswordReset;
 pub use sessions::StoredSession;

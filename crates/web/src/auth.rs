@@ -69,7 +69,7 @@ pub fn token_hash(token: &str) -> String {
 /// tens of milliseconds on purpose). With no hash (unknown account or
 /// user) a dummy hash is checked all the same, so the answer takes as long
 /// and timing does not tell which numbers exist.
-async fn verify(hash: Option<PasswordHash>, password: String) -> bool {
+pub(crate) async fn verify(hash: Option<PasswordHash>, password: String) -> bool {
     static DUMMY: LazyLock<PasswordHash> = LazyLock::new(|| {
         PasswordHash::of(&Password::parse("not-a-real-password").expect("long enough"))
     });
@@ -84,7 +84,7 @@ async fn verify(hash: Option<PasswordHash>, password: String) -> bool {
     .unwrap_or(false)
 }
 
-async fn hash(password: Password) -> Result<PasswordHash, WebError> {
+pub(crate) async fn hash(password: Password) -> Result<PasswordHash, WebError> {
     tokio::task::spawn_blocking(move || PasswordHash::of(&password))
         .await
         .map_err(|e| WebError::Internal(format!("hashing task: {e}")))
@@ -241,10 +241,14 @@ pub struct UserSignInForm {
     password: String,
 }
 
-/// `GET /user`: the user sign-in page, or the user home when signed in.
+/// Where a signed-in user lands: their call log.
+pub const USER_LANDING: &str = "/user/calls";
+
+/// `GET /user`: the user sign-in page, or the user's call log when signed
+/// in.
 pub async fn user_page(session: Session) -> Result<Response, WebError> {
     if let Some(Principal::User { .. }) = SessionData::principal(&session).await {
-        return Ok(Redirect::to("/user/home").into_response());
+        return Ok(Redirect::to(USER_LANDING).into_response());
     }
     render(&UserSignIn {
         p: Page::new(&session, "user-signin-title", "/user").await?,
@@ -321,7 +325,7 @@ pub async fn user_sign_in(
         },
     )
     .await?;
-    Ok(Redirect::to("/user/home").into_response())
+    Ok(Redirect::to(USER_LANDING).into_response())
 }
 
 // ------------------------------------------------- temporary passwords
@@ -341,13 +345,13 @@ pub struct NewPasswordForm {
     confirm: String,
 }
 
-/// Parses the new password and its confirmation; the error is a message
+/// Parses a new password and its confirmation; the error is a message
 /// key.
-fn new_password(form: &NewPasswordForm) -> Result<Password, &'static str> {
-    if form.password != form.confirm {
+pub(crate) fn new_password(password: &str, confirm: &str) -> Result<Password, &'static str> {
+    if password != confirm {
         return Err("change-mismatch");
     }
-    Password::parse(&form.password).map_err(|e| match e {
+    Password::parse(password).map_err(|e| match e {
         PasswordError::TooShort => "change-too-short",
         PasswordError::TooLong => "change-too-long",
     })
@@ -373,7 +377,7 @@ pub async fn change_password(
     let Some(who @ Principal::User { .. }) = SessionData::principal(&session).await else {
         return Ok(Redirect::to("/user").into_response());
     };
-    let password = match new_password(&form) {
+    let password = match new_password(&form.password, &form.confirm) {
         Ok(p) => p,
         Err(key) => {
             let p = Page::new(&session, "change-title", "/user/password").await?;
@@ -391,7 +395,7 @@ pub async fn change_password(
         .account(who.account())
         .set_user_password_flagged(user, &hash, false)
         .await?;
-    Ok(Redirect::to("/user/home").into_response())
+    Ok(Redirect::to(USER_LANDING).into_response())
 }
 
 // ------------------------------------------------ welcome (SPEC A16)
@@ -588,7 +592,7 @@ pub async fn reset(
     Form(form): Form<NewPasswordForm>,
 ) -> Result<Response, WebError> {
     let p = Page::new(&session, "reset-title", "/forgot").await?;
-    let password = match new_password(&form) {
+    let password = match new_password(&form.password, &form.confirm) {
         Ok(password) => password,
         Err(key) => {
             let error = Some(p.t(key));

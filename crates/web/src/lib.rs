@@ -19,6 +19,10 @@
 //!   `state.store.account(id)`, so another account's rows are not found.
 //! - A tab appears in the top bar when its page exists: add it to
 //!   `ADMIN_TABS` / `USER_TABS` in [`page`].
+//! - The admin pages are `admin/`, the user portal's `user/`; the
+//!   voicemail, forwarding and caller-ID forms both portals show share
+//!   their rules in [`settings_form`], and both CSV exports of calls
+//!   stream through [`call_export`].
 //! - Phone numbers are shown with `E164::national_display` ("01 99 00 02 00"),
 //!   times with [`pages::display_time`] in the account's time zone (the tz
 //!   database is bundled through jiff).
@@ -26,6 +30,7 @@
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod call_export;
 pub mod error;
 pub mod i18n;
 pub mod local_time;
@@ -33,6 +38,8 @@ pub mod page;
 pub mod pages;
 pub mod security;
 pub mod session;
+pub mod settings_form;
+pub mod user;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,7 +48,7 @@ mod api;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use mail::Mailer;
 use storage::Store;
@@ -114,7 +121,22 @@ pub fn router(state: AppState) -> Router {
             "/user/password",
             get(auth::change_password_page).post(auth::change_password),
         )
-        .route("/user/home", get(pages::user_home))
+        .route(
+            "/user/home",
+            get(|| async { Redirect::to(auth::USER_LANDING) }),
+        )
+        .route("/user/calls", get(user::calls::page))
+        .route("/user/calls.csv", get(user::calls::export))
+        .route("/user/preferences", get(user::preferences::first))
+        .route(
+            "/user/preferences/{tab}",
+            get(user::preferences::page).post(user::preferences::save),
+        )
+        .route(
+            "/user/profile",
+            get(user::profile::page).post(user::profile::save_email),
+        )
+        .route("/user/profile/password", post(user::profile::save_password))
         .route("/forgot", get(auth::forgot_page).post(auth::forgot))
         .route("/reset/{token}", get(auth::reset_page).post(auth::reset))
         .route("/lang", post(pages::set_language))

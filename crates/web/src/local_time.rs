@@ -48,6 +48,61 @@ impl Zone {
     }
 }
 
+impl Zone {
+    /// The local date at `at`.
+    pub fn date_of(&self, at: UnixMillis) -> Date {
+        let tz = self.0.clone().unwrap_or(jiff::tz::TimeZone::UTC);
+        jiff::Timestamp::from_millisecond(at.millis())
+            .map(|ts| ts.to_zoned_datetime(tz).date())
+            .unwrap_or_default()
+    }
+
+    /// The instants of a from–to search of whole local days, both
+    /// inclusive, from the fields as typed (either may be empty). A refused
+    /// field gets the key of its message: not a date, or an end before the
+    /// start.
+    pub fn day_range(&self, from: &str, to: &str) -> Result<DayRange, DayRangeErrors> {
+        let mut range = DayRange::default();
+        let mut errors = DayRangeErrors::default();
+        if !from.trim().is_empty() {
+            match parse_date(from) {
+                Some(d) => range.from = Some(self.start_of(d)),
+                None => errors.from = Some("calls-bad-date"),
+            }
+        }
+        if !to.trim().is_empty() {
+            match parse_date(to).and_then(|d| d.tomorrow().ok()) {
+                Some(d) => range.until = Some(self.start_of(d)),
+                None => errors.to = Some("calls-bad-date"),
+            }
+        }
+        if let (Some(f), Some(u)) = (range.from, range.until)
+            && u <= f
+        {
+            errors.to = Some("calls-to-before-from");
+        }
+        if errors.from.is_some() || errors.to.is_some() {
+            Err(errors)
+        } else {
+            Ok(range)
+        }
+    }
+}
+
+/// Calls from `from` (inclusive) until `until` (exclusive).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DayRange {
+    pub from: Option<UnixMillis>,
+    pub until: Option<UnixMillis>,
+}
+
+/// The message keys of the refused fields of a from–to search.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DayRangeErrors {
+    pub from: Option<&'static str>,
+    pub to: Option<&'static str>,
+}
+
 /// Parses a date field (`2026-12-06`, as `<input type="date">` sends it).
 pub fn parse_date(text: &str) -> Option<Date> {
     let text = text.trim();
@@ -123,5 +178,25 @@ mod tests {
         assert_eq!(paris.start_of(day), at("2026-07-13T22:00:00Z"));
         assert!(parse_date("06/12/2026").is_none());
         assert!(parse_date("2026-02-30").is_none());
+    }
+
+    #[test]
+    fn a_day_range_covers_both_days_whole_and_refuses_an_end_before_the_start() {
+        let paris = Zone::of(&TimeZone::default());
+        let range = paris.day_range("2026-12-01", "2026-12-06").unwrap();
+        assert_eq!(range.from, Some(at("2026-11-30T23:00:00Z")));
+        assert_eq!(range.until, Some(at("2026-12-06T23:00:00Z")));
+        assert_eq!(paris.day_range("", "").unwrap(), DayRange::default());
+        let e = paris.day_range("2026-12-06", "2026-12-01").unwrap_err();
+        assert_eq!(e.to, Some("calls-to-before-from"));
+        let e = paris.day_range("junk", "2026-13-01").unwrap_err();
+        assert_eq!(
+            (e.from, e.to),
+            (Some("calls-bad-date"), Some("calls-bad-date"))
+        );
+        assert_eq!(
+            paris.date_of(at("2026-12-06T23:30:00Z")).to_string(),
+            "2026-12-07"
+        );
     }
 }

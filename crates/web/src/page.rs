@@ -55,8 +55,13 @@ const ADMIN_TABS: &[(&str, &str)] = &[
     ("tab-numbers", "/admin/numbers"),
 ];
 
-/// The user portal's tabs.
-const USER_TABS: &[(&str, &str)] = &[("tab-home", "/user/home")];
+/// The user portal's tabs (the voicemail messages come with their own
+/// issue).
+const USER_TABS: &[(&str, &str)] = &[
+    ("tab-calls", "/user/calls"),
+    ("tab-preferences", "/user/preferences"),
+    ("tab-profile", "/user/profile"),
+];
 
 impl Page {
     /// A page without the portal's top bar (sign-in, recovery).

@@ -1,4 +1,5 @@
-//! The signed-in home pages of both portals and the language switch.
+//! The admin home, what every portal page shows calls and times with,
+//! the user check of the user portal, and the language switch.
 
 use askama::Template;
 use axum::Form;
@@ -22,6 +23,12 @@ pub fn display_number(text: &str) -> String {
         Ok(n) if text.starts_with('+') => n.national_display(),
         _ => text.to_owned(),
     }
+}
+
+/// A call's talk time as minutes and seconds: `2:05`.
+pub fn display_duration(call: &CallRecord) -> String {
+    let secs = call.duration_seconds();
+    format!("{}:{:02}", secs / 60, secs % 60)
 }
 
 /// A date and time in the account's time zone, in the language's usual
@@ -48,13 +55,12 @@ impl CallRow {
             CallDirection::Outbound => "direction-outbound",
             CallDirection::Internal => "direction-internal",
         };
-        let secs = c.duration_seconds();
         Self {
             when: display_time(tr, zone, c.started_at),
             from: display_number(&c.caller_number),
             to: display_number(&c.callee_number),
             direction: tr.t(direction),
-            duration: format!("{}:{:02}", secs / 60, secs % 60),
+            duration: display_duration(c),
             result: tr.t(&format!("disposition-{}", c.disposition.as_str())),
         }
     }
@@ -169,34 +175,6 @@ pub async fn require_user(state: &AppState, session: &Session) -> Result<User, R
         Ok(false) => Ok(found),
         Err(e) => Err(WebError::from(e).into_response()),
     }
-}
-
-#[derive(Template)]
-#[template(path = "user_home.html")]
-struct UserHome {
-    p: Page,
-    name: String,
-    extension: String,
-    company: String,
-}
-
-/// `GET /user/home`: the user's home.
-pub async fn user_home(
-    State(state): State<AppState>,
-    session: Session,
-) -> Result<Response, WebError> {
-    let user = match require_user(&state, &session).await {
-        Ok(u) => u,
-        Err(redirect) => return Ok(redirect),
-    };
-    let account = state.store.account(user.account).details().await?;
-    let p = Page::user(&session, "user-home-title", "/user/home", user.name.clone()).await?;
-    render(&UserHome {
-        p,
-        name: user.name,
-        extension: user.extension_number.as_str().to_owned(),
-        company: account.company.as_str().to_owned(),
-    })
 }
 
 #[cfg(test)]

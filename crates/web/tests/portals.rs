@@ -319,8 +319,8 @@ async fn a_user_with_a_temporary_password_must_change_it_first() {
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(location(&res), "/user/home");
-    let (_, res, _) = b.get("/user/home").await;
+    assert_eq!(location(&res), "/user/calls");
+    let (_, res, _) = b.get("/user/calls").await;
     assert_eq!(
         location(&res),
         "/user/password",
@@ -350,10 +350,10 @@ async fn a_user_with_a_temporary_password_must_change_it_first() {
             &[("password", "new-secret-1"), ("confirm", "new-secret-1")],
         )
         .await;
-    assert_eq!(location(&res), "/user/home");
-    let (status, _, html) = b.get("/user/home").await;
+    assert_eq!(location(&res), "/user/calls");
+    let (status, _, html) = b.get("/user/calls").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("Bonjour, Alice Dupont"));
+    assert!(html.contains("Alice Dupont"));
     // The new password works, the old one no longer does.
     let mut other = Browser::new(&f.app);
     other.get("/user").await;
@@ -544,7 +544,7 @@ async fn a_welcome_mail_carries_a_temporary_password_that_must_be_changed() {
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (_, res, _) = b.get("/user/home").await;
+    let (_, res, _) = b.get("/user/calls").await;
     assert_eq!(location(&res), "/user/password");
 }
 

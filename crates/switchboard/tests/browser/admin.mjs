@@ -75,8 +75,9 @@ try {
   await page.getByLabel("Numéro de poste").fill(ext);
   await page.getByLabel("Mot de passe").fill(userPassword);
   await page.getByRole("button", { name: "Se connecter" }).click();
-  await page.waitForURL(base + "/user/home");
-  await shot("10-user-home");
+  await page.waitForURL(base + "/user/calls");
+  await page.getByRole("heading", { name: "Journal d'appels" }).waitFor();
+  await shot("10-user-calls");
 
   check(errors.length === 0, "no console errors: " + errors.join(" | "));
   console.log("ok");

@@ -77,11 +77,6 @@ disposition-busy = Busy
 disposition-failed = Failed
 disposition-in_progress = In progress
 
-# User home
-user-home-title = My portal
-user-home-welcome = Hello, { $name }
-user-home-extension = Extension
-user-home-company = Company
 
 # Errors
 error-title = Something went wrong

@@ -77,11 +77,6 @@ disposition-busy = Occupé
 disposition-failed = Échec
 disposition-in_progress = En cours
 
-# User home
-user-home-title = Mon espace
-user-home-welcome = Bonjour, { $name }
-user-home-extension = Poste
-user-home-company = Entreprise
 
 # Errors
 error-title = Une erreur est survenue

@@ -14,9 +14,9 @@ use super::admin_or_return;
 use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::local_time::{Zone, parse_date};
+use crate::local_time::Zone;
 use crate::page::{Page, render, render_status};
-use crate::pages::display_number;
+use crate::pages::{display_duration, display_number};
 
 /// Calls on one page of the log.
 pub const PAGE_SIZE: u32 = 50;
@@ -107,24 +107,14 @@ pub async fn page(
         ..CallFilter::default()
     };
     let cursor = parse_older(&q.older);
-    let (mut from_error, mut to_error) = (None, None);
-    if !q.from.trim().is_empty() {
-        match parse_date(&q.from) {
-            Some(d) => filter.from = Some(zone.start_of(d)),
-            None => from_error = Some(p.t("calls-bad-date")),
+    let (from_error, to_error) = match zone.day_range(&q.from, &q.to) {
+        Ok(range) => {
+            filter.from = range.from;
+            filter.until = range.until;
+            (None, None)
         }
-    }
-    if !q.to.trim().is_empty() {
-        match parse_date(&q.to).and_then(|d| d.tomorrow().ok()) {
-            Some(d) => filter.until = Some(zone.start_of(d)),
-            None => to_error = Some(p.t("calls-bad-date")),
-        }
-    }
-    if let (Some(f), Some(u)) = (filter.from, filter.until)
-        && u <= f
-    {
-        to_error = Some(p.t("calls-to-before-from"));
-    }
+        Err(e) => (e.from.map(|k| p.t(k)), e.to.map(|k| p.t(k))),
+    };
     let invalid = from_error.is_some() || to_error.is_some();
     let mut calls = if invalid {
         Vec::new()
@@ -174,7 +164,8 @@ pub async fn page(
     }
 }
 
-fn parse_older(text: &str) -> Option<CallCursor> {
+/// Reads the `older` query value (`<started_at>.<id>`) back.
+pub fn parse_older(text: &str) -> Option<CallCursor> {
     let (at, id) = text.split_once('.')?;
     Some(CallCursor {
         started_at: UnixMillis::from_millis(at.parse().ok()?),
@@ -188,7 +179,6 @@ fn row(tr: Tr, zone: &Zone, c: &CallRecord) -> Row {
         CallDirection::Outbound => ("outbound", "direction-outbound"),
         CallDirection::Internal => ("internal", "direction-internal"),
     };
-    let secs = c.duration_seconds();
     Row {
         when: zone.display(tr.0, c.started_at),
         direction,
@@ -197,12 +187,12 @@ fn row(tr: Tr, zone: &Zone, c: &CallRecord) -> Row {
         to: party(&c.callee_number, c.callee_extension.as_ref()),
         result: tr.t(&format!("disposition-{}", c.disposition.as_str())),
         missed: c.disposition == domain::Disposition::Missed,
-        duration: format!("{}:{:02}", secs / 60, secs % 60),
+        duration: display_duration(c),
     }
 }
 
 /// A caller or callee: the number as people read it, or the extension.
-fn party(number: &str, extension: Option<&domain::ExtensionNumber>) -> String {
+pub fn party(number: &str, extension: Option<&domain::ExtensionNumber>) -> String {
     match (number.is_empty(), extension) {
         (true, Some(e)) => e.as_str().to_owned(),
         _ => display_number(number),

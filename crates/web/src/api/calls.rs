@@ -1,20 +1,22 @@
 //! The account's call records (SPEC A2, U4): filtered lists, newest first,
 //! and a CSV export streamed page by page in constant memory.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use domain::{AccountId, CallDirection, CallRecord, Disposition, UnixMillis};
+use axum::response::Response;
+use domain::{CallDirection, CallRecord, Disposition, UnixMillis};
 use serde::{Deserialize, Serialize};
-use storage::{CallCursor, CallFilter, Store};
+use storage::{CallFilter, Side};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::{fields, time};
 use crate::AppState;
+use crate::call_export::{self, CsvExport, push_line};
 
 /// One call.
 #[derive(Serialize, ToSchema)]
@@ -51,6 +53,12 @@ pub struct CallQuery {
     pub disposition: Option<String>,
     /// Only calls this extension made or received.
     pub extension: Option<String>,
+    /// With `extension`: `caller` (calls it made, outgoing for it) or
+    /// `callee` (calls it received, incoming for it); both by default.
+    pub side: Option<String>,
+    /// `true`: only answered calls; `false`: only calls that ended without
+    /// an answer (missed, busy, failed).
+    pub answered: Option<String>,
     /// At most this many (1 to 1000, default 100; the CSV export has no
     /// default limit).
     pub limit: Option<String>,
@@ -137,6 +145,37 @@ fn filter(q: &CallQuery, default_limit: u32, max: u32) -> Result<CallFilter, Api
                 )
             })?,
     };
+    let side = match q.side.as_deref() {
+        None => Side::Either,
+        Some(_) if q.extension.is_none() => {
+            return Err(ApiError::invalid(
+                "side",
+                "« side » demande aussi « extension »",
+                "side needs extension too",
+            ));
+        }
+        Some("caller") => Side::Caller,
+        Some("callee") => Side::Callee,
+        Some(s) => {
+            return Err(ApiError::invalid(
+                "side",
+                format!("côté inconnu « {s} » : caller ou callee"),
+                format!("unknown side {s:?}: caller or callee"),
+            ));
+        }
+    };
+    let answered = match q.answered.as_deref() {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(a) => {
+            return Err(ApiError::invalid(
+                "answered",
+                format!("valeur inconnue « {a} » : true ou false"),
+                format!("unknown value {a:?}: true or false"),
+            ));
+        }
+    };
     Ok(CallFilter {
         from: instant("from", &q.from)?,
         until: instant("until", &q.until)?,
@@ -145,8 +184,10 @@ fn filter(q: &CallQuery, default_limit: u32, max: u32) -> Result<CallFilter, Api
             .as_deref()
             .map(|e| fields::extension("extension", e))
             .transpose()?,
+        side,
         direction,
         disposition,
+        answered,
         limit,
     })
 }
@@ -180,9 +221,6 @@ pub async fn list(
     Ok(Json(calls.into_iter().map(call_out).collect()))
 }
 
-/// Rows fetched per query of the export.
-const PAGE: u32 = 1000;
-
 const CSV_HEADER: &str = "id,started_at,direction,caller_number,caller_extension,callee_number,callee_extension,answered_at,ended_at,duration_seconds,disposition,hangup_cause\n";
 
 #[utoipa::path(get, operation_id = "export_calls_csv", path = "/api/v1/calls.csv", tag = "calls", params(CallQuery),
@@ -195,81 +233,17 @@ pub async fn export(
     Params(q): Params,
 ) -> Result<Response, ApiError> {
     let f = filter(&q, u32::MAX, u32::MAX)?;
-    let store: Store = state.store.clone();
-    let account = caller.account;
-    // Each step fetches one page after the previous page's last row, so
-    // memory stays one page however many rows there are.
-    let start = Export {
-        cursor: Some(None),
-        first: true,
-        left: f.limit,
+    let csv = CsvExport {
+        header: CSV_HEADER.to_owned(),
+        line: Arc::new(csv_row),
+        disposition: "attachment; filename=\"calls.csv\"",
     };
-    let pages = futures_util::stream::unfold(start, move |state| {
-        let store = store.clone();
-        let f = f.clone();
-        async move { next_page(&store, account, f, state).await }
-    });
-    let mut res = axum::body::Body::from_stream(pages).into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    res.headers_mut().insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"calls.csv\""),
-    );
-    Ok(res)
-}
-
-/// Where the export is: the cursor of the next page (`None` once done),
-/// whether the header is still to send, how many rows may still go.
-struct Export {
-    cursor: Option<Option<CallCursor>>,
-    first: bool,
-    left: u32,
-}
-
-async fn next_page(
-    store: &Store,
-    account: AccountId,
-    mut f: CallFilter,
-    state: Export,
-) -> Option<(Result<String, std::io::Error>, Export)> {
-    let cursor = state.cursor?;
-    let done = Export {
-        cursor: None,
-        first: false,
-        left: 0,
-    };
-    f.limit = PAGE.min(state.left);
-    if f.limit == 0 {
-        return state.first.then(|| (Ok(CSV_HEADER.to_owned()), done));
-    }
-    let page = match store.account(account).calls_after(&f, cursor).await {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::error!(error = %e, "CSV export failed part-way");
-            return Some((Err(std::io::Error::other(e)), done));
-        }
-    };
-    let count = u32::try_from(page.len()).expect("a page holds at most PAGE rows");
-    let next = match page.last() {
-        Some(last) if count == f.limit => Some(Some(CallCursor::after(last))),
-        _ => None,
-    };
-    let mut out = String::with_capacity(page.len() * 120 + CSV_HEADER.len());
-    if state.first {
-        out.push_str(CSV_HEADER);
-    }
-    for c in &page {
-        csv_row(&mut out, c);
-    }
-    let state = Export {
-        cursor: next,
-        first: false,
-        left: state.left - count,
-    };
-    Some((Ok(out), state))
+    Ok(call_export::stream(
+        state.store.clone(),
+        caller.account,
+        f,
+        csv,
+    ))
 }
 
 /// Appends one record as a CSV line (RFC 4180 quoting).
@@ -294,17 +268,5 @@ fn csv_row(out: &mut String, c: &CallRecord) {
         c.disposition.as_str().to_owned(),
         c.hangup_cause.clone().unwrap_or_default(),
     ];
-    for (i, cell) in cells.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        if cell.contains([',', '"', '\n', '\r']) {
-            out.push('"');
-            out.push_str(&cell.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(cell);
-        }
-    }
-    out.push('\n');
+    push_line(out, &cells);
 }

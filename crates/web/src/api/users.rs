@@ -93,6 +93,10 @@ pub struct NewUserIn {
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
+    /// 1 to 100 characters.
+    pub name: Option<String>,
+    /// Where voicemail notifications go (SPEC U9).
+    pub email: Option<String>,
     pub voicemail: Option<VoicemailPatch>,
     pub forwarding: Option<ForwardingPatch>,
     /// One of the account's numbers, or `null` for the main number.
@@ -214,6 +218,16 @@ pub async fn update(
 ) -> Result<Json<UserOut>, ApiError> {
     let scope = caller.scope(&state);
     let user = scope.user(user_id(&id)?).await?;
+    let name = patch
+        .name
+        .as_deref()
+        .map(|n| fields::name("name", n))
+        .transpose()?;
+    let email = patch
+        .email
+        .as_deref()
+        .map(|e| fields::email("email", e))
+        .transpose()?;
     let settings = merge(&user, patch).await?;
     match scope.update_user_settings(user.id, &settings).await {
         Ok(()) => {}
@@ -225,6 +239,11 @@ pub async fn update(
             ));
         }
         Err(e) => return Err(e.into()),
+    }
+    if name.is_some() || email.is_some() {
+        let name = name.unwrap_or_else(|| user.name.clone());
+        let email = email.unwrap_or_else(|| user.email.clone());
+        scope.update_user_profile(user.id, &name, &email).await?;
     }
     Ok(Json(scope.user(user.id).await?.into()))
 }

@@ -4,6 +4,7 @@
 mod calls;
 mod isolation;
 mod resources;
+mod user_portal;
 mod validation;
 
 use std::sync::OnceLock;
