@@ -77,18 +77,25 @@ done
 for who in USER_BUSY USER_RARE; do
   for url in \
     "/user/calls" \
-    "/user/calls?kind=incoming" \
-    "/user/calls?kind=outgoing" \
-    "/user/calls?kind=missed" \
-    "/user/calls?from=$YEAR_AGO&to=$TODAY"; do
+    "/user/calls?show=incoming" \
+    "/user/calls?show=outgoing" \
+    "/user/calls?show=missed" \
+    "/user/calls?from=$YEAR_AGO&to=$TODAY" \
+    "/user/calls.csv"; do
     measure "${!who}" "$url"
   done
 done
 
-# The CSV export of 100,000 rows: time and the server's memory before/after.
+# The CSV export of 100,000 rows through the API (a key made with the
+# CLI): time, and the server's resident memory before and after.
+KEY=$("$BIN/switchboard" --data-dir "$WORK" --database-url "$DB" api-key create \
+  --account +33199000100 --name bench 2>/dev/null | tail -1)
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER/status"; }
-before=$(rss)
-start=$(date +%s.%N)
-bytes=$(curl -sf -H "Cookie: $ADMIN" "$BASE/admin/calls.csv?limit=100000" | wc -c || echo 0)
-end=$(date +%s.%N)
-echo "admin CSV export: $bytes bytes in $(echo "$end - $start" | bc) s; server RSS ${before} KiB before, $(rss) KiB after"
+for n in 1000 100000; do
+  before=$(rss)
+  start=$(date +%s.%N)
+  lines=$(curl -sf -H "Authorization: Bearer $KEY" "$BASE/api/v1/calls.csv?limit=$n" | wc -l)
+  end=$(date +%s.%N)
+  printf "CSV export of %s rows: %.2f s; server RSS %s KiB before, %s KiB after\n" \
+    "$((lines - 1))" "$(echo "$end - $start" | bc)" "$before" "$(rss)"
+done

@@ -43,7 +43,7 @@ fn an_admin_signs_in_with_chromium_in_french() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    for name in ["01-admin-signin-fr", "03-admin-dashboard", "10-user-home"] {
+    for name in ["01-admin-signin-fr", "03-admin-dashboard", "10-user-calls"] {
         let png = std::fs::read(shots.join(format!("{name}.png"))).unwrap();
         assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
     }
