@@ -110,8 +110,16 @@ async fn show(
 }
 
 /// `GET /admin/users/{id}`: the first tab.
-pub async fn first(Path(id): Path<i64>) -> Response {
-    Redirect::to(&format!("/admin/users/{id}/voicemail")).into_response()
+pub async fn first(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let admin = admin_or_return!(state, session);
+    // Another account's user is "not found" here too, not a redirect.
+    let user = admin.scope(&state).user(UserId::from_raw(id)).await?;
+    let (first, _, _) = TABS[0];
+    Ok(Redirect::to(&format!("/admin/users/{}/{first}", user.id.raw())).into_response())
 }
 
 /// `GET /admin/users/{id}/{tab}`: one tab of a user's settings.

@@ -1,0 +1,315 @@
+//! Account isolation through the portals, route by route: the admin of
+//! account A gets 404 for every portal URL that names an object of account
+//! B, for GET and POST alike, and B's objects are left as they were; a user
+//! of A gets nothing of B either. A guard reads `src/lib.rs` so that a new
+//! route with a path parameter cannot land without a line here.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::http::StatusCode;
+use domain::{
+    AccountId, CompanyName, E164, EmailAddress, ExtensionNumber, Language, NewAccount, Password,
+    PasswordHash, TimeZone, UnixMillis,
+};
+use storage::{NewUser, Store};
+use web::{AppState, router};
+
+#[allow(dead_code, reason = "each test file uses part of it")]
+mod support;
+use support::*;
+
+const PASSWORD: &str = "correct-horse";
+
+fn hash() -> PasswordHash {
+    static H: OnceLock<PasswordHash> = OnceLock::new();
+    H.get_or_init(|| PasswordHash::of(&Password::parse(PASSWORD).unwrap()))
+        .clone()
+}
+
+/// What account B owns, by the ids a URL would carry.
+struct Objects {
+    user: i64,
+    /// B's main number, digits as in `/admin/numbers/{number}`.
+    number: String,
+}
+
+struct Fixture {
+    app: Router,
+    store: Store,
+    _dir: tempfile::TempDir,
+    a: AccountId,
+    b: AccountId,
+}
+
+async fn account(store: &Store, main: &str, company: &str) -> AccountId {
+    let account = store
+        .create_account(
+            &NewAccount {
+                company: CompanyName::parse(company).unwrap(),
+                main_number: E164::parse(main).unwrap(),
+                address: "1 rue de la Paix, Paris".into(),
+                admin_email: EmailAddress::parse("patron@example.fr").unwrap(),
+                admin_password: hash(),
+                language: Language::Fr,
+                time_zone: TimeZone::default(),
+            },
+            UnixMillis::from_millis(1_700_000_000_000),
+        )
+        .await
+        .unwrap();
+    store
+        .account(account.id)
+        .create_user(&NewUser {
+            extension: ExtensionNumber::parse("101").unwrap(),
+            name: "Alice Dupont".into(),
+            email: EmailAddress::parse("alice@example.fr").unwrap(),
+            password: hash(),
+            direct_number: None,
+        })
+        .await
+        .unwrap();
+    account.id
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!("sqlite://{}/t.db", dir.path().display()))
+        .await
+        .unwrap();
+    let a = account(&store, "+33199000200", "Boulangerie Martin").await;
+    let b = account(&store, "+33199000300", "Garage Durand").await;
+    let app = router(AppState::with_outbox(
+        store.clone(),
+        dir.path().join("outbox"),
+    ));
+    Fixture {
+        app,
+        store,
+        _dir: dir,
+        a,
+        b,
+    }
+}
+
+async fn objects(f: &Fixture, account: AccountId, main: &str) -> Objects {
+    let users = f.store.account(account).users().await.unwrap();
+    Objects {
+        user: users[0].id.raw(),
+        number: main.trim_start_matches('+').to_owned(),
+    }
+}
+
+/// The per-user settings tabs an admin can open.
+const USER_TABS: &[&str] = &["voicemail", "forwarding", "advanced"];
+
+/// How a route answers: GET, POST or both.
+#[derive(Clone, Copy, PartialEq)]
+enum Methods {
+    Get,
+    Post,
+    Both,
+}
+
+use Methods::{Both, Get, Post};
+
+/// Every portal route with a path parameter, and the URLs that fill it
+/// with an object of `o`. Routes whose parameter names no object of an
+/// account say why they are not here.
+fn urls(o: &Objects) -> Vec<(&'static str, Methods, String)> {
+    let mut urls = vec![
+        (
+            "/admin/numbers/{number}",
+            Post,
+            format!("/admin/numbers/{}", o.number),
+        ),
+        ("/admin/users/{id}", Get, format!("/admin/users/{}", o.user)),
+        (
+            "/admin/users/{id}/delete",
+            Both,
+            format!("/admin/users/{}/delete", o.user),
+        ),
+    ];
+    for tab in USER_TABS {
+        urls.push((
+            "/admin/users/{id}/{tab}",
+            Both,
+            format!("/admin/users/{}/{tab}", o.user),
+        ));
+    }
+    urls
+}
+
+/// Routes with a parameter that is not an account's object.
+const NOT_ACCOUNT_OBJECTS: &[(&str, &str)] = &[
+    ("/reset/{token}", "a one-time secret, checked on its own"),
+    (
+        "/user/preferences/{tab}",
+        "the signed-in user's own settings",
+    ),
+    ("/static/{name}", "the same files for everyone"),
+];
+
+/// The route patterns with a `{` in `src/lib.rs`.
+fn routes_with_parameters() -> BTreeSet<String> {
+    let source = include_str!("../src/lib.rs");
+    let mut found = BTreeSet::new();
+    for piece in source.split(".route(").skip(1) {
+        let Some(start) = piece.find('"') else {
+            continue;
+        };
+        let rest = &piece[start + 1..];
+        let path = &rest[..rest.find('"').unwrap()];
+        if path.contains('{') {
+            found.insert(path.to_owned());
+        }
+    }
+    found
+}
+
+#[test]
+fn every_route_with_a_parameter_is_checked_here() {
+    let o = Objects {
+        user: 1,
+        number: "1".into(),
+    };
+    let listed: BTreeSet<String> = urls(&o)
+        .into_iter()
+        .map(|(route, _, _)| route.to_owned())
+        .chain(NOT_ACCOUNT_OBJECTS.iter().map(|(r, _)| (*r).to_owned()))
+        .collect();
+    let routes = routes_with_parameters();
+    assert!(routes.len() >= 5, "the guard reads the routes: {routes:?}");
+    let missing: Vec<_> = routes.difference(&listed).collect();
+    assert!(
+        missing.is_empty(),
+        "add these routes to tests/isolation.rs: {missing:?}"
+    );
+}
+
+async fn admin(f: &Fixture, main: &str) -> Browser {
+    let mut b = Browser::new(&f.app);
+    b.get("/").await;
+    let (status, _, _) = b
+        .post("/signin", &[("number", main), ("password", PASSWORD)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    b
+}
+
+async fn user(f: &Fixture, main: &str) -> Browser {
+    let mut b = Browser::new(&f.app);
+    b.get("/user").await;
+    let (status, res, _) = b
+        .post(
+            "/user/signin",
+            &[
+                ("number", main),
+                ("extension", "101"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{}", location(&res));
+    b
+}
+
+/// What B has, to check nothing of it changed.
+async fn snapshot(f: &Fixture) -> String {
+    let scope = f.store.account(f.b);
+    format!(
+        "{:?} {:?} {:?}",
+        scope.users().await.unwrap(),
+        scope.numbers().await.unwrap(),
+        scope.extensions().await.unwrap()
+    )
+}
+
+/// Fields that would be accepted for A's own objects, so that a refusal
+/// can only come from the ownership check.
+const FIELDS: &[(&str, &str)] = &[
+    ("target", ""),
+    ("enabled", "on"),
+    ("number", "0612345678"),
+    ("ring_seconds", "20"),
+    ("pin", "1234"),
+    ("caller_id", ""),
+];
+
+#[tokio::test]
+async fn an_admin_of_a_gets_404_for_every_url_of_b_with_get_and_post() {
+    let f = fixture().await;
+    let theirs = objects(&f, f.b, "+33199000300").await;
+    let before = snapshot(&f).await;
+    let mut a = admin(&f, "01 99 00 02 00").await;
+    a.get("/admin/extensions").await;
+    for (route, methods, url) in urls(&theirs) {
+        if methods != Post {
+            let (status, _, html) = a.get(&url).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "GET {url} ({route})");
+            assert!(!html.contains("Garage Durand"), "GET {url} shows B");
+        }
+        if methods != Get {
+            let (status, _, html) = a.post(&url, FIELDS).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "POST {url} ({route})");
+            assert!(!html.contains("Garage Durand"), "POST {url} shows B");
+        }
+    }
+    assert_eq!(snapshot(&f).await, before, "B's objects are untouched");
+
+    // The same URLs with A's own objects are there: the 404s above come
+    // from the account check, not from a wrong URL.
+    let mine = objects(&f, f.a, "+33199000200").await;
+    for (route, methods, url) in urls(&mine) {
+        if methods == Post {
+            continue;
+        }
+        let (status, res, _) = a.get(&url).await;
+        assert!(
+            status == StatusCode::OK
+                || (status == StatusCode::SEE_OTHER && location(&res).starts_with("/admin")),
+            "GET {url} ({route}) for A's own object: {status}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_user_of_a_reaches_no_admin_url_of_b_and_sees_only_their_own_calls() {
+    let f = fixture().await;
+    let theirs = objects(&f, f.b, "+33199000300").await;
+    let before = snapshot(&f).await;
+    let mut u = user(&f, "01 99 00 02 00").await;
+    u.get("/user/calls").await;
+    // Admin URLs send a user to the admin sign-in, whoever owns the
+    // object: nothing of B is shown or changed.
+    for (route, methods, url) in urls(&theirs) {
+        if methods != Post {
+            let (status, res, html) = u.get(&url).await;
+            assert!(
+                status == StatusCode::SEE_OTHER && location(&res) == "/",
+                "GET {url} ({route}) as a user: {status} {}",
+                location(&res)
+            );
+            assert!(!html.contains("Garage Durand"));
+        }
+        if methods != Get {
+            let (status, res, _) = u.post(&url, FIELDS).await;
+            assert!(
+                status == StatusCode::SEE_OTHER && location(&res) == "/",
+                "POST {url} ({route}) as a user: {status}"
+            );
+        }
+    }
+    assert_eq!(snapshot(&f).await, before);
+    // The user's own pages name A, never B.
+    for page in [
+        "/user/calls",
+        "/user/preferences/forwarding",
+        "/user/profile",
+    ] {
+        let (status, _, html) = u.get(page).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(!html.contains("Garage Durand"), "{page}");
+    }
+}
