@@ -1,5 +1,6 @@
-//! Headless Chromium (Debian's, driven by playwright-core) signs in to the
-//! admin portal in French and saves screenshots of every page.
+//! Headless Chromium (Debian's, driven by playwright-core) drives both
+//! portals in French, following the seed pages, and saves screenshots of
+//! every page.
 //!
 //! Needs `node`, `/usr/bin/chromium` and `npm ci` in `tests/browser/`
 //! (`make test-deps` does all three). Screenshots go to a temporary folder,
@@ -10,24 +11,37 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
-use support::{Server, seed_account};
+use support::{Server, SmtpSink, run_ok, seed_account};
 
-#[test]
-fn an_admin_signs_in_with_chromium_in_french() {
+/// The scripts' folder, with playwright-core installed.
+fn scripts() -> std::path::PathBuf {
     let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     assert!(
         scripts.join("node_modules/playwright-core").exists(),
         "run `make test-deps` (npm ci in {}) first",
         scripts.display()
     );
+    scripts
+}
+
+/// Where screenshots go: `SWITCHBOARD_SCREENSHOTS` when set, to look at
+/// them, else a folder of the test's temporary directory.
+fn screenshots(dir: &Path) -> std::path::PathBuf {
+    let shots = match std::env::var_os("SWITCHBOARD_SCREENSHOTS") {
+        Some(d) => std::path::PathBuf::from(d),
+        None => dir.join("screenshots"),
+    };
+    std::fs::create_dir_all(&shots).unwrap();
+    shots
+}
+
+#[test]
+fn an_admin_signs_in_with_chromium_in_french() {
+    let scripts = scripts();
     let dir = tempfile::tempdir().unwrap();
     seed_account(dir.path(), &[201, 202]);
     let server = Server::start(dir.path());
-    let shots = match std::env::var_os("SWITCHBOARD_SCREENSHOTS") {
-        Some(d) => std::path::PathBuf::from(d),
-        None => dir.path().join("screenshots"),
-    };
-    std::fs::create_dir_all(&shots).unwrap();
+    let shots = screenshots(dir.path());
     let out = Command::new("node")
         .arg(scripts.join("admin.mjs"))
         .arg(format!("http://{}", server.http))
@@ -47,4 +61,66 @@ fn an_admin_signs_in_with_chromium_in_french() {
         let png = std::fs::read(shots.join(format!("{name}.png"))).unwrap();
         assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
     }
+}
+
+/// The acceptance walk of the portals issue: admin signs in, adds a user
+/// (refused first: duplicate extension, bad e-mail), buys and maps a
+/// number, resets a password; the user gets the welcome e-mail through a
+/// real SMTP server, signs in, must change the password, sets forwarding
+/// (refused without a number first) and the caller ID, exports the call
+/// log as CSV.
+#[test]
+fn the_seed_pages_walkthrough_in_french_with_real_mail() {
+    let scripts = scripts();
+    let dir = tempfile::tempdir().unwrap();
+    seed_account(dir.path(), &[201, 202]);
+    run_ok(
+        dir.path(),
+        &["numbers", "add-pool", "+33199000210", "+33199000211"],
+    );
+    let mail_dir = dir.path().join("mail");
+    std::fs::create_dir_all(&mail_dir).unwrap();
+    let sink = SmtpSink::start(Some(mail_dir.clone()));
+    let server = Server::start_with(dir.path(), &["--smtp-url", &sink.url()]);
+    let shots = screenshots(dir.path());
+    let out = Command::new("node")
+        .arg(scripts.join("walkthrough.mjs"))
+        .arg(format!("http://{}", server.http))
+        .arg(&shots)
+        .arg(&mail_dir)
+        .args(["01 99 00 02 00", "longenough"])
+        .current_dir(&scripts)
+        .output()
+        .expect("node runs");
+    server.terminate();
+    assert!(
+        out.status.success(),
+        "walkthrough failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The mails went through SMTP, none to the outbox folder.
+    let mails: Vec<String> = sink.mail.try_iter().collect();
+    assert!(
+        mails.iter().any(|m| m.contains("chloe@acme.example")),
+        "welcome mail through SMTP"
+    );
+    assert!(
+        !dir.path().join("outbox").exists()
+            || std::fs::read_dir(dir.path().join("outbox"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
+    let pngs = std::fs::read_dir(&shots)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with('w')
+        })
+        .count();
+    assert!(pngs >= 18, "a screenshot of every page: {pngs}");
 }
