@@ -28,6 +28,7 @@
 //!   database is bundled through jiff).
 
 pub mod admin;
+pub mod admin_password;
 pub mod assets;
 pub mod auth;
 pub mod call_export;
@@ -36,6 +37,7 @@ pub mod i18n;
 pub mod local_time;
 pub mod page;
 pub mod pages;
+pub mod provision;
 pub mod security;
 pub mod session;
 pub mod settings_form;
