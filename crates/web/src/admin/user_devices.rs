@@ -125,7 +125,15 @@ pub async fn assign(
         Err(_) => None,
     };
     let Some(device) = free else {
-        return show(&state, &session, &admin, user, Some("user-devices-bad"), false).await;
+        return show(
+            &state,
+            &session,
+            &admin,
+            user,
+            Some("user-devices-bad"),
+            false,
+        )
+        .await;
     };
     scope.assign_device(device.id, Some(user.id)).await?;
     Ok(Redirect::to(&format!("/admin/users/{id}/devices?saved=1")).into_response())

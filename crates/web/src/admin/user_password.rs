@@ -7,8 +7,8 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use domain::{User, UserId};
 use serde::Deserialize;
 use tower_sessions::Session;

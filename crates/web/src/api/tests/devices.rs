@@ -103,7 +103,10 @@ async fn bad_password_requests_are_422_naming_the_field_and_change_nothing() {
     for (body, field) in [
         (json!({"mode": "manual", "password": "short"}), "password"),
         (json!({"mode": "manual"}), "password"),
-        (json!({"mode": "automatic", "password": "a-new-secret"}), "password"),
+        (
+            json!({"mode": "automatic", "password": "a-new-secret"}),
+            "password",
+        ),
         (json!({"mode": "sometimes"}), "mode"),
     ] {
         let r = f.a("post", &url, Some(body.clone())).await;
@@ -112,7 +115,12 @@ async fn bad_password_requests_are_422_naming_the_field_and_change_nothing() {
     }
     let r = f.a("post", &url, Some(json!({"password": "x"}))).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "mode is required");
-    let user = f.store.account(f.a.account.id).user(f.a.user.id).await.unwrap();
+    let user = f
+        .store
+        .account(f.a.account.id)
+        .user(f.a.user.id)
+        .await
+        .unwrap();
     assert!(user.password.matches("password123"));
     assert!(outbox(&f).is_empty());
 }

@@ -41,8 +41,16 @@ fn urls_of(s: &super::Seeded) -> Vec<(&'static str, String, Option<Value>)> {
             format!("/api/v1/devices/{}/user", s.device.raw()),
             Some(json!({"user_id": null})),
         ),
-        ("delete", format!("/api/v1/devices/{}/user", s.device.raw()), None),
-        ("delete", format!("/api/v1/devices/{}", s.device.raw()), None),
+        (
+            "delete",
+            format!("/api/v1/devices/{}/user", s.device.raw()),
+            None,
+        ),
+        (
+            "delete",
+            format!("/api/v1/devices/{}", s.device.raw()),
+            None,
+        ),
         ("delete", format!("/api/v1/api-keys/{}", s.key_id), None),
     ]
 }
