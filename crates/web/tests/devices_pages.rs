@@ -297,7 +297,8 @@ async fn adding_a_device_explains_a_bad_or_taken_mac_and_keeps_the_input() {
         .expect("the SIP username is the compact MAC");
     assert_eq!(added.mac.unwrap().to_string(), "00:1A:2B:3C:4D:03");
     assert_eq!(added.user, Some(alice(&f, f.a).await.id));
-    let (_, _, html) = b.get(location(&res)).await;
+    let (_, shown, html) = b.get(location(&res)).await;
+    assert_eq!(shown.headers()["cache-control"], "no-store");
     assert!(
         html.contains("L&#39;appareil 00:1A:2B:3C:4D:03 a été ajouté")
             || html.contains("L'appareil 00:1A:2B:3C:4D:03 a été ajouté")

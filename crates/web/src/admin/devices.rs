@@ -367,14 +367,23 @@ pub async fn page(
         None
     };
     let users = user_choices(&scope, p.tr, "devices-not-assigned", &current).await?;
-    render(&DevicePage {
+    let secret = password.is_some();
+    let mut response = render(&DevicePage {
         p,
         d,
         realm,
         password,
         users,
         notice,
-    })
+    })?;
+    if secret {
+        // The password is shown once: not kept in any cache either.
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    Ok(response)
 }
 
 #[derive(Deserialize, Default)]
