@@ -152,6 +152,29 @@ impl fmt::Debug for SipPassword {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DeviceModel(pub String);
 
+/// The phone models the admin portal offers when a device is added: common
+/// desk phones that take a provisioning file by MAC address, and a
+/// softphone. The API still accepts any model name.
+pub const SUPPORTED_MODELS: &[&str] = &[
+    "Yealink T31P",
+    "Yealink T33G",
+    "Yealink T46U",
+    "Yealink T54W",
+    "Yealink W73P",
+    "Snom D315",
+    "Snom D385",
+    "Snom D785",
+    "Poly VVX 250",
+    "Poly VVX 450",
+    "Poly Edge E220",
+    "Grandstream GXP2170",
+    "Grandstream GRP2614",
+    "Grandstream WP810",
+    "Cisco SPA504G",
+    "Cisco SPA525G2",
+    "Softphone",
+];
+
 /// A desk phone or softphone of an account.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Device {

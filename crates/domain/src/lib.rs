@@ -27,7 +27,9 @@ pub mod user;
 
 pub use account::{Account, AccountStatus, CompanyName, Language, NewAccount, TimeZone};
 pub use call_record::{CallDirection, CallRecord, Disposition, NewCallRecord};
-pub use device::{Device, DeviceModel, MacAddress, NewDevice, SipPassword, SipUsername};
+pub use device::{
+    Device, DeviceModel, MacAddress, NewDevice, SUPPORTED_MODELS, SipPassword, SipUsername,
+};
 pub use email::EmailAddress;
 pub use extension::{Extension, ExtensionKind, ExtensionNumber, RingGroup, RingStrategy};
 pub use ids::{AccountId, CallRecordId, DeviceId, ExtensionId, PhoneNumberId, TrunkId, UserId};

@@ -1,6 +1,7 @@
 //! E-mail of Switchboard: the messages the portals send (welcome with a
-//! temporary password, SPEC A16; password-recovery link, SPEC A1) in French
-//! and English, and a [`Mailer`] that delivers them.
+//! temporary password, SPEC A16; password-recovery link, SPEC A1; a
+//! password set by the admin, SPEC A15) in French and English, and a
+//! [`Mailer`] that delivers them.
 //!
 //! Delivery goes through SMTP when `smtp_url` is configured; otherwise each
 //! message is written as an RFC 5322 `.eml` file into an outbox directory,
@@ -16,7 +17,7 @@ use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-pub use templates::{password_reset, welcome};
+pub use templates::{PasswordSet, password_reset, password_set_by_admin, welcome};
 
 /// A message ready to send: recipient, subject and plain-text body.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -79,3 +79,105 @@ pub fn password_reset(language: Language, to: &str, link: &str) -> Email {
         body,
     }
 }
+
+/// What the message of a password set by the admin says (SPEC A15).
+pub struct PasswordSet<'a> {
+    pub name: &'a str,
+    pub company: &'a str,
+    pub extension: &'a str,
+    /// The new password, generated or typed by the admin.
+    pub password: &'a str,
+    /// Whether the user must choose another one at the next sign-in.
+    pub must_change: bool,
+    pub sign_in_url: &'a str,
+}
+
+/// The message to a user whose password the admin reset (SPEC A15), sent
+/// whether the password was generated or typed by the admin.
+pub fn password_set_by_admin(language: Language, to: &str, set: &PasswordSet<'_>) -> Email {
+    let PasswordSet {
+        name,
+        company,
+        extension,
+        password,
+        must_change,
+        sign_in_url,
+    } = *set;
+    let (subject, body) = match language {
+        Language::Fr => (
+            format!("Votre mot de passe {company} a été réinitialisé"),
+            format!(
+                "Bonjour {name},\n\n\
+                 Votre administrateur a réinitialisé le mot de passe de votre espace utilisateur.\n\n\
+                 Numéro de poste : {extension}\n\
+                 Nouveau mot de passe : {password}\n\n\
+                 Connectez-vous à votre espace utilisateur : {sign_in_url}\n{}\n\
+                 — Switchboard\n",
+                if must_change {
+                    "Vous devrez choisir un nouveau mot de passe à la prochaine connexion.\n"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        Language::En => (
+            format!("Your {company} password was reset"),
+            format!(
+                "Hello {name},\n\n\
+                 Your administrator reset the password of your user portal.\n\n\
+                 Extension: {extension}\n\
+                 New password: {password}\n\n\
+                 Sign in to your user portal: {sign_in_url}\n{}\n\
+                 — Switchboard\n",
+                if must_change {
+                    "You will choose a new password when you next sign in.\n"
+                } else {
+                    ""
+                }
+            ),
+        ),
+    };
+    Email {
+        to: to.to_owned(),
+        subject,
+        body,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(must_change: bool) -> PasswordSet<'static> {
+        PasswordSet {
+            name: "Alice",
+            company: "Acme",
+            extension: "101",
+            password: "Tmp-pass-1234",
+            must_change,
+            sign_in_url: "https://pbx.example.fr/user",
+        }
+    }
+
+    #[test]
+    fn a_password_set_by_the_admin_is_sent_with_the_extension_and_where_to_sign_in() {
+        let fr = password_set_by_admin(Language::Fr, "alice@example.fr", &set(true));
+        assert_eq!(fr.to, "alice@example.fr");
+        assert!(fr.subject.contains("réinitialisé"));
+        assert!(fr.body.contains("Numéro de poste : 101"));
+        assert!(fr.body.contains("Nouveau mot de passe : Tmp-pass-1234"));
+        assert!(fr.body.contains("https://pbx.example.fr/user"));
+        assert!(fr.body.contains("prochaine connexion"));
+        let en = password_set_by_admin(Language::En, "alice@example.fr", &set(true));
+        assert!(en.body.contains("New password: Tmp-pass-1234"));
+        assert!(en.body.contains("next sign in"));
+    }
+
+    #[test]
+    fn a_kept_password_does_not_ask_for_a_change() {
+        let fr = password_set_by_admin(Language::Fr, "alice@example.fr", &set(false));
+        assert!(!fr.body.contains("prochaine connexion"));
+        let en = password_set_by_admin(Language::En, "alice@example.fr", &set(false));
+        assert!(!en.body.contains("next sign in"));
+    }
+}

@@ -1,7 +1,9 @@
 //! Devices: desk phones and softphones with their SIP credentials (SPEC
 //! A5 devices tab, T1, T13).
 
-use domain::{Device, DeviceId, DeviceModel, MacAddress, NewDevice, SipUsername, UserId};
+use domain::{
+    Device, DeviceId, DeviceModel, MacAddress, NewDevice, SipPassword, SipUsername, UserId,
+};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
@@ -197,6 +199,27 @@ impl AccountScope<'_> {
         found(done.rows_affected(), "device")?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Gives a device a new SIP password, storing only its HA1 values for
+    /// `realm` (the old password stops working at the next challenge).
+    pub async fn set_device_password(
+        &self,
+        device: &Device,
+        password: &SipPassword,
+        realm: &str,
+    ) -> Result<(), StorageError> {
+        let done = sqlx::query(
+            "UPDATE devices SET realm = $1, ha1_md5 = $2, ha1_sha256 = $3 WHERE account_id = $4 AND id = $5",
+        )
+        .bind(realm)
+        .bind(password.ha1_md5(&device.sip_username, realm))
+        .bind(password.ha1_sha256(&device.sip_username, realm))
+        .bind(self.raw())
+        .bind(device.id.raw())
+        .execute(self.pool())
+        .await?;
+        found(done.rows_affected(), "device")
     }
 
     /// Removes a device and its registrations.

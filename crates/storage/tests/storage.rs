@@ -389,6 +389,41 @@ async fn sip_usernames_are_unique_across_the_installation() {
 }
 
 #[tokio::test]
+async fn a_new_device_password_replaces_the_digest_values_in_its_account_only() {
+    for db in backends().await {
+        let s = &db.store;
+        let a = account(s, "+33199000100", "A").await;
+        let b = account(s, "+33199000200", "B").await;
+        let d = s
+            .account(a.id)
+            .create_device(&new_device("phone-1", None), "switchboard")
+            .await
+            .unwrap();
+        let fresh = SipPassword::parse("another-secret").unwrap();
+        let err = s
+            .account(b.id)
+            .set_device_password(&d, &fresh, "switchboard")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StorageError::NotFound(_)), "{}", db.name);
+        s.account(a.id)
+            .set_device_password(&d, &fresh, "switchboard")
+            .await
+            .unwrap();
+        let found = s.account(a.id).device(d.id).await.unwrap();
+        assert_eq!(
+            found.ha1_md5,
+            fresh.ha1_md5(&found.sip_username, "switchboard")
+        );
+        assert_eq!(
+            found.ha1_sha256,
+            fresh.ha1_sha256(&found.sip_username, "switchboard")
+        );
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn user_settings_round_trip_and_caller_id_must_be_the_accounts() {
     for db in backends().await {
         let s = &db.store;

@@ -122,5 +122,5 @@ fn the_seed_pages_walkthrough_in_french_with_real_mail() {
                 .starts_with('w')
         })
         .count();
-    assert!(pngs >= 18, "a screenshot of every page: {pngs}");
+    assert!(pngs >= 22, "a screenshot of every page: {pngs}");
 }

@@ -28,6 +28,7 @@
 //!   database is bundled through jiff).
 
 pub mod admin;
+pub mod admin_password;
 pub mod assets;
 pub mod auth;
 pub mod call_export;
@@ -36,6 +37,7 @@ pub mod i18n;
 pub mod local_time;
 pub mod page;
 pub mod pages;
+pub mod provision;
 pub mod security;
 pub mod session;
 pub mod settings_form;
@@ -114,6 +116,35 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/users/{id}/delete",
             get(admin::extensions::delete_page).post(admin::extensions::delete),
+        )
+        // Devices pages and admin password reset (SPEC A5 devices tab, A15)
+        .route("/admin/devices", get(admin::devices::list))
+        .route("/admin/devices/rows", get(admin::devices::rows))
+        .route(
+            "/admin/devices/new",
+            get(admin::devices::new_page).post(admin::devices::add),
+        )
+        .route("/admin/devices/{id}", get(admin::devices::page))
+        .route("/admin/devices/{id}/user", post(admin::devices::assign))
+        .route(
+            "/admin/devices/{id}/password",
+            post(admin::devices::new_password),
+        )
+        .route(
+            "/admin/devices/{id}/delete",
+            get(admin::devices::delete_page).post(admin::devices::delete),
+        )
+        .route(
+            "/admin/users/{id}/devices",
+            get(admin::user_devices::page).post(admin::user_devices::assign),
+        )
+        .route(
+            "/admin/users/{id}/devices/{device}/unassign",
+            post(admin::user_devices::unassign),
+        )
+        .route(
+            "/admin/users/{id}/password",
+            get(admin::user_password::page).post(admin::user_password::save),
         )
         .route("/user", get(auth::user_page))
         .route("/user/signin", post(auth::user_sign_in))

@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 use axum::Router;
 use axum::http::StatusCode;
 use domain::{
-    AccountId, CompanyName, E164, EmailAddress, ExtensionNumber, Language, NewAccount, Password,
-    PasswordHash, TimeZone, UnixMillis,
+    AccountId, CompanyName, DeviceModel, E164, EmailAddress, ExtensionNumber, Language, MacAddress,
+    NewAccount, NewDevice, Password, PasswordHash, SipPassword, SipUsername, TimeZone, UnixMillis,
 };
 use storage::{NewUser, Store};
 use web::{AppState, router};
@@ -31,6 +31,7 @@ fn hash() -> PasswordHash {
 /// What account B owns, by the ids a URL would carry.
 struct Objects {
     user: i64,
+    device: i64,
     /// B's main number, digits as in `/admin/numbers/{number}`.
     number: String,
 }
@@ -43,7 +44,7 @@ struct Fixture {
     b: AccountId,
 }
 
-async fn account(store: &Store, main: &str, company: &str) -> AccountId {
+async fn account(store: &Store, main: &str, company: &str, mac: &str) -> AccountId {
     let account = store
         .create_account(
             &NewAccount {
@@ -59,8 +60,8 @@ async fn account(store: &Store, main: &str, company: &str) -> AccountId {
         )
         .await
         .unwrap();
-    store
-        .account(account.id)
+    let scope = store.account(account.id);
+    let alice = scope
         .create_user(&NewUser {
             extension: ExtensionNumber::parse("101").unwrap(),
             name: "Alice Dupont".into(),
@@ -68,6 +69,21 @@ async fn account(store: &Store, main: &str, company: &str) -> AccountId {
             password: hash(),
             direct_number: None,
         })
+        .await
+        .unwrap();
+    let mac = MacAddress::parse(mac).unwrap();
+    scope
+        .create_device(
+            &NewDevice {
+                mac: Some(mac),
+                model: DeviceModel("Yealink T54W".into()),
+                label: "Desk".into(),
+                sip_username: SipUsername::parse(&mac.compact()).unwrap(),
+                sip_password: SipPassword::parse("secret123").unwrap(),
+                user: Some(alice.id),
+            },
+            "switchboard",
+        )
         .await
         .unwrap();
     account.id
@@ -78,8 +94,14 @@ async fn fixture() -> Fixture {
     let store = Store::connect(&format!("sqlite://{}/t.db", dir.path().display()))
         .await
         .unwrap();
-    let a = account(&store, "+33199000200", "Boulangerie Martin").await;
-    let b = account(&store, "+33199000300", "Garage Durand").await;
+    let a = account(
+        &store,
+        "+33199000200",
+        "Boulangerie Martin",
+        "00:1A:2B:3C:4D:01",
+    )
+    .await;
+    let b = account(&store, "+33199000300", "Garage Durand", "00:1A:2B:3C:4D:02").await;
     let app = router(AppState::with_outbox(
         store.clone(),
         dir.path().join("outbox"),
@@ -94,9 +116,11 @@ async fn fixture() -> Fixture {
 }
 
 async fn objects(f: &Fixture, account: AccountId, main: &str) -> Objects {
-    let users = f.store.account(account).users().await.unwrap();
+    let scope = f.store.account(account);
+    let users = scope.users().await.unwrap();
     Objects {
         user: users[0].id.raw(),
+        device: scope.devices().await.unwrap()[0].id.raw(),
         number: main.trim_start_matches('+').to_owned(),
     }
 }
@@ -131,6 +155,44 @@ fn urls(o: &Objects) -> Vec<(&'static str, Methods, String)> {
             format!("/admin/users/{}/delete", o.user),
         ),
     ];
+    let devices = [
+        (
+            "/admin/devices/{id}",
+            Get,
+            format!("/admin/devices/{}", o.device),
+        ),
+        (
+            "/admin/devices/{id}/user",
+            Post,
+            format!("/admin/devices/{}/user", o.device),
+        ),
+        (
+            "/admin/devices/{id}/password",
+            Post,
+            format!("/admin/devices/{}/password", o.device),
+        ),
+        (
+            "/admin/devices/{id}/delete",
+            Both,
+            format!("/admin/devices/{}/delete", o.device),
+        ),
+        (
+            "/admin/users/{id}/devices",
+            Both,
+            format!("/admin/users/{}/devices", o.user),
+        ),
+        (
+            "/admin/users/{id}/devices/{device}/unassign",
+            Post,
+            format!("/admin/users/{}/devices/{}/unassign", o.user, o.device),
+        ),
+        (
+            "/admin/users/{id}/password",
+            Both,
+            format!("/admin/users/{}/password", o.user),
+        ),
+    ];
+    urls.extend(devices);
     for tab in USER_TABS {
         urls.push((
             "/admin/users/{id}/{tab}",
@@ -172,6 +234,7 @@ fn routes_with_parameters() -> BTreeSet<String> {
 fn every_route_with_a_parameter_is_checked_here() {
     let o = Objects {
         user: 1,
+        device: 1,
         number: "1".into(),
     };
     let listed: BTreeSet<String> = urls(&o)
@@ -219,10 +282,11 @@ async fn user(f: &Fixture, main: &str) -> Browser {
 async fn snapshot(f: &Fixture) -> String {
     let scope = f.store.account(f.b);
     format!(
-        "{:?} {:?} {:?}",
+        "{:?} {:?} {:?} {:?}",
         scope.users().await.unwrap(),
         scope.numbers().await.unwrap(),
-        scope.extensions().await.unwrap()
+        scope.extensions().await.unwrap(),
+        scope.devices().await.unwrap()
     )
 }
 
@@ -235,6 +299,9 @@ const FIELDS: &[(&str, &str)] = &[
     ("ring_seconds", "20"),
     ("pin", "1234"),
     ("caller_id", ""),
+    ("user", ""),
+    ("device", ""),
+    ("mode", "automatic"),
 ];
 
 #[tokio::test]

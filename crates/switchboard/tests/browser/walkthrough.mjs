@@ -127,16 +127,52 @@ try {
   check((await page.locator("#target-33199000211").inputValue()) === option, "number mapped to 205");
   await shot("admin-number-mapped");
 
+  // Devices, with their registration state.
+  await page.getByRole("navigation").getByRole("link", { name: "Appareils", exact: true }).click();
+  await page.waitForURL(base + "/admin/devices");
+  await shot("admin-devices");
+
   // The user's settings (dialog tabs) and a password reset.
   await page.getByRole("link", { name: "Extensions", exact: true }).click();
   const row = page.locator("tr", { hasText: "User 202" });
   await row.getByRole("link", { name: "Réglages" }).click();
   await page.waitForURL(/\/admin\/users\/\d+\//);
   await shot("admin-user-settings");
+  await page.getByRole("link", { name: "Mot de passe", exact: true }).click();
+  await page.waitForURL(/\/password$/);
+  await shot("admin-user-password");
+  // Manual, with a confirmation that does not match: refused next to it.
+  await page.getByRole("radio", { name: /Manuelle/ }).check();
+  await page.getByLabel("Mot de passe", { exact: true }).fill("nouveau-secret-202");
+  await page.getByLabel("Confirmer le mot de passe").fill("nouveau-secret-203");
+  await page.getByRole("button", { name: "Réinitialiser le mot de passe" }).click();
+  await page.locator("#confirm-error").waitFor();
+  check(await page.getByRole("radio", { name: /Manuelle/ }).isChecked(), "manual choice kept");
+  await shot("admin-user-password-mismatch");
+  // Automatic: a temporary password goes out by e-mail.
+  await page.getByRole("radio", { name: /Automatique/ }).check();
+  await page.getByRole("button", { name: "Réinitialiser le mot de passe" }).click();
+  await page.getByRole("status").waitFor();
+  check((await page.getByRole("status").textContent()).includes("u202@acme.example"), "reset notice names the address");
+  await shot("admin-user-password-reset");
+  const resetMail = await mailTo("u202@acme.example", "Nouveau mot de passe");
+  const reset = /Nouveau mot de passe : (\S+)/.exec(resetMail)[1];
 
   await page.locator("summary").click();
   await page.getByRole("button", { name: "Se déconnecter" }).click();
   await page.waitForURL(base + "/");
+
+  // The user whose password was reset must choose a new one.
+  {
+    const other = await (await browser.newContext({ locale: "fr-FR" })).newPage();
+    await other.goto(base + "/user");
+    await other.getByLabel("Numéro de l'entreprise").fill(mainNumber);
+    await other.getByLabel("Numéro de poste").fill("202");
+    await other.getByLabel("Mot de passe").fill(reset);
+    await other.getByRole("button", { name: "Se connecter" }).click();
+    await other.waitForURL(base + "/user/password");
+    await other.close();
+  }
 
   // ---- The new user (seed page "Portail utilisateur") ----
   const welcome = await mailTo("chloe@acme.example", "205");

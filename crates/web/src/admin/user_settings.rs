@@ -1,7 +1,9 @@
-//! One user's settings, as the admin sees them (SPEC A5): tabs voicemail
-//! (ring time, PIN, e-mail), call forwarding (number required when on) and
-//! advanced (outbound caller ID from the account's numbers). The forms'
-//! rules are shared with the user's own preferences ([`crate::settings_form`]).
+//! One user's settings, as the admin sees them (SPEC A5): tabs devices
+//! ([`super::user_devices`]), voicemail (ring time, PIN, e-mail), call
+//! forwarding (number required when on), advanced (outbound caller ID from
+//! the account's numbers) and password ([`super::user_password`], A15).
+//! The forms' rules are shared with the user's own preferences
+//! ([`crate::settings_form`]).
 
 use askama::Template;
 use axum::Form;
@@ -15,13 +17,16 @@ use tower_sessions::Session;
 use super::{Admin, admin_or_return};
 use crate::AppState;
 use crate::error::WebError;
+use crate::i18n::Tr;
 use crate::page::{Page, render, render_status};
 use crate::settings_form::{
     self, Editor, Errors, Section, SettingsForm, SubTab, Tab, Values, caller_id_choices, sub_tabs,
     tab_of,
 };
 
-/// The tabs of the page, in order: path segment, label key, form.
+/// The settings tabs, in order: path segment, label key, form. The
+/// devices tab comes before them and the password tab after (see
+/// [`admin_sub_tabs`]).
 const TABS: &[Tab] = &[
     ("voicemail", "user-tab-voicemail", Section::Voicemail),
     ("forwarding", "user-tab-forwarding", Section::Forwarding),
@@ -91,7 +96,7 @@ async fn show(
     let invalid = e.any();
     let id = user.id.raw();
     let page = UserPage {
-        tabs: sub_tabs(p.tr, TABS, &format!("/admin/users/{id}"), tab.0),
+        tabs: admin_sub_tabs(p.tr, id, tab.0),
         p,
         id,
         name: user.name,
@@ -109,6 +114,21 @@ async fn show(
     }
 }
 
+/// Every tab of a user's page, in the seed pages' order (devices,
+/// voicemail, call forwarding, advanced), then password; `active` marked.
+pub(super) fn admin_sub_tabs(tr: Tr, id: i64, active: &str) -> Vec<SubTab> {
+    let base = format!("/admin/users/{id}");
+    let tab = |name: &str, key: &str| SubTab {
+        href: format!("{base}/{name}"),
+        label: tr.t(key),
+        active: name == active,
+    };
+    let mut tabs = vec![tab("devices", "user-tab-devices")];
+    tabs.extend(sub_tabs(tr, TABS, &base, active));
+    tabs.push(tab("password", "user-tab-password"));
+    tabs
+}
+
 /// `GET /admin/users/{id}`: the first tab.
 pub async fn first(
     State(state): State<AppState>,
@@ -118,8 +138,7 @@ pub async fn first(
     let admin = admin_or_return!(state, session);
     // Another account's user is "not found" here too, not a redirect.
     let user = admin.scope(&state).user(UserId::from_raw(id)).await?;
-    let (first, _, _) = TABS[0];
-    Ok(Redirect::to(&format!("/admin/users/{}/{first}", user.id.raw())).into_response())
+    Ok(Redirect::to(&format!("/admin/users/{}/devices", user.id.raw())).into_response())
 }
 
 /// `GET /admin/users/{id}/{tab}`: one tab of a user's settings.

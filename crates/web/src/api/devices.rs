@@ -4,8 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use base64::Engine as _;
-use domain::{Binding, Device, DeviceId, DeviceModel, NewDevice, SipPassword, SipUsername, UserId};
+use domain::{Binding, Device, DeviceId, UserId};
 use serde::{Deserialize, Serialize};
 use storage::StorageError;
 use utoipa::ToSchema;
@@ -14,6 +13,7 @@ use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::{Body, fields, now, path_id, time};
 use crate::AppState;
+use crate::provision::{AddDeviceError, DeviceRequest, add_device};
 
 /// A device with its live registrations.
 #[derive(Serialize, ToSchema)]
@@ -151,39 +151,29 @@ pub async fn create(
         Some(l) => fields::name("label", l)?,
         None => model.clone(),
     };
-    // The MAC address is unique across the installation, so it makes a
-    // unique SIP username too.
-    let sip_username =
-        SipUsername::parse(&mac.compact()).expect("twelve hex digits are a valid SIP username");
-    let password =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 12]>());
-    let sip_password =
-        SipPassword::parse(&password).expect("16 base64url characters are a valid SIP password");
-    let new = NewDevice {
-        mac: Some(mac),
-        model: DeviceModel(model),
+    let request = DeviceRequest {
+        mac,
+        model,
         label,
-        sip_username,
-        sip_password,
         user: body.user_id.map(UserId::from_raw),
     };
     let scope = caller.scope(&state);
-    let device = match scope.create_device(&new, &state.sip_realm).await {
-        Ok(d) => d,
-        Err(StorageError::Conflict(_)) => {
+    let (device, password) = match add_device(&scope, &state.sip_realm, request).await {
+        Ok(added) => added,
+        Err(AddDeviceError::MacTaken(mac)) => {
             return Err(ApiError::conflict(
                 format!("l'adresse MAC {mac} est déjà enregistrée"),
                 format!("MAC address {mac} is already registered"),
             ));
         }
-        Err(StorageError::NotFound("user")) => return Err(no_such_user()),
-        Err(e) => return Err(e.into()),
+        Err(AddDeviceError::NoSuchUser) => return Err(no_such_user()),
+        Err(AddDeviceError::Storage(e)) => return Err(e.into()),
     };
     Ok((
         StatusCode::CREATED,
         Json(CreatedDeviceOut {
             device: device_out(device, &[]),
-            sip_password: password,
+            sip_password: password.expose().to_owned(),
         }),
     ))
 }
@@ -210,4 +200,31 @@ pub async fn assign(
     }
     let bindings = scope.live_bindings(now()).await?;
     Ok(Json(device_out(scope.device(device.id).await?, &bindings)))
+}
+
+#[utoipa::path(delete, operation_id = "unassign_device", path = "/api/v1/devices/{id}/user", tag = "devices",
+    params(("id" = i64, Path, description = "device id")),
+    responses((status = 200, body = DeviceOut), (status = 404, body = ErrorBody)))]
+pub async fn unassign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<DeviceOut>, ApiError> {
+    let scope = caller.scope(&state);
+    let device = scope.device(device_id(&id)?).await?;
+    scope.assign_device(device.id, None).await?;
+    let bindings = scope.live_bindings(now()).await?;
+    Ok(Json(device_out(scope.device(device.id).await?, &bindings)))
+}
+
+#[utoipa::path(delete, operation_id = "delete_device", path = "/api/v1/devices/{id}", tag = "devices",
+    params(("id" = i64, Path, description = "device id")),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    caller.scope(&state).delete_device(device_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -27,7 +27,7 @@ use axum::Router;
 use axum::extract::{FromRequest, Request};
 use axum::middleware;
 use axum::response::IntoResponse;
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use domain::UnixMillis;
 use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
@@ -60,8 +60,12 @@ pub fn router() -> Router<AppState> {
         .route("/numbers/available", get(numbers::available))
         .route("/numbers/{id}/target", put(numbers::map))
         .route("/devices", get(devices::list).post(devices::create))
-        .route("/devices/{id}", get(devices::show))
-        .route("/devices/{id}/user", put(devices::assign))
+        .route("/devices/{id}", get(devices::show).delete(devices::delete))
+        .route(
+            "/devices/{id}/user",
+            put(devices::assign).delete(devices::unassign),
+        )
+        .route("/users/{id}/password", post(users::set_password))
         .route("/calls", get(calls::list))
         .route("/calls.csv", get(calls::export))
         .route("/api-keys", get(keys::list).post(keys::create))
@@ -85,6 +89,7 @@ pub fn router() -> Router<AppState> {
         extensions::show_group, extensions::update_group, extensions::delete_group,
         numbers::list, numbers::available, numbers::buy, numbers::map,
         devices::list, devices::create, devices::show, devices::assign,
+        devices::unassign, devices::delete, users::set_password,
         calls::list, calls::export,
         keys::list, keys::create, keys::revoke,
     ),

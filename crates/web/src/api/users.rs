@@ -12,6 +12,7 @@ use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::{Body, fields, path_id};
 use crate::AppState;
+use crate::admin_password::{Mailed, MustChange, NewPassword, set_by_admin};
 
 /// A user with their extension and settings.
 #[derive(Serialize, ToSchema)]
@@ -327,4 +328,86 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     caller.scope(&state).delete_user(user_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new portal password for a user (SPEC A15).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordIn {
+    /// `automatic`: a temporary password is generated, e-mailed, and must
+    /// be changed at the next sign-in. `manual`: `password` is set.
+    #[schema(example = "automatic")]
+    pub mode: String,
+    /// For `manual` only: 8 to 128 characters.
+    pub password: Option<String>,
+    /// For `manual` only: whether the user must choose another password at
+    /// the next sign-in (default `false`).
+    pub must_change: Option<bool>,
+}
+
+/// What became of a password reset: the user is e-mailed the new password.
+#[derive(Serialize, ToSchema)]
+pub struct PasswordOut {
+    /// Whether the e-mail went out (the password is set either way).
+    pub email_sent: bool,
+    pub must_change: bool,
+}
+
+#[utoipa::path(post, operation_id = "set_user_password", path = "/api/v1/users/{id}/password", tag = "users", request_body = PasswordIn,
+    params(("id" = i64, Path, description = "user id")),
+    responses((status = 200, body = PasswordOut), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn set_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(body): Body<PasswordIn>,
+) -> Result<Json<PasswordOut>, ApiError> {
+    let user = caller.scope(&state).user(user_id(&id)?).await?;
+    let choice = match (body.mode.as_str(), body.password) {
+        ("automatic", None) if body.must_change.is_none() => NewPassword::Automatic,
+        ("automatic", _) => {
+            return Err(ApiError::invalid(
+                "password",
+                "en mode « automatic » le mot de passe est généré : n'envoyez ni « password » ni « must_change »",
+                "in \"automatic\" mode the password is generated: send neither \"password\" nor \"must_change\"",
+            ));
+        }
+        ("manual", None) => {
+            return Err(ApiError::invalid(
+                "password",
+                "le mode « manual » demande un mot de passe",
+                "\"manual\" mode needs a password",
+            ));
+        }
+        ("manual", Some(text)) => NewPassword::Manual {
+            password: fields::password("password", &text)?,
+            must_change: if body.must_change.unwrap_or(false) {
+                MustChange::Yes
+            } else {
+                MustChange::No
+            },
+        },
+        (other, _) => {
+            return Err(ApiError::invalid(
+                "mode",
+                format!("mode inconnu « {other} » : automatic ou manual"),
+                format!("unknown mode {other:?}: automatic or manual"),
+            ));
+        }
+    };
+    let must_change = !matches!(
+        choice,
+        NewPassword::Manual {
+            must_change: MustChange::No,
+            ..
+        }
+    );
+    let mailed = set_by_admin(&state, caller.account, user.id, choice)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    Ok(Json(PasswordOut {
+        email_sent: mailed == Mailed::Sent,
+        must_change,
+    }))
 }

@@ -18,6 +18,11 @@ fn urls_of(s: &super::Seeded) -> Vec<(&'static str, String, Option<Value>)> {
             Some(json!({"voicemail": {"enabled": false}})),
         ),
         ("delete", format!("/api/v1/users/{user}"), None),
+        (
+            "post",
+            format!("/api/v1/users/{user}/password"),
+            Some(json!({"mode": "automatic"})),
+        ),
         ("get", format!("/api/v1/ring-groups/{}", s.group), None),
         (
             "put",
@@ -35,6 +40,16 @@ fn urls_of(s: &super::Seeded) -> Vec<(&'static str, String, Option<Value>)> {
             "put",
             format!("/api/v1/devices/{}/user", s.device.raw()),
             Some(json!({"user_id": null})),
+        ),
+        (
+            "delete",
+            format!("/api/v1/devices/{}/user", s.device.raw()),
+            None,
+        ),
+        (
+            "delete",
+            format!("/api/v1/devices/{}", s.device.raw()),
+            None,
         ),
         ("delete", format!("/api/v1/api-keys/{}", s.key_id), None),
     ]

@@ -2,6 +2,7 @@
 //! (`oneshot`) over a SQLite store seeded with two accounts.
 
 mod calls;
+mod devices;
 mod isolation;
 mod resources;
 mod user_portal;
@@ -31,6 +32,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/users/{id}"),
     ("patch", "/api/v1/users/{id}"),
     ("delete", "/api/v1/users/{id}"),
+    ("post", "/api/v1/users/{id}/password"),
     ("get", "/api/v1/extensions"),
     ("get", "/api/v1/ring-groups"),
     ("post", "/api/v1/ring-groups"),
@@ -45,6 +47,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/devices"),
     ("get", "/api/v1/devices/{id}"),
     ("put", "/api/v1/devices/{id}/user"),
+    ("delete", "/api/v1/devices/{id}/user"),
+    ("delete", "/api/v1/devices/{id}"),
     ("get", "/api/v1/calls"),
     ("get", "/api/v1/calls.csv"),
     ("get", "/api/v1/api-keys"),
