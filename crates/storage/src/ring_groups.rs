@@ -143,6 +143,27 @@ impl AccountScope<'_> {
         Ok(())
     }
 
+    /// Gives a ring group another name and extension number; the number
+    /// must be free in the account (SPEC A5).
+    pub async fn rename_ring_group(
+        &self,
+        id: ExtensionId,
+        number: &ExtensionNumber,
+        name: &str,
+    ) -> Result<(), StorageError> {
+        let done = sqlx::query(
+            "UPDATE extensions SET number = $1, name = $2 WHERE account_id = $3 AND id = $4 AND kind = 'ring_group'",
+        )
+        .bind(number.as_str())
+        .bind(name)
+        .bind(self.raw())
+        .bind(id.raw())
+        .execute(self.pool())
+        .await
+        .map_err(|e| StorageError::conflict_or(e, || format!("extension {number} is already taken")))?;
+        found(done.rows_affected(), "ring group")
+    }
+
     async fn write_members(
         &self,
         tx: &mut Transaction<'static, Any>,
