@@ -80,6 +80,34 @@ async fn a_ring_group_is_renamed_to_a_free_extension_only() {
                 .await,
             Err(StorageError::NotFound(_))
         ));
+        // Renaming and new settings together: a bad member undoes the
+        // rename too.
+        let bad = sa
+            .edit_ring_group(
+                g.extension.id,
+                &ext("630"),
+                "Support",
+                RingStrategy::Sequential,
+                30,
+                &[g.extension.id],
+            )
+            .await;
+        assert!(matches!(bad, Err(StorageError::Invalid(_))), "{bad:?}");
+        sa.edit_ring_group(
+            g.extension.id,
+            &ext("610"),
+            "Accueil",
+            RingStrategy::Sequential,
+            45,
+            &[alice.extension],
+        )
+        .await
+        .unwrap();
+        let edited = sa.ring_group(g.extension.id).await.unwrap();
+        assert_eq!(
+            (edited.strategy, edited.ring_seconds),
+            (RingStrategy::Sequential, 45)
+        );
         let kept = sa.extension(g.extension.id).await.unwrap();
         assert_eq!(
             (kept.number.as_str(), kept.kind),

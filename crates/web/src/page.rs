@@ -53,6 +53,7 @@ const ADMIN_TABS: &[(&str, &str)] = &[
     ("tab-calls", "/admin/calls"),
     ("tab-extensions", "/admin/extensions"),
     ("tab-numbers", "/admin/numbers"),
+    ("tab-account", "/admin/account"),
 ];
 
 /// The user portal's tabs (the voicemail messages come with their own

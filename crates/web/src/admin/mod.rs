@@ -5,8 +5,11 @@
 //! of the session; rows are then reached only through that account's
 //! [`storage::AccountScope`], so another account's ids are "not found".
 
+pub mod account;
 pub mod calls;
 pub mod extensions;
+pub mod groups;
+pub mod import;
 
 pub mod numbers;
 pub mod user_settings;
