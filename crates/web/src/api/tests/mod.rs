@@ -2,6 +2,7 @@
 //! (`oneshot`) over a SQLite store seeded with two accounts.
 
 mod calls;
+mod groups_account;
 mod isolation;
 mod resources;
 mod user_portal;
@@ -26,6 +27,8 @@ use crate::{AppState, router};
 /// Every route the API serves, as the OpenAPI document names it.
 pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/account"),
+    ("patch", "/api/v1/account"),
+    ("post", "/api/v1/users/import"),
     ("get", "/api/v1/users"),
     ("post", "/api/v1/users"),
     ("get", "/api/v1/users/{id}"),
