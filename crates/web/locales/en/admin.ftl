@@ -158,6 +158,7 @@ import-submit = Import
 import-nothing = Choose a file or paste its content.
 import-refused = Nothing was imported: { $count } problem(s) to fix.
 import-done = { $count } user(s) imported. Each received a welcome e-mail with a temporary password.
+import-done-unsent = { $count } user(s) imported, but some welcome e-mails could not be sent: reset the password of the users concerned.
 import-line = Line { $line }: { $problem }
 import-line-column = Line { $line }, column "{ $column }": { $problem }
 import-columns = { $expected } columns expected, { $found } found.

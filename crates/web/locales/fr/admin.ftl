@@ -158,6 +158,7 @@ import-submit = Importer
 import-nothing = Choisissez un fichier ou collez son contenu.
 import-refused = Rien n'a été importé : { $count } problème(s) à corriger.
 import-done = { $count } utilisateur(s) importé(s). Chacun a reçu un e-mail de bienvenue avec un mot de passe temporaire.
+import-done-unsent = { $count } utilisateur(s) importé(s), mais des e-mails de bienvenue n'ont pas pu être envoyés : réinitialisez le mot de passe des utilisateurs concernés.
 import-line = Ligne { $line } : { $problem }
 import-line-column = Ligne { $line }, colonne « { $column } » : { $problem }
 import-columns = { $expected } colonnes attendues, { $found } trouvée(s).

@@ -60,6 +60,8 @@ pub struct ListQuery {
     group_deleted: String,
     #[serde(default)]
     imported: String,
+    #[serde(default)]
+    imported_unsent: String,
 }
 
 /// The key of an extension kind's label.
@@ -140,6 +142,8 @@ pub async fn list(
         Some(p.t1("group-added", "extension", &q.group))
     } else if !q.group_deleted.is_empty() {
         Some(p.t1("group-deleted", "extension", &q.group_deleted))
+    } else if !q.imported_unsent.is_empty() {
+        Some(p.t1("import-done-unsent", "count", &q.imported_unsent))
     } else if !q.imported.is_empty() {
         Some(p.t1("import-done", "count", &q.imported))
     } else {

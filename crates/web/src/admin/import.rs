@@ -67,8 +67,14 @@ pub async fn import(
     } else {
         match user_import::import(&state, &admin.account, &form.csv).await {
             Ok(created) => {
+                // Say so when some welcome e-mails did not leave.
+                let outcome = if created.iter().all(|c| c.mailed) {
+                    "imported"
+                } else {
+                    "imported_unsent"
+                };
                 return Ok(
-                    Redirect::to(&format!("/admin/extensions?imported={}", created.len()))
+                    Redirect::to(&format!("/admin/extensions?{outcome}={}", created.len()))
                         .into_response(),
                 );
             }

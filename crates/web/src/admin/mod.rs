@@ -1,5 +1,6 @@
 //! The admin portal's pages beyond the dashboard: call log (SPEC A2),
-//! extensions and users (A5), phone numbers (A6).
+//! extensions, users, ring groups and the CSV import of users (A5), phone
+//! numbers (A6), account settings (A9).
 //!
 //! Every handler starts with [`Admin::signed_in`], which finds the account
 //! of the session; rows are then reached only through that account's
