@@ -12,7 +12,7 @@ use std::io::Read;
 
 use domain::{
     AccountId, DeviceModel, EmailAddress, ExtensionNumber, NewDevice, Password, PasswordHash,
-    SipPassword, SipUsername,
+    SipPassword, SipUsername, User,
 };
 use rayon::prelude::*;
 
@@ -32,7 +32,48 @@ pub const COLUMNS: [&str; 6] = [
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
     pub line: u64,
+    /// Every problem of the row, in English, joined with "; ".
     pub message: String,
+    /// The same problems, one per cell, for callers that explain them in
+    /// another language (the portals).
+    pub problems: Vec<Problem>,
+}
+
+/// One problem of a row, naming the column at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The row does not have the six columns.
+    ColumnCount { found: usize },
+    /// The cell does not hold a valid value for its column.
+    Invalid { column: &'static str, value: String },
+    /// An earlier row of the file has the same value in this column.
+    Repeated {
+        column: &'static str,
+        value: String,
+        first_line: u64,
+    },
+    /// The value is already used: an extension of the account, or a SIP
+    /// username anywhere in the installation.
+    Taken { column: &'static str, value: String },
+}
+
+/// How an import treats passwords.
+#[derive(Clone, Copy, Debug)]
+pub struct ImportOptions<'a> {
+    /// The SIP digest realm the devices' credentials are hashed for.
+    pub realm: &'a str,
+    /// What an empty `password` cell becomes; refused when `None`.
+    pub fill_password: Option<fn() -> Password>,
+    /// Marks every imported password temporary: the user must choose a new
+    /// one at first sign-in (the portals' import, SPEC A16).
+    pub temporary: bool,
+}
+
+/// A user the import created, with the portal password it was given.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub user: User,
+    pub password: Password,
 }
 
 /// Why an import wrote nothing.
@@ -79,7 +120,10 @@ struct ParsedRow {
 
 /// Parses every row; returns the rows that parsed and all the problems
 /// found, not just the first.
-fn parse_rows(reader: impl Read) -> Result<(Vec<ParsedRow>, Vec<RowError>), ImportError> {
+fn parse_rows(
+    reader: impl Read,
+    fill_password: Option<fn() -> Password>,
+) -> Result<(Vec<ParsedRow>, Vec<RowError>), ImportError> {
     let mut csv = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
@@ -113,24 +157,31 @@ fn parse_rows(reader: impl Read) -> Result<(Vec<ParsedRow>, Vec<RowError>), Impo
             errors.push(RowError {
                 line,
                 message: format!("expected 6 columns, found {}", record.len()),
+                problems: vec![Problem::ColumnCount {
+                    found: record.len(),
+                }],
             });
             continue;
         }
-        let mut problems = Vec::new();
+        let mut problems = Cells::default();
         let p = &mut problems;
-        let extension = keep(p, ExtensionNumber::parse(&record[0]));
-        let name = keep(
-            p,
+        let extension = p.keep(&record, 0, ExtensionNumber::parse(&record[0]));
+        let name = p.keep(
+            &record,
+            1,
             if record[1].is_empty() || record[1].chars().count() > 100 {
                 Err("name must have 1 to 100 characters")
             } else {
                 Ok(record[1].to_owned())
             },
         );
-        let email = keep(p, EmailAddress::parse(&record[2]));
-        let password = keep(p, Password::parse(&record[3]));
-        let sip_username = keep(p, SipUsername::parse(&record[4]));
-        let sip_password = keep(p, SipPassword::parse(&record[5]));
+        let email = p.keep(&record, 2, EmailAddress::parse(&record[2]));
+        let password = match (&record[3], fill_password) {
+            ("", Some(fill)) => Some(fill()),
+            (text, _) => p.keep(&record, 3, Password::parse(text)),
+        };
+        let sip_username = p.keep(&record, 4, SipUsername::parse(&record[4]));
+        let sip_password = p.keep(&record, 5, SipPassword::parse(&record[5]));
         match (extension, name, email, password, sip_username, sip_password) {
             (
                 Some(extension),
@@ -152,7 +203,8 @@ fn parse_rows(reader: impl Read) -> Result<(Vec<ParsedRow>, Vec<RowError>), Impo
             }
             _ => errors.push(RowError {
                 line,
-                message: problems.join("; "),
+                message: problems.messages.join("; "),
+                problems: problems.problems,
             }),
         }
     }
@@ -162,9 +214,30 @@ fn parse_rows(reader: impl Read) -> Result<(Vec<ParsedRow>, Vec<RowError>), Impo
     Ok((rows, errors))
 }
 
-/// The value, or `None` with its error noted in `problems`.
-fn keep<T, E: fmt::Display>(problems: &mut Vec<String>, r: Result<T, E>) -> Option<T> {
-    r.map_err(|e| problems.push(e.to_string())).ok()
+/// The problems of one row's cells, as text and as [`Problem`]s.
+#[derive(Default)]
+struct Cells {
+    messages: Vec<String>,
+    problems: Vec<Problem>,
+}
+
+impl Cells {
+    /// The value of cell `i`, or `None` with its error noted.
+    fn keep<T, E: fmt::Display>(
+        &mut self,
+        record: &csv::StringRecord,
+        i: usize,
+        r: Result<T, E>,
+    ) -> Option<T> {
+        r.map_err(|e| {
+            self.messages.push(e.to_string());
+            self.problems.push(Problem::Invalid {
+                column: COLUMNS[i],
+                value: record[i].to_owned(),
+            });
+        })
+        .ok()
+    }
 }
 
 /// Rows that repeat an extension or SIP username of an earlier row.
@@ -177,12 +250,22 @@ fn duplicates_within(rows: &[ParsedRow]) -> Vec<RowError> {
             errors.push(RowError {
                 line: r.line,
                 message: format!("extension {} already on line {first}", r.extension),
+                problems: vec![Problem::Repeated {
+                    column: "extension",
+                    value: r.extension.to_string(),
+                    first_line: first,
+                }],
             });
         }
         if let Some(first) = usernames.insert(r.sip_username.clone(), r.line) {
             errors.push(RowError {
                 line: r.line,
                 message: format!("SIP username {} already on line {first}", r.sip_username),
+                problems: vec![Problem::Repeated {
+                    column: "sip_username",
+                    value: r.sip_username.as_str().to_owned(),
+                    first_line: first,
+                }],
             });
         }
     }
@@ -198,7 +281,26 @@ impl Store {
         reader: impl Read,
         realm: &str,
     ) -> Result<usize, ImportError> {
-        let (rows, mut errors) = parse_rows(reader)?;
+        let options = ImportOptions {
+            realm,
+            fill_password: None,
+            temporary: false,
+        };
+        Ok(self
+            .import_users_csv_with(account, reader, &options)
+            .await?
+            .len())
+    }
+
+    /// Imports users as [`Store::import_users_csv`] does, with `options`,
+    /// and returns them with their passwords (for the welcome e-mails).
+    pub async fn import_users_csv_with(
+        &self,
+        account: AccountId,
+        reader: impl Read,
+        options: &ImportOptions<'_>,
+    ) -> Result<Vec<Imported>, ImportError> {
+        let (rows, mut errors) = parse_rows(reader, options.fill_password)?;
         errors.extend(duplicates_within(&rows));
         let scope = self.account(account);
         scope.details().await?;
@@ -219,12 +321,20 @@ impl Store {
                 errors.push(RowError {
                     line: r.line,
                     message: format!("extension {} already exists in the account", r.extension),
+                    problems: vec![Problem::Taken {
+                        column: "extension",
+                        value: r.extension.to_string(),
+                    }],
                 });
             }
             if taken.contains(&r.sip_username) {
                 errors.push(RowError {
                     line: r.line,
                     message: format!("SIP username {} is already in use", r.sip_username),
+                    problems: vec![Problem::Taken {
+                        column: "sip_username",
+                        value: r.sip_username.as_str().to_owned(),
+                    }],
                 });
             }
         }
@@ -236,27 +346,41 @@ impl Store {
         // off the async runtime.
         let users = tokio::task::spawn_blocking(move || {
             rows.into_par_iter()
-                .map(|r| ImportedUser {
-                    user: NewUser {
-                        extension: r.extension,
-                        name: r.name.clone(),
-                        email: r.email,
-                        password: PasswordHash::of(&r.password),
-                        direct_number: None,
-                    },
-                    device: NewDevice {
-                        mac: None,
-                        model: DeviceModel("softphone".to_owned()),
-                        label: r.name,
-                        sip_username: r.sip_username,
-                        sip_password: r.sip_password,
-                        user: None,
-                    },
+                .map(|r| {
+                    let user = ImportedUser {
+                        user: NewUser {
+                            extension: r.extension,
+                            name: r.name.clone(),
+                            email: r.email,
+                            password: PasswordHash::of(&r.password),
+                            direct_number: None,
+                        },
+                        device: NewDevice {
+                            mac: None,
+                            model: DeviceModel("softphone".to_owned()),
+                            label: r.name,
+                            sip_username: r.sip_username,
+                            sip_password: r.sip_password,
+                            user: None,
+                        },
+                    };
+                    (user, r.password)
                 })
                 .collect::<Vec<_>>()
         })
         .await
         .expect("hashing task does not panic");
-        Ok(scope.import_users(&users, realm).await?)
+        let (users, passwords): (Vec<_>, Vec<_>) = users.into_iter().unzip();
+        let ids = scope
+            .import_users_flagged(&users, options.realm, options.temporary)
+            .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (id, password) in ids.into_iter().zip(passwords) {
+            out.push(Imported {
+                user: scope.user(id).await?,
+                password,
+            });
+        }
+        Ok(out)
     }
 }

@@ -126,21 +126,86 @@ impl AccountScope<'_> {
         members: &[ExtensionId],
     ) -> Result<(), StorageError> {
         let mut tx = self.pool().begin().await?;
+        self.update_group_in(&mut tx, id, strategy, ring_seconds, members)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Gives a ring group another name and extension number; the number
+    /// must be free in the account (SPEC A5).
+    pub async fn rename_ring_group(
+        &self,
+        id: ExtensionId,
+        number: &ExtensionNumber,
+        name: &str,
+    ) -> Result<(), StorageError> {
+        let mut tx = self.pool().begin().await?;
+        self.rename_group_in(&mut tx, id, number, name).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Renames a ring group and replaces its settings at once: all of it
+    /// or, on any refusal, none.
+    pub async fn edit_ring_group(
+        &self,
+        id: ExtensionId,
+        number: &ExtensionNumber,
+        name: &str,
+        strategy: RingStrategy,
+        ring_seconds: u32,
+        members: &[ExtensionId],
+    ) -> Result<(), StorageError> {
+        let mut tx = self.pool().begin().await?;
+        self.rename_group_in(&mut tx, id, number, name).await?;
+        self.update_group_in(&mut tx, id, strategy, ring_seconds, members)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn rename_group_in(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        id: ExtensionId,
+        number: &ExtensionNumber,
+        name: &str,
+    ) -> Result<(), StorageError> {
+        let done = sqlx::query(
+            "UPDATE extensions SET number = $1, name = $2 WHERE account_id = $3 AND id = $4 AND kind = 'ring_group'",
+        )
+        .bind(number.as_str())
+        .bind(name)
+        .bind(self.raw())
+        .bind(id.raw())
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| StorageError::conflict_or(e, || format!("extension {number} is already taken")))?;
+        found(done.rows_affected(), "ring group")
+    }
+
+    async fn update_group_in(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        id: ExtensionId,
+        strategy: RingStrategy,
+        ring_seconds: u32,
+        members: &[ExtensionId],
+    ) -> Result<(), StorageError> {
         let done = sqlx::query("UPDATE ring_groups SET strategy = $1, ring_seconds = $2 WHERE account_id = $3 AND extension_id = $4")
             .bind(strategy.as_str())
             .bind(i64::from(ring_seconds))
             .bind(self.raw())
             .bind(id.raw())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         found(done.rows_affected(), "ring group")?;
         sqlx::query("DELETE FROM ring_group_members WHERE group_extension_id = $1")
             .bind(id.raw())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        self.write_members(&mut tx, id, members).await?;
-        tx.commit().await?;
-        Ok(())
+        self.write_members(tx, id, members).await
     }
 
     async fn write_members(

@@ -98,17 +98,37 @@ impl AccountScope<'_> {
         users: &[ImportedUser],
         realm: &str,
     ) -> Result<usize, StorageError> {
+        Ok(self.import_users_flagged(users, realm, false).await?.len())
+    }
+
+    /// [`AccountScope::import_users`], marking the passwords temporary when
+    /// `temporary` is set; returns the new users' ids in order.
+    pub async fn import_users_flagged(
+        &self,
+        users: &[ImportedUser],
+        realm: &str,
+        temporary: bool,
+    ) -> Result<Vec<UserId>, StorageError> {
         let mut tx = self.pool().begin().await?;
+        let mut ids = Vec::with_capacity(users.len());
         for entry in users {
             let user = self.insert_user(&mut tx, &entry.user).await?;
+            if temporary {
+                sqlx::query("UPDATE users SET must_change_password = $1 WHERE id = $2")
+                    .bind(true)
+                    .bind(user.raw())
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let device = NewDevice {
                 user: Some(user),
                 ..entry.device.clone()
             };
             self.insert_device(&mut tx, &device, realm).await?;
+            ids.push(user);
         }
         tx.commit().await?;
-        Ok(users.len())
+        Ok(ids)
     }
 
     async fn insert_user(

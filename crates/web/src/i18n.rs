@@ -52,6 +52,20 @@ impl Tr {
         )]);
         LOCALES.lookup_with_args(self.id(), key, &args)
     }
+
+    /// The message `key` with several named arguments.
+    pub fn tn(self, key: &str, args: &[(&'static str, &str)]) -> String {
+        let args = args
+            .iter()
+            .map(|(name, value)| {
+                (
+                    std::borrow::Cow::Borrowed(*name),
+                    FluentValue::from((*value).to_owned()),
+                )
+            })
+            .collect();
+        LOCALES.lookup_with_args(self.id(), key, &args)
+    }
 }
 
 #[cfg(test)]

@@ -42,6 +42,7 @@ pub mod security;
 pub mod session;
 pub mod settings_form;
 pub mod user;
+pub mod user_import;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -145,6 +146,31 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/users/{id}/password",
             get(admin::user_password::page).post(admin::user_password::save),
+        )
+        // Ring groups, CSV import of users, account settings (SPEC A5, A9).
+        .route(
+            "/admin/groups/new",
+            get(admin::groups::new_page).post(admin::groups::create),
+        )
+        .route(
+            "/admin/groups/{id}",
+            get(admin::groups::edit_page).post(admin::groups::update),
+        )
+        .route(
+            "/admin/groups/{id}/delete",
+            get(admin::groups::delete_page).post(admin::groups::delete),
+        )
+        .route(
+            "/admin/extensions/import",
+            get(admin::import::page).post(admin::import::import),
+        )
+        .route(
+            "/admin/account",
+            get(admin::account::page).post(admin::account::save),
+        )
+        .route(
+            "/admin/account/password",
+            post(admin::account::save_password),
         )
         .route("/user", get(auth::user_page))
         .route("/user/signin", post(auth::user_sign_in))

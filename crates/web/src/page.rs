@@ -54,6 +54,7 @@ const ADMIN_TABS: &[(&str, &str)] = &[
     ("tab-extensions", "/admin/extensions"),
     ("tab-numbers", "/admin/numbers"),
     ("tab-devices", "/admin/devices"),
+    ("tab-account", "/admin/account"),
 ];
 
 /// The user portal's tabs (the voicemail messages come with their own

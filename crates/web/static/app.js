@@ -6,3 +6,23 @@ document.addEventListener("htmx:configRequest", function (event) {
     event.detail.headers["X-CSRF-Token"] = meta.getAttribute("content");
   }
 });
+
+/* CSV import of users (SPEC A5): a chosen file is read into the text area
+   named by its data-fills attribute, where it can be checked and edited
+   before it is sent. */
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches("input[type=file][data-fills]")) {
+    return;
+  }
+  var target = document.getElementById(input.getAttribute("data-fills"));
+  var file = input.files && input.files[0];
+  if (!target || !file) {
+    return;
+  }
+  var reader = new FileReader();
+  reader.onload = function () {
+    target.value = reader.result;
+  };
+  reader.readAsText(file);
+});

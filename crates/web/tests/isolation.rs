@@ -11,7 +11,8 @@ use axum::Router;
 use axum::http::StatusCode;
 use domain::{
     AccountId, CompanyName, DeviceModel, E164, EmailAddress, ExtensionNumber, Language, MacAddress,
-    NewAccount, NewDevice, Password, PasswordHash, SipPassword, SipUsername, TimeZone, UnixMillis,
+    NewAccount, NewDevice, Password, PasswordHash, RingStrategy, SipPassword, SipUsername,
+    TimeZone, UnixMillis,
 };
 use storage::{NewUser, Store};
 use web::{AppState, router};
@@ -32,6 +33,8 @@ fn hash() -> PasswordHash {
 struct Objects {
     user: i64,
     device: i64,
+    /// The ring group's extension id.
+    group: i64,
     /// B's main number, digits as in `/admin/numbers/{number}`.
     number: String,
 }
@@ -86,6 +89,16 @@ async fn account(store: &Store, main: &str, company: &str, mac: &str) -> Account
         )
         .await
         .unwrap();
+    scope
+        .create_ring_group(
+            &ExtensionNumber::parse("600").unwrap(),
+            "Atelier",
+            RingStrategy::Simultaneous,
+            20,
+            &[alice.extension],
+        )
+        .await
+        .unwrap();
     account.id
 }
 
@@ -121,6 +134,13 @@ async fn objects(f: &Fixture, account: AccountId, main: &str) -> Objects {
     Objects {
         user: users[0].id.raw(),
         device: scope.devices().await.unwrap()[0].id.raw(),
+        group: scope
+            .extension_by_number(&ExtensionNumber::parse("600").unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+            .raw(),
         number: main.trim_start_matches('+').to_owned(),
     }
 }
@@ -193,6 +213,16 @@ fn urls(o: &Objects) -> Vec<(&'static str, Methods, String)> {
         ),
     ];
     urls.extend(devices);
+    urls.push((
+        "/admin/groups/{id}",
+        Both,
+        format!("/admin/groups/{}", o.group),
+    ));
+    urls.push((
+        "/admin/groups/{id}/delete",
+        Both,
+        format!("/admin/groups/{}/delete", o.group),
+    ));
     for tab in USER_TABS {
         urls.push((
             "/admin/users/{id}/{tab}",
@@ -235,6 +265,7 @@ fn every_route_with_a_parameter_is_checked_here() {
     let o = Objects {
         user: 1,
         device: 1,
+        group: 1,
         number: "1".into(),
     };
     let listed: BTreeSet<String> = urls(&o)
@@ -281,8 +312,14 @@ async fn user(f: &Fixture, main: &str) -> Browser {
 /// What B has, to check nothing of it changed.
 async fn snapshot(f: &Fixture) -> String {
     let scope = f.store.account(f.b);
+    let group = scope
+        .extension_by_number(&ExtensionNumber::parse("600").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     format!(
-        "{:?} {:?} {:?} {:?}",
+        "{:?} {:?} {:?} {:?} {:?}",
+        scope.ring_group(group.id).await.unwrap(),
         scope.users().await.unwrap(),
         scope.numbers().await.unwrap(),
         scope.extensions().await.unwrap(),
@@ -302,6 +339,10 @@ const FIELDS: &[(&str, &str)] = &[
     ("user", ""),
     ("device", ""),
     ("mode", "automatic"),
+    ("name", "Atelier"),
+    ("extension", "600"),
+    ("strategy", "simultaneous"),
+    ("members", ""),
 ];
 
 #[tokio::test]

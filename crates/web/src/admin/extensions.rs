@@ -34,6 +34,8 @@ struct Line {
     registered: usize,
     /// The user id, for the delete link (user extensions only).
     user: Option<i64>,
+    /// The extension id of a ring group, for its page.
+    group: Option<i64>,
 }
 
 #[derive(Template)]
@@ -52,6 +54,14 @@ pub struct ListQuery {
     deleted: String,
     #[serde(default)]
     unsent: String,
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    group_deleted: String,
+    #[serde(default)]
+    imported: String,
+    #[serde(default)]
+    imported_unsent: String,
 }
 
 /// The key of an extension kind's label.
@@ -118,6 +128,7 @@ pub async fn list(
                 devices: mine.len(),
                 registered: mine.iter().filter(|d| live.contains(&d.id)).count(),
                 user: user.map(|u| u.id.raw()),
+                group: (e.kind == ExtensionKind::RingGroup).then(|| e.id.raw()),
             }
         })
         .collect();
@@ -127,6 +138,14 @@ pub async fn list(
         Some(p.t1("extensions-added", "extension", &q.added))
     } else if !q.deleted.is_empty() {
         Some(p.t1("extensions-deleted", "extension", &q.deleted))
+    } else if !q.group.is_empty() {
+        Some(p.t1("group-added", "extension", &q.group))
+    } else if !q.group_deleted.is_empty() {
+        Some(p.t1("group-deleted", "extension", &q.group_deleted))
+    } else if !q.imported_unsent.is_empty() {
+        Some(p.t1("import-done-unsent", "count", &q.imported_unsent))
+    } else if !q.imported.is_empty() {
+        Some(p.t1("import-done", "count", &q.imported))
     } else {
         None
     };
@@ -256,7 +275,10 @@ async fn add_user_page(
 }
 
 /// Up to twenty free extension numbers from 100 up, to suggest.
-async fn free_extensions(state: &AppState, admin: &Admin) -> Result<Vec<String>, WebError> {
+pub(crate) async fn free_extensions(
+    state: &AppState,
+    admin: &Admin,
+) -> Result<Vec<String>, WebError> {
     let taken: HashSet<String> = admin
         .scope(state)
         .extensions()
@@ -362,7 +384,7 @@ pub async fn add_user(
 }
 
 /// A temporary password of 12 letters and digits, without look-alikes.
-fn temporary_password() -> Password {
+pub(crate) fn temporary_password() -> Password {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
     let text: String = (0..12)

@@ -1,14 +1,18 @@
 //! The admin portal's pages beyond the dashboard: call log (SPEC A2),
-//! extensions and users (A5), phone numbers (A6), devices (A5 devices
-//! tab) and users' passwords (A15).
+//! extensions, users, ring groups and the CSV import of users (A5), phone
+//! numbers (A6), account settings (A9), devices (A5 devices tab) and
+//! users' passwords (A15).
 //!
 //! Every handler starts with [`Admin::signed_in`], which finds the account
 //! of the session; rows are then reached only through that account's
 //! [`storage::AccountScope`], so another account's ids are "not found".
 
+pub mod account;
 pub mod calls;
 pub mod devices;
 pub mod extensions;
+pub mod groups;
+pub mod import;
 
 pub mod numbers;
 pub mod user_devices;

@@ -53,10 +53,16 @@ pub struct NewRingGroupIn {
     pub members: Vec<String>,
 }
 
-/// A ring group's new members, strategy and ring time.
+/// A ring group's new members, strategy and ring time, and optionally a
+/// new name and extension number.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RingGroupIn {
+    /// 1 to 100 characters; absent keeps the name.
+    pub name: Option<String>,
+    /// A free extension number; absent keeps the number.
+    #[schema(example = "610")]
+    pub extension: Option<String>,
     pub strategy: String,
     pub ring_seconds: i64,
     pub members: Vec<String>,
@@ -213,7 +219,7 @@ pub async fn create_group(
 #[utoipa::path(put, operation_id = "update_ring_group", path = "/api/v1/ring-groups/{id}", tag = "extensions", request_body = RingGroupIn,
     params(("id" = i64, Path, description = "the group's extension id")),
     responses((status = 200, body = RingGroupOut), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_group(
     State(state): State<AppState>,
     caller: Caller,
@@ -221,12 +227,26 @@ pub async fn update_group(
     Body(body): Body<RingGroupIn>,
 ) -> Result<Json<RingGroupOut>, ApiError> {
     let scope = caller.scope(&state);
-    let id = group(&scope, group_id(&id)?).await?.extension.id;
+    let current = group(&scope, group_id(&id)?).await?.extension;
+    let id = current.id;
+    let name = match &body.name {
+        Some(n) => fields::name("name", n)?,
+        None => current.name,
+    };
+    let number = match &body.extension {
+        Some(e) => fields::extension("extension", e)?,
+        None => current.number,
+    };
     let (strategy, ring, members) =
         settings(&scope, &body.strategy, body.ring_seconds, &body.members).await?;
-    scope
-        .update_ring_group(id, strategy, ring, &members)
-        .await?;
+    match scope
+        .edit_ring_group(id, &number, &name, strategy, ring, &members)
+        .await
+    {
+        Ok(()) => {}
+        Err(StorageError::Conflict(_)) => return Err(super::users::taken(&number)),
+        Err(e) => return Err(e.into()),
+    }
     let g = group(&scope, id).await?;
     Ok(Json(group_out(&scope, g).await?))
 }

@@ -15,6 +15,7 @@ mod devices;
 mod error;
 mod extensions;
 mod fields;
+mod import;
 mod keys;
 mod numbers;
 mod time;
@@ -39,7 +40,8 @@ use error::ApiError;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi_json))
-        .route("/account", get(account::show))
+        .route("/account", get(account::show).patch(account::update))
+        .route("/users/import", axum::routing::post(import::import))
         .route("/users", get(users::list).post(users::create))
         .route(
             "/users/{id}",
@@ -83,7 +85,7 @@ pub fn router() -> Router<AppState> {
         description = "The admin operations of a Switchboard account. Authenticate with `Authorization: Bearer sb_…` (an API key the administrator created). Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`, in French unless `Accept-Language` prefers English."
     ),
     paths(
-        account::show,
+        account::show, account::update, import::import,
         users::list, users::create, users::show, users::update, users::delete,
         extensions::list, extensions::list_groups, extensions::create_group,
         extensions::show_group, extensions::update_group, extensions::delete_group,

@@ -3,6 +3,7 @@
 
 mod calls;
 mod devices;
+mod groups_account;
 mod isolation;
 mod resources;
 mod user_portal;
@@ -27,6 +28,8 @@ use crate::{AppState, router};
 /// Every route the API serves, as the OpenAPI document names it.
 pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/account"),
+    ("patch", "/api/v1/account"),
+    ("post", "/api/v1/users/import"),
     ("get", "/api/v1/users"),
     ("post", "/api/v1/users"),
     ("get", "/api/v1/users/{id}"),
