@@ -16,7 +16,7 @@ use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-pub use templates::{password_reset, welcome};
+pub use templates::{account_ready, password_reset, welcome};
 
 /// A message ready to send: recipient, subject and plain-text body.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -34,6 +34,7 @@ pub mod call_export;
 pub mod error;
 pub mod i18n;
 pub mod local_time;
+pub mod operator;
 pub mod page;
 pub mod pages;
 pub mod security;
@@ -140,6 +141,30 @@ pub fn router(state: AppState) -> Router {
         .route("/forgot", get(auth::forgot_page).post(auth::forgot))
         .route("/reset/{token}", get(auth::reset_page).post(auth::reset))
         .route("/lang", post(pages::set_language))
+        // Platform operator portal (issue 6).
+        .route("/operator", get(operator::sign_in_page))
+        .route("/operator/signin", post(operator::sign_in))
+        .route("/operator/signout", post(auth::sign_out))
+        .route(
+            "/operator/accounts",
+            get(operator::accounts::page).post(operator::accounts::create),
+        )
+        .route(
+            "/operator/accounts/{id}/{action}",
+            get(operator::accounts::confirm_page).post(operator::accounts::change_status),
+        )
+        .route(
+            "/operator/numbers",
+            get(operator::numbers::page).post(operator::numbers::add),
+        )
+        .route(
+            "/operator/numbers/{number}/remove",
+            post(operator::numbers::remove),
+        )
+        .route(
+            "/operator/numbers/{number}/release",
+            get(operator::numbers::release_page).post(operator::numbers::release),
+        )
         .layer(axum::middleware::from_fn(security::csrf))
         .layer(session::layer(state.store.clone(), state.secure_cookies));
     Router::new()
