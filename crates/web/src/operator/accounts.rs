@@ -214,7 +214,13 @@ pub async fn create(
             errors.main_number = Some(tr.t("invalid-number"));
             None
         }
-        Ok(n) if state.store.number(&n).await?.is_some_and(|x| x.account.is_some()) => {
+        Ok(n)
+            if state
+                .store
+                .number(&n)
+                .await?
+                .is_some_and(|x| x.account.is_some()) =>
+        {
             errors.main_number = Some(tr.t("op-number-taken"));
             None
         }
@@ -260,7 +266,11 @@ pub async fn create(
         }
         Err(e) => return Err(e.into()),
     };
-    tracing::info!(operator = op.id.raw(), account = account.id.raw(), "account created by operator");
+    tracing::info!(
+        operator = op.id.raw(),
+        account = account.id.raw(),
+        "account created by operator"
+    );
     let mail = match send_account_ready(&state, &account).await {
         Ok(()) => "sent",
         Err(e) => {
@@ -395,6 +405,11 @@ pub async fn change_status(
         .account(AccountId::from_raw(id))
         .set_status(status)
         .await?;
-    tracing::info!(operator = op.id.raw(), account = id, status = status.as_str(), "account status changed by operator");
+    tracing::info!(
+        operator = op.id.raw(),
+        account = id,
+        status = status.as_str(),
+        "account status changed by operator"
+    );
     Ok(Redirect::to(&format!("/operator/accounts?done={done}")).into_response())
 }

@@ -156,7 +156,11 @@ async fn show(
         .await?;
     let filters = [
         ("op-filter-all", "/operator/numbers", PoolFilter::All),
-        ("op-filter-free", "/operator/numbers?filter=free", PoolFilter::Free),
+        (
+            "op-filter-free",
+            "/operator/numbers?filter=free",
+            PoolFilter::Free,
+        ),
         (
             "op-filter-assigned",
             "/operator/numbers?filter=assigned",
@@ -240,7 +244,14 @@ pub async fn add(
             notice: None,
             error: None,
         };
-        return show(&state, &session, &op, view, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return show(
+            &state,
+            &session,
+            &op,
+            view,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let numbers = range.numbers();
     let added = state.store.add_pool_numbers(&numbers).await?;
