@@ -8,6 +8,7 @@ mod config;
 mod demo;
 mod devices;
 mod media;
+mod operators;
 mod secrets;
 mod serve;
 mod users;
@@ -26,6 +27,7 @@ use crate::api_keys::ApiKeyCommand;
 use crate::calls::CallsCommand;
 use crate::config::{Config, ConfigFlags};
 use crate::devices::DevicesCommand;
+use crate::operators::OperatorCommand;
 use crate::users::UsersCommand;
 
 #[derive(Parser)]
@@ -64,6 +66,9 @@ enum Command {
     /// REST API keys of an account.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
+    /// Platform operators, who sign in at /operator (issue 6).
+    #[command(subcommand)]
+    Operator(OperatorCommand),
 }
 
 #[derive(Subcommand)]
@@ -198,6 +203,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Users(command) => users::run(command, &store).await,
         Command::Calls(command) => calls::run(command, &store).await,
         Command::ApiKey(command) => api_keys::run(command, &store).await,
+        Command::Operator(command) => operators::run(command, &store).await,
         Command::Numbers(NumbersCommand::AddPool { numbers }) => {
             let parsed = numbers
                 .iter()
