@@ -18,8 +18,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use domain::{
-    AccountId, CompanyName, E164, EmailAddress, Language, NewAccount, Password, PasswordHash,
-    TimeZone, UnixMillis,
+    AccountId, AccountStatus, CompanyName, E164, EmailAddress, Language, NewAccount, Password,
+    PasswordHash, TimeZone, UnixMillis,
 };
 use storage::Store;
 
@@ -90,6 +90,18 @@ enum AccountCommand {
         address: String,
         #[arg(long, default_value = "Europe/Paris")]
         time_zone: String,
+    },
+    /// Suspend an account: its admin, users and phones are refused; data is kept.
+    Suspend {
+        /// Main number of the account.
+        #[arg(long)]
+        account: String,
+    },
+    /// Reactivate a suspended account.
+    Reactivate {
+        /// Main number of the account.
+        #[arg(long)]
+        account: String,
     },
 }
 
@@ -179,6 +191,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 "created account {} ({}) with main number {}",
                 account.id, account.company, account.main_number
             );
+            Ok(())
+        }
+        Command::Account(AccountCommand::Suspend { account }) => {
+            let id = account_by_main_number(&store, &account).await?;
+            store
+                .account(id)
+                .set_status(AccountStatus::Suspended)
+                .await?;
+            println!("suspended account {id}");
+            Ok(())
+        }
+        Command::Account(AccountCommand::Reactivate { account }) => {
+            let id = account_by_main_number(&store, &account).await?;
+            store.account(id).set_status(AccountStatus::Active).await?;
+            println!("reactivated account {id}");
             Ok(())
         }
         Command::Import(ImportCommand::Users { account, csv }) => {
