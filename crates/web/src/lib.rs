@@ -19,7 +19,9 @@
 //!   `state.store.account(id)`, so another account's rows are not found.
 //! - A tab appears in the top bar when its page exists: add it to
 //!   `ADMIN_TABS` / `USER_TABS` in [`page`].
-//! - The admin pages are `admin/`, the user portal's `user/`; the
+//! - The admin pages are `admin/`, the user portal's `user/`, the platform
+//!   operator's `operator/` (its handlers start with
+//!   `operator_or_return!`); the
 //!   voicemail, forwarding and caller-ID forms both portals show share
 //!   their rules in [`settings_form`], and both CSV exports of calls
 //!   stream through [`call_export`].

@@ -280,7 +280,7 @@ pub async fn create(
     };
     let to = format!(
         "/operator/accounts?created={}&mail={mail}",
-        crate::operator::numbers::query_encode(account.company.as_str())
+        crate::admin::calls::encode(account.company.as_str())
     );
     Ok(Redirect::to(&to).into_response())
 }

@@ -20,16 +20,6 @@ use crate::i18n::Tr;
 use crate::page::{Page, render, render_status};
 use crate::session::SessionData;
 
-/// Percent-encodes a query-string value.
-pub(crate) fn query_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// One row of the pool table.
 struct PoolRow {
     /// The digits after `+`, the row's address.
