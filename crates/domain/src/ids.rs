@@ -57,3 +57,7 @@ id_type!(
     /// A call detail record.
     CallRecordId
 );
+id_type!(
+    /// A person of the hosting company who runs the installation (issue 6).
+    OperatorId
+);

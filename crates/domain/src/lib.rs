@@ -18,6 +18,7 @@ pub mod device;
 pub mod email;
 pub mod extension;
 pub mod ids;
+pub mod number_range;
 pub mod phone;
 pub mod registration;
 pub mod secret;
@@ -32,7 +33,10 @@ pub use device::{
 };
 pub use email::EmailAddress;
 pub use extension::{Extension, ExtensionKind, ExtensionNumber, RingGroup, RingStrategy};
-pub use ids::{AccountId, CallRecordId, DeviceId, ExtensionId, PhoneNumberId, TrunkId, UserId};
+pub use ids::{
+    AccountId, CallRecordId, DeviceId, ExtensionId, OperatorId, PhoneNumberId, TrunkId, UserId,
+};
+pub use number_range::{NumberRange, NumberRangeError};
 pub use phone::{E164, PhoneNumber};
 pub use registration::{Binding, BindingChange, NewBinding};
 pub use secret::{Password, PasswordError, PasswordHash, Pin, PinHash};

@@ -17,7 +17,7 @@ use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-pub use templates::{PasswordSet, password_reset, password_set_by_admin, welcome};
+pub use templates::{PasswordSet, account_ready, password_reset, password_set_by_admin, welcome};
 
 /// A message ready to send: recipient, subject and plain-text body.
 #[derive(Clone, Debug, PartialEq, Eq)]

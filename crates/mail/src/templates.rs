@@ -144,6 +144,50 @@ pub fn password_set_by_admin(language: Language, to: &str, set: &PasswordSet<'_>
     }
 }
 
+/// The message to the administrator of an account the platform operator
+/// has just created (issue 6): the sign-in name (the main number) and a
+/// one-time link, valid seven days, to choose the admin password.
+pub fn account_ready(
+    language: Language,
+    to: &str,
+    company: &str,
+    main_number: &str,
+    setup_link: &str,
+    sign_in_url: &str,
+) -> Email {
+    let (subject, body) = match language {
+        Language::Fr => (
+            format!("Le standard téléphonique de {company} est prêt"),
+            format!(
+                "Bonjour,\n\n\
+                 Le compte Switchboard de {company} est ouvert.\n\n\
+                 Numéro principal (votre identifiant) : {main_number}\n\n\
+                 Choisissez votre mot de passe d'administrateur en ouvrant ce lien :\n{setup_link}\n\
+                 Le lien est valable 7 jours et une seule fois.\n\n\
+                 Vous vous connecterez ensuite ici : {sign_in_url}\n\n\
+                 — Switchboard\n"
+            ),
+        ),
+        Language::En => (
+            format!("The {company} phone system is ready"),
+            format!(
+                "Hello,\n\n\
+                 The Switchboard account of {company} is open.\n\n\
+                 Main number (your sign-in name): {main_number}\n\n\
+                 Choose your administrator password by opening this link:\n{setup_link}\n\
+                 The link works once, for 7 days.\n\n\
+                 Then sign in here: {sign_in_url}\n\n\
+                 — Switchboard\n"
+            ),
+        ),
+    };
+    Email {
+        to: to.to_owned(),
+        subject,
+        body,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +223,24 @@ mod tests {
         assert!(!fr.body.contains("prochaine connexion"));
         let en = password_set_by_admin(Language::En, "alice@example.fr", &set(false));
         assert!(!en.body.contains("next sign in"));
+    }
+
+    #[test]
+    fn the_account_ready_message_carries_the_sign_in_name_and_the_link_in_both_languages() {
+        for (language, words) in [(Language::Fr, "7 jours"), (Language::En, "7 days")] {
+            let m = account_ready(
+                language,
+                "boss@acme.example",
+                "Acme",
+                "01 99 00 02 00",
+                "https://pbx.example.fr/reset/abc",
+                "https://pbx.example.fr/",
+            );
+            assert_eq!(m.to, "boss@acme.example");
+            assert!(m.subject.contains("Acme"));
+            assert!(m.body.contains("01 99 00 02 00"));
+            assert!(m.body.contains("https://pbx.example.fr/reset/abc"));
+            assert!(m.body.contains(words), "{}", m.body);
+        }
     }
 }

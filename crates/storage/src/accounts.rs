@@ -10,9 +10,9 @@ use sqlx::any::AnyRow;
 use crate::row::{get, named, parsed};
 use crate::{AccountScope, StorageError, Store};
 
-const COLUMNS: &str = "id, company, main_number, address, admin_email, admin_password, language, time_zone, status, created_at";
+pub(crate) const COLUMNS: &str = "id, company, main_number, address, admin_email, admin_password, language, time_zone, status, created_at";
 
-fn account_from(row: &AnyRow) -> Result<Account, StorageError> {
+pub(crate) fn account_from(row: &AnyRow) -> Result<Account, StorageError> {
     Ok(Account {
         id: AccountId::from_raw(get(row, "id")?),
         company: parsed(row, "company", CompanyName::parse)?,

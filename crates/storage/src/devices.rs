@@ -44,6 +44,24 @@ impl Store {
         row.as_ref().map(device_from).transpose()
     }
 
+    /// The device registering with this SIP username if its account is
+    /// active: a suspended or closed account's phones are refused by the
+    /// switch as if unknown (issue 6). One primary-key probe more than
+    /// [`Store::device_by_sip_username`].
+    pub async fn active_device_by_sip_username(
+        &self,
+        username: &SipUsername,
+    ) -> Result<Option<Device>, StorageError> {
+        let sql = format!(
+            "{SELECT} WHERE sip_username = $1 AND EXISTS (SELECT 1 FROM accounts a WHERE a.id = devices.account_id AND a.status = 'active')"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(username.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(device_from).transpose()
+    }
+
     /// The device with this MAC address (auto-provisioning, SPEC T13).
     pub async fn device_by_mac(&self, mac: &MacAddress) -> Result<Option<Device>, StorageError> {
         let sql = format!("{SELECT} WHERE mac = $1");

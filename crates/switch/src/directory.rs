@@ -1,6 +1,8 @@
 //! Device credentials by SIP username, cached in front of storage so that a
 //! re-registration costs no database round trip. Entries live `ttl`; a
-//! changed password or a deleted device is seen within that time.
+//! changed password or a deleted device is seen within that time, and so
+//! is a suspended account: its phones are looked up as unknown (issue 6),
+//! so their REGISTER and INVITE end in 403 like a wrong password.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -69,17 +71,21 @@ impl Directory {
         }
         let found = match SipUsername::parse(username) {
             Err(_) => None,
-            Ok(name) => self.store.device_by_sip_username(&name).await?.map(|d| {
-                Arc::new(DeviceCredentials {
-                    device: d.id,
-                    account: d.account,
-                    user: d.user,
-                    username: d.sip_username,
-                    realm: d.realm,
-                    ha1_md5: d.ha1_md5,
-                    ha1_sha256: d.ha1_sha256,
-                })
-            }),
+            Ok(name) => self
+                .store
+                .active_device_by_sip_username(&name)
+                .await?
+                .map(|d| {
+                    Arc::new(DeviceCredentials {
+                        device: d.id,
+                        account: d.account,
+                        user: d.user,
+                        username: d.sip_username,
+                        realm: d.realm,
+                        ha1_md5: d.ha1_md5,
+                        ha1_sha256: d.ha1_sha256,
+                    })
+                }),
         };
         let mut cache = self.cache.lock().expect("directory lock is not poisoned");
         if cache.len() >= MAX_ENTRIES {

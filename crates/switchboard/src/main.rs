@@ -8,6 +8,7 @@ mod config;
 mod demo;
 mod devices;
 mod media;
+mod operators;
 mod secrets;
 mod serve;
 mod users;
@@ -17,8 +18,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use domain::{
-    AccountId, CompanyName, E164, EmailAddress, Language, NewAccount, Password, PasswordHash,
-    TimeZone, UnixMillis,
+    AccountId, AccountStatus, CompanyName, E164, EmailAddress, Language, NewAccount, Password,
+    PasswordHash, TimeZone, UnixMillis,
 };
 use storage::Store;
 
@@ -26,6 +27,7 @@ use crate::api_keys::ApiKeyCommand;
 use crate::calls::CallsCommand;
 use crate::config::{Config, ConfigFlags};
 use crate::devices::DevicesCommand;
+use crate::operators::OperatorCommand;
 use crate::users::UsersCommand;
 
 #[derive(Parser)]
@@ -64,6 +66,9 @@ enum Command {
     /// REST API keys of an account.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
+    /// Platform operators, who sign in at /operator (issue 6).
+    #[command(subcommand)]
+    Operator(OperatorCommand),
 }
 
 #[derive(Subcommand)]
@@ -85,6 +90,18 @@ enum AccountCommand {
         address: String,
         #[arg(long, default_value = "Europe/Paris")]
         time_zone: String,
+    },
+    /// Suspend an account: its admin, users and phones are refused; data is kept.
+    Suspend {
+        /// Main number of the account.
+        #[arg(long)]
+        account: String,
+    },
+    /// Reactivate a suspended account.
+    Reactivate {
+        /// Main number of the account.
+        #[arg(long)]
+        account: String,
     },
 }
 
@@ -176,6 +193,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Account(AccountCommand::Suspend { account }) => {
+            let id = account_by_main_number(&store, &account).await?;
+            store
+                .account(id)
+                .set_status(AccountStatus::Suspended)
+                .await?;
+            println!("suspended account {id}");
+            Ok(())
+        }
+        Command::Account(AccountCommand::Reactivate { account }) => {
+            let id = account_by_main_number(&store, &account).await?;
+            store.account(id).set_status(AccountStatus::Active).await?;
+            println!("reactivated account {id}");
+            Ok(())
+        }
         Command::Import(ImportCommand::Users { account, csv }) => {
             let account = store
                 .account(account_by_main_number(&store, &account).await?)
@@ -198,6 +230,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Users(command) => users::run(command, &store).await,
         Command::Calls(command) => calls::run(command, &store).await,
         Command::ApiKey(command) => api_keys::run(command, &store).await,
+        Command::Operator(command) => operators::run(command, &store).await,
         Command::Numbers(NumbersCommand::AddPool { numbers }) => {
             let parsed = numbers
                 .iter()

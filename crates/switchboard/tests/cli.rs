@@ -395,3 +395,55 @@ fn calls_list_prints_one_tab_separated_line_per_record_newest_first() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("no account has the main number"));
 }
+
+#[test]
+fn operators_are_created_with_a_given_or_a_generated_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = run_ok(
+        d,
+        &[
+            "operator",
+            "create",
+            "--email",
+            "ops@hosting.example",
+            "--password",
+            "longenough",
+        ],
+    );
+    assert!(
+        out.contains("created operator 1 (ops@hosting.example)"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("password:"),
+        "a chosen password is not echoed"
+    );
+
+    let out = run_ok(
+        d,
+        &["operator", "create", "--email", "night@hosting.example"],
+    );
+    let generated = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .unwrap_or_else(|| panic!("generated password printed: {out}"));
+    assert_eq!(generated.len(), 12, "{generated}");
+
+    let out = run(d, &["operator", "create", "--email", "OPS@hosting.example"]);
+    assert!(!out.status.success(), "one operator per address");
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+    let out = run(
+        d,
+        &[
+            "operator",
+            "create",
+            "--email",
+            "x@y.example",
+            "--password",
+            "short",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--password"), "{}", stderr(&out));
+}

@@ -150,6 +150,33 @@ fn wrong_password_and_unknown_user_are_challenged_then_refused() {
 }
 
 #[test]
+fn a_suspended_accounts_phone_is_refused_with_the_right_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let account = seed_account(dir.path(), &[201]);
+    run_ok(dir.path(), &["account", "suspend", "--account", account]);
+    let server = Server::start(dir.path());
+    // The right password, and still 401 then 403 (issue 6).
+    assert!(sipp(
+        server.sip,
+        "register_wrong_password",
+        "dev201",
+        "sippass201",
+        "u1",
+        600
+    ));
+    assert!(device_line(&devices(dir.path()), "dev201").contains("not registered"));
+    assert!(server.terminate().success());
+
+    run_ok(dir.path(), &["account", "reactivate", "--account", account]);
+    let server = Server::start(dir.path());
+    assert!(
+        register(server.sip, "dev201", "u1"),
+        "registers once active"
+    );
+    assert!(server.terminate().success());
+}
+
+#[test]
 fn bindings_expire_and_a_too_brief_interval_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     seed_account(dir.path(), &[201]);

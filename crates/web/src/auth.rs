@@ -91,13 +91,13 @@ pub(crate) async fn hash(password: Password) -> Result<PasswordHash, WebError> {
 }
 
 /// Rate limiting of one sign-in attempt under several keys.
-struct Throttle<'a> {
+pub(crate) struct Throttle<'a> {
     state: &'a AppState,
     keys: Vec<(String, i64)>,
 }
 
 impl<'a> Throttle<'a> {
-    fn new(state: &'a AppState, account_key: String, ip: Option<IpAddr>) -> Self {
+    pub(crate) fn new(state: &'a AppState, account_key: String, ip: Option<IpAddr>) -> Self {
         let mut keys = vec![(account_key, ACCOUNT_LIMIT)];
         if let Some(ip) = ip {
             keys.push((format!("ip:{ip}"), IP_LIMIT));
@@ -105,7 +105,7 @@ impl<'a> Throttle<'a> {
         Self { state, keys }
     }
 
-    async fn exceeded(&self) -> Result<bool, WebError> {
+    pub(crate) async fn exceeded(&self) -> Result<bool, WebError> {
         let since = UnixMillis::from_millis(now().millis() - WINDOW.as_millis() as i64);
         for (key, limit) in &self.keys {
             if self.state.store.login_failures_since(key, since).await? >= *limit {
@@ -115,7 +115,7 @@ impl<'a> Throttle<'a> {
         Ok(false)
     }
 
-    async fn failed(&self) -> Result<(), WebError> {
+    pub(crate) async fn failed(&self) -> Result<(), WebError> {
         for (key, _) in &self.keys {
             self.state.store.record_login_failure(key, now()).await?;
         }
@@ -124,7 +124,7 @@ impl<'a> Throttle<'a> {
 
     /// Forgets this account's failures. Housekeeping rides along: failures
     /// older than the window and expired sessions are deleted.
-    async fn succeeded(&self) -> Result<(), WebError> {
+    pub(crate) async fn succeeded(&self) -> Result<(), WebError> {
         let old = UnixMillis::from_millis(now().millis() - WINDOW.as_millis() as i64);
         let store = &self.state.store;
         store.clear_login_failures(&self.keys[0].0, old).await?;
@@ -210,10 +210,12 @@ pub async fn admin_sign_in(
     Ok(Redirect::to("/admin").into_response())
 }
 
-/// `POST /signout`: back to the sign-in page of the portal one was in.
+/// `POST /signout` (and `/operator/signout`): back to the sign-in page of
+/// the portal one was in.
 pub async fn sign_out(session: Session) -> Result<Response, WebError> {
     let to = match SessionData::principal(&session).await {
         Some(Principal::User { .. }) => "/user",
+        _ if SessionData::operator(&session).await.is_some() => "/operator",
         _ => "/",
     };
     SessionData::sign_out(&session).await?;

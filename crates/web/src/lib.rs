@@ -19,7 +19,9 @@
 //!   `state.store.account(id)`, so another account's rows are not found.
 //! - A tab appears in the top bar when its page exists: add it to
 //!   `ADMIN_TABS` / `USER_TABS` in [`page`].
-//! - The admin pages are `admin/`, the user portal's `user/`; the
+//! - The admin pages are `admin/`, the user portal's `user/`, the platform
+//!   operator's `operator/` (its handlers start with
+//!   `operator_or_return!`); the
 //!   voicemail, forwarding and caller-ID forms both portals show share
 //!   their rules in [`settings_form`], and both CSV exports of calls
 //!   stream through [`call_export`].
@@ -35,6 +37,7 @@ pub mod call_export;
 pub mod error;
 pub mod i18n;
 pub mod local_time;
+pub mod operator;
 pub mod page;
 pub mod pages;
 pub mod provision;
@@ -197,6 +200,30 @@ pub fn router(state: AppState) -> Router {
         .route("/forgot", get(auth::forgot_page).post(auth::forgot))
         .route("/reset/{token}", get(auth::reset_page).post(auth::reset))
         .route("/lang", post(pages::set_language))
+        // Platform operator portal (issue 6).
+        .route("/operator", get(operator::sign_in_page))
+        .route("/operator/signin", post(operator::sign_in))
+        .route("/operator/signout", post(auth::sign_out))
+        .route(
+            "/operator/accounts",
+            get(operator::accounts::page).post(operator::accounts::create),
+        )
+        .route(
+            "/operator/accounts/{id}/{action}",
+            get(operator::accounts::confirm_page).post(operator::accounts::change_status),
+        )
+        .route(
+            "/operator/numbers",
+            get(operator::numbers::page).post(operator::numbers::add),
+        )
+        .route(
+            "/operator/numbers/{number}/remove",
+            post(operator::numbers::remove),
+        )
+        .route(
+            "/operator/numbers/{number}/release",
+            get(operator::numbers::release_page).post(operator::numbers::release),
+        )
         .layer(axum::middleware::from_fn(security::csrf))
         .layer(session::layer(state.store.clone(), state.secure_cookies));
     Router::new()

@@ -65,6 +65,12 @@ const USER_TABS: &[(&str, &str)] = &[
     ("tab-profile", "/user/profile"),
 ];
 
+/// The operator portal's tabs (issue 6).
+const OPERATOR_TABS: &[(&str, &str)] = &[
+    ("tab-operator-accounts", "/operator/accounts"),
+    ("tab-operator-numbers", "/operator/numbers"),
+];
+
 impl Page {
     /// A page without the portal's top bar (sign-in, recovery).
     pub async fn new(session: &Session, title_key: &str, path: &str) -> Result<Self, WebError> {
@@ -96,6 +102,16 @@ impl Page {
         who: String,
     ) -> Result<Self, WebError> {
         Self::with_tabs(session, title_key, path, who, USER_TABS).await
+    }
+
+    /// An operator portal page, `path` being its tab.
+    pub async fn operator(
+        session: &Session,
+        title_key: &str,
+        path: &'static str,
+        who: String,
+    ) -> Result<Self, WebError> {
+        Self::with_tabs(session, title_key, path, who, OPERATOR_TABS).await
     }
 
     async fn with_tabs(

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use domain::{AccountId, Language, UnixMillis, UserId};
+use domain::{AccountId, Language, OperatorId, UnixMillis, UserId};
 use rand::RngExt as _;
 use serde::{Deserialize, Serialize};
 use storage::{StorageError, Store, StoredSession};
@@ -119,18 +119,25 @@ pub enum Principal {
     Admin { account: i64 },
     /// A user of an account (user portal).
     User { account: i64, user: i64 },
+    /// A platform operator (operator portal, issue 6). Never handed out by
+    /// [`SessionData::principal`], so the account portals treat an
+    /// operator's session as signed out; see [`SessionData::operator`].
+    Operator { operator: i64 },
 }
 
 impl Principal {
     pub fn account(self) -> AccountId {
         match self {
             Self::Admin { account } | Self::User { account, .. } => AccountId::from_raw(account),
+            Self::Operator { .. } => {
+                unreachable!("SessionData::principal never yields an operator")
+            }
         }
     }
 
     pub fn user(self) -> Option<UserId> {
         match self {
-            Self::Admin { .. } => None,
+            Self::Admin { .. } | Self::Operator { .. } => None,
             Self::User { user, .. } => Some(UserId::from_raw(user)),
         }
     }
@@ -144,9 +151,24 @@ const CSRF: &str = "csrf";
 pub struct SessionData;
 
 impl SessionData {
-    /// Who is signed in, if anyone.
+    /// Who is signed in to an account portal, if anyone. An operator's
+    /// session is no one's here: the account portals send it to their
+    /// sign-in page.
     pub async fn principal(session: &Session) -> Option<Principal> {
-        session.get(PRINCIPAL).await.ok().flatten()
+        session
+            .get(PRINCIPAL)
+            .await
+            .ok()
+            .flatten()
+            .filter(|p| !matches!(p, Principal::Operator { .. }))
+    }
+
+    /// The platform operator signed in on this session, if any.
+    pub async fn operator(session: &Session) -> Option<OperatorId> {
+        match session.get(PRINCIPAL).await.ok().flatten() {
+            Some(Principal::Operator { operator }) => Some(OperatorId::from_raw(operator)),
+            _ => None,
+        }
     }
 
     /// Signs `who` in: a new session id (the old one may have been planted),

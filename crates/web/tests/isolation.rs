@@ -233,6 +233,29 @@ fn urls(o: &Objects) -> Vec<(&'static str, Methods, String)> {
     urls
 }
 
+/// The platform operator's routes with a parameter: installation-wide, so
+/// no admin or user of any account reaches them (checked below).
+fn operator_urls(account: AccountId) -> Vec<(&'static str, Methods, String)> {
+    let id = account.raw();
+    vec![
+        (
+            "/operator/accounts/{id}/{action}",
+            Both,
+            format!("/operator/accounts/{id}/suspend"),
+        ),
+        (
+            "/operator/numbers/{number}/remove",
+            Post,
+            "/operator/numbers/33199000300/remove".to_owned(),
+        ),
+        (
+            "/operator/numbers/{number}/release",
+            Both,
+            "/operator/numbers/33199000300/release".to_owned(),
+        ),
+    ]
+}
+
 /// Routes with a parameter that is not an account's object.
 const NOT_ACCOUNT_OBJECTS: &[(&str, &str)] = &[
     ("/reset/{token}", "a one-time secret, checked on its own"),
@@ -271,6 +294,11 @@ fn every_route_with_a_parameter_is_checked_here() {
     let listed: BTreeSet<String> = urls(&o)
         .into_iter()
         .map(|(route, _, _)| route.to_owned())
+        .chain(
+            operator_urls(AccountId::from_raw(1))
+                .into_iter()
+                .map(|(route, _, _)| route.to_owned()),
+        )
         .chain(NOT_ACCOUNT_OBJECTS.iter().map(|(r, _)| (*r).to_owned()))
         .collect();
     let routes = routes_with_parameters();
@@ -420,4 +448,39 @@ async fn a_user_of_a_reaches_no_admin_url_of_b_and_sees_only_their_own_calls() {
         assert_eq!(status, StatusCode::OK, "{page}");
         assert!(!html.contains("Garage Durand"), "{page}");
     }
+}
+
+#[tokio::test]
+async fn no_admin_or_user_reaches_the_operators_urls() {
+    let f = fixture().await;
+    let before = snapshot(&f).await;
+    let status_of_b =
+        || async { format!("{:?}", f.store.account(f.b).details().await.unwrap().status) };
+    let b_status = status_of_b().await;
+    for mut who in [
+        admin(&f, "01 99 00 02 00").await,
+        user(&f, "01 99 00 02 00").await,
+    ] {
+        for (route, methods, url) in operator_urls(f.b) {
+            if methods != Post {
+                let (status, res, html) = who.get(&url).await;
+                assert!(
+                    status == StatusCode::SEE_OTHER && location(&res) == "/operator",
+                    "GET {url} ({route}): {status} {}",
+                    location(&res)
+                );
+                assert!(!html.contains("Garage Durand"));
+            }
+            if methods != Get {
+                let (status, res, _) = who.post(&url, &[("confirm", "yes")]).await;
+                assert!(
+                    status == StatusCode::SEE_OTHER && location(&res) == "/operator",
+                    "POST {url} ({route}): {status} {}",
+                    location(&res)
+                );
+            }
+        }
+    }
+    assert_eq!(snapshot(&f).await, before, "B's objects are untouched");
+    assert_eq!(status_of_b().await, b_status, "B is not suspended");
 }
