@@ -42,7 +42,7 @@ sign_in() { # PAGE POST_PATH FIELDS...
   shift
   for f in "$@"; do args+=(--data-urlencode "$f"); done
   curl "${args[@]}" "$BASE$path"
-  awk '$6 == "id" {print "id=" $7}' "$jar"
+  awk '$6 == "sb_session" {print "sb_session=" $7}' "$jar"
 }
 
 measure() { # COOKIE PATH

@@ -27,6 +27,7 @@ use tower_sessions::Session;
 
 use crate::AppState;
 use crate::error::WebError;
+use crate::now;
 use crate::page::{Page, render, render_status};
 use crate::session::{Principal, SessionData, random_token};
 
@@ -39,10 +40,6 @@ pub const ACCOUNT_LIMIT: i64 = 5;
 pub const IP_LIMIT: i64 = 20;
 /// How long a recovery link works.
 pub const RESET_VALIDITY: Duration = Duration::from_secs(60 * 60);
-
-fn now() -> UnixMillis {
-    UnixMillis::from_system_time(std::time::SystemTime::now())
-}
 
 /// The client's address when the server was started with connect info.
 pub struct ClientIp(pub Option<IpAddr>);

@@ -95,6 +95,12 @@ impl AppState {
     }
 }
 
+/// The wall clock, read at the edge: every handler that needs the time
+/// asks here.
+pub(crate) fn now() -> domain::UnixMillis {
+    domain::UnixMillis::from_system_time(std::time::SystemTime::now())
+}
+
 /// The whole HTTP application. Built in a function so tests can call it
 /// without a socket.
 pub fn router(state: AppState) -> Router {
@@ -174,6 +180,15 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/account/password",
             post(admin::account::save_password),
+        )
+        // REST API keys of the account.
+        .route(
+            "/admin/api-keys",
+            get(admin::api_keys::page).post(admin::api_keys::create),
+        )
+        .route(
+            "/admin/api-keys/{id}/revoke",
+            get(admin::api_keys::revoke_page).post(admin::api_keys::revoke),
         )
         .route("/user", get(auth::user_page))
         .route("/user/signin", post(auth::user_sign_in))

@@ -55,6 +55,7 @@ const ADMIN_TABS: &[(&str, &str)] = &[
     ("tab-numbers", "/admin/numbers"),
     ("tab-devices", "/admin/devices"),
     ("tab-account", "/admin/account"),
+    ("tab-api-keys", "/admin/api-keys"),
 ];
 
 /// The user portal's tabs (the voicemail messages come with their own

@@ -6,6 +6,7 @@
 //! Cookies are HttpOnly, SameSite=Lax, and Secure when the public URL is
 //! HTTPS. A session id is replaced at every sign-in (no fixation).
 
+use crate::now;
 use std::collections::HashMap;
 
 use async_trait::async_trait;
@@ -50,10 +51,6 @@ fn stored(record: &Record) -> session_store::Result<StoredSession> {
             (record.expiry_date.unix_timestamp_nanos() / 1_000_000) as i64,
         ),
     })
-}
-
-fn now() -> UnixMillis {
-    UnixMillis::from_system_time(std::time::SystemTime::now())
 }
 
 #[async_trait]

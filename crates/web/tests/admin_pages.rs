@@ -642,3 +642,70 @@ async fn an_admin_gets_404_for_another_accounts_user_settings() {
     assert_eq!(status, StatusCode::NOT_FOUND, "unknown tab");
     assert_eq!(alice(&f, f.b).await.voicemail.ring_seconds.get(), 25);
 }
+
+// ---- REST API keys ----
+
+/// The first `sb_…` key shown on a page.
+fn shown_key(html: &str) -> String {
+    let at = html.find("id=\"new-key\">").expect("the key is shown") + 13;
+    html[at..at + html[at..].find('<').unwrap()].to_owned()
+}
+
+async fn api_status(f: &Fixture, key: &str) -> StatusCode {
+    use tower::ServiceExt;
+    let req = axum::http::Request::get("/api/v1/account")
+        .header("authorization", format!("Bearer {key}"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    f.app.clone().oneshot(req).await.unwrap().status()
+}
+
+#[tokio::test]
+async fn an_admin_creates_an_api_key_sees_it_once_and_revokes_it() {
+    let f = fixture().await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (status, _, html) = b.get("/admin/api-keys").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Aucune clé pour l&#39;instant.")
+            || html.contains("Aucune clé pour l'instant.")
+    );
+
+    // A name is required; what was typed stays.
+    let (status, _, html) = b.post("/admin/api-keys", &[("name", "   ")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Donnez un nom à la clé"));
+    assert!(html.contains("aria-describedby=\"name-error\""));
+    let long = "x".repeat(101);
+    let (status, _, html) = b.post("/admin/api-keys", &[("name", &long)]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains(&long), "the typed name is kept");
+
+    let (status, res, html) = b.post("/admin/api-keys", &[("name", "CRM")]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let key = shown_key(&html);
+    assert!(key.starts_with("sb_"), "{key}");
+    assert_eq!(api_status(&f, &key).await, StatusCode::OK, "the key works");
+
+    // Listed, never shown again.
+    let (_, _, html) = b.get("/admin/api-keys").await;
+    assert!(html.contains("CRM"));
+    assert!(!html.contains(&key));
+    let id = f.store.account(f.a).api_keys().await.unwrap()[0].id.raw();
+
+    let (status, _, html) = b.get(&format!("/admin/api-keys/{id}/revoke")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Révoquer la clé « CRM » ?"));
+    assert_eq!(
+        api_status(&f, &key).await,
+        StatusCode::OK,
+        "not before POST"
+    );
+    let (status, res, _) = b.post(&format!("/admin/api-keys/{id}/revoke"), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, html) = b.get(location(&res)).await;
+    assert!(html.contains("La clé « CRM » a été révoquée."));
+    assert!(html.contains("Révoquée"));
+    assert_eq!(api_status(&f, &key).await, StatusCode::UNAUTHORIZED);
+}

@@ -32,6 +32,7 @@ fn hash() -> PasswordHash {
 /// What account B owns, by the ids a URL would carry.
 struct Objects {
     user: i64,
+    api_key: i64,
     device: i64,
     /// The ring group's extension id.
     group: i64,
@@ -90,6 +91,14 @@ async fn account(store: &Store, main: &str, company: &str, mac: &str) -> Account
         .await
         .unwrap();
     scope
+        .create_api_key(
+            "CRM",
+            &storage::ApiKeyToken::from_random(rand_bytes(mac)),
+            UnixMillis::from_millis(1_700_000_000_000),
+        )
+        .await
+        .unwrap();
+    scope
         .create_ring_group(
             &ExtensionNumber::parse("600").unwrap(),
             "Atelier",
@@ -100,6 +109,13 @@ async fn account(store: &Store, main: &str, company: &str, mac: &str) -> Account
         .await
         .unwrap();
     account.id
+}
+
+/// Distinct key bytes per account.
+fn rand_bytes(seed: MacAddress) -> [u8; 32] {
+    let mut bytes = [7u8; 32];
+    bytes[..seed.compact().len()].copy_from_slice(seed.compact().as_bytes());
+    bytes
 }
 
 async fn fixture() -> Fixture {
@@ -134,6 +150,7 @@ async fn objects(f: &Fixture, account: AccountId, main: &str) -> Objects {
     Objects {
         user: users[0].id.raw(),
         device: scope.devices().await.unwrap()[0].id.raw(),
+        api_key: scope.api_keys().await.unwrap()[0].id.raw(),
         group: scope
             .extension_by_number(&ExtensionNumber::parse("600").unwrap())
             .await
@@ -214,6 +231,11 @@ fn urls(o: &Objects) -> Vec<(&'static str, Methods, String)> {
     ];
     urls.extend(devices);
     urls.push((
+        "/admin/api-keys/{id}/revoke",
+        Both,
+        format!("/admin/api-keys/{}/revoke", o.api_key),
+    ));
+    urls.push((
         "/admin/groups/{id}",
         Both,
         format!("/admin/groups/{}", o.group),
@@ -287,6 +309,7 @@ fn routes_with_parameters() -> BTreeSet<String> {
 fn every_route_with_a_parameter_is_checked_here() {
     let o = Objects {
         user: 1,
+        api_key: 1,
         device: 1,
         group: 1,
         number: "1".into(),
@@ -346,7 +369,8 @@ async fn snapshot(f: &Fixture) -> String {
         .unwrap()
         .unwrap();
     format!(
-        "{:?} {:?} {:?} {:?} {:?}",
+        "{:?} {:?} {:?} {:?} {:?} {:?}",
+        scope.api_keys().await.unwrap(),
         scope.ring_group(group.id).await.unwrap(),
         scope.users().await.unwrap(),
         scope.numbers().await.unwrap(),

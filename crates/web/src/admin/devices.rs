@@ -14,7 +14,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::{Binding, Device, DeviceId, MacAddress, SUPPORTED_MODELS, UnixMillis, User, UserId};
+use domain::{Binding, Device, DeviceId, MacAddress, SUPPORTED_MODELS, User, UserId};
 use serde::Deserialize;
 use storage::{AccountScope, StorageError};
 use tower_sessions::Session;
@@ -23,6 +23,7 @@ use super::{Admin, admin_or_return};
 use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::Tr;
+use crate::now;
 use crate::page::{Page, render, render_status};
 use crate::provision::{AddDeviceError, DeviceRequest, add_device, renew_password};
 use crate::settings_form::Choice;
@@ -51,11 +52,6 @@ pub struct Registration {
     pub user_agent: String,
     /// When the switch last stored it, in the account's time zone.
     pub at: String,
-}
-
-/// The wall clock, read at the edge.
-fn now() -> UnixMillis {
-    UnixMillis::from_system_time(std::time::SystemTime::now())
 }
 
 /// The rows of `devices`, with their users and live registrations.

@@ -9,9 +9,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::{
-    E164, EmailAddress, ExtensionKind, ExtensionNumber, Password, PasswordHash, UnixMillis, UserId,
-};
+use domain::{E164, EmailAddress, ExtensionKind, ExtensionNumber, Password, PasswordHash, UserId};
 use rand::RngExt as _;
 use serde::Deserialize;
 use storage::{NewUser, StorageError};
@@ -93,7 +91,7 @@ pub async fn list(
         .collect();
     let devices = scope.devices().await?;
     let live: HashSet<_> = scope
-        .live_bindings(UnixMillis::from_system_time(std::time::SystemTime::now()))
+        .live_bindings(crate::now())
         .await?
         .into_iter()
         .map(|b| b.device)

@@ -8,6 +8,7 @@
 //! [`storage::AccountScope`], so another account's ids are "not found".
 
 pub mod account;
+pub mod api_keys;
 pub mod calls;
 pub mod devices;
 pub mod extensions;

@@ -29,11 +29,11 @@ use axum::extract::{FromRequest, Request};
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
-use domain::UnixMillis;
 use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
 
 use crate::AppState;
+use crate::now;
 use error::ApiError;
 
 /// The API's routes, to nest at `/api/v1`.
@@ -121,11 +121,6 @@ impl utoipa::Modify for BearerAuth {
 
 async fn openapi_json() -> impl IntoResponse {
     axum::Json(ApiDoc::openapi())
-}
-
-/// The wall clock, read at the edge.
-pub(crate) fn now() -> UnixMillis {
-    UnixMillis::from_system_time(std::time::SystemTime::now())
 }
 
 /// A JSON body whose rejection is one of the API's JSON errors.

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{
     Account, AccountId, AccountStatus, CompanyName, E164, EmailAddress, Language, NewAccount,
-    TimeZone, UnixMillis,
+    TimeZone,
 };
 use serde::Deserialize;
 use storage::{PasswordReset, PoolFilter, StorageError};
@@ -23,16 +23,13 @@ use crate::AppState;
 use crate::auth::{hash, temporary_password, token_hash};
 use crate::error::WebError;
 use crate::i18n::Tr;
+use crate::now;
 use crate::page::{Page, render, render_status};
 use crate::pages::display_time;
 use crate::session::{SessionData, random_token};
 
 /// How long the set-up link of a new account's administrator works.
 pub const SETUP_VALIDITY: Duration = Duration::from_secs(7 * 24 * 60 * 60);
-
-fn now() -> UnixMillis {
-    UnixMillis::from_system_time(std::time::SystemTime::now())
-}
 
 /// One row of the accounts table.
 struct AccountRow {

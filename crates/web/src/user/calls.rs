@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::{CallRecord, ExtensionNumber, UnixMillis};
+use domain::{CallRecord, ExtensionNumber};
 use serde::Deserialize;
 use storage::{CallFilter, Side};
 use tower_sessions::Session;
@@ -104,7 +104,7 @@ fn search(member: &Member, q: &UserCallQuery) -> Search {
         .unwrap_or("");
     let (from, to) = match (&q.from, &q.to) {
         (None, None) => {
-            let today = zone.date_of(UnixMillis::from_system_time(std::time::SystemTime::now()));
+            let today = zone.date_of(crate::now());
             let first = today
                 .checked_sub(jiff::Span::new().days(DEFAULT_DAYS - 1))
                 .unwrap_or(today);

@@ -5,7 +5,7 @@ use domain::Binding;
 use serde_json::json;
 
 use super::{account_id, fixture};
-use crate::api::now;
+use crate::now;
 
 #[tokio::test]
 async fn users_are_created_read_updated_and_deleted() {
