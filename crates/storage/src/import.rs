@@ -124,10 +124,34 @@ fn parse_rows(
     reader: impl Read,
     fill_password: Option<fn() -> Password>,
 ) -> Result<(Vec<ParsedRow>, Vec<RowError>), ImportError> {
+    // The csv crate counts a CRLF line ending as no new line, so a file
+    // from a spreadsheet or a browser's textarea (always CRLF) would have
+    // its problems reported on the wrong lines: read it whole (every row
+    // is kept in memory for validation anyway) with LF endings.
+    let mut bytes = Vec::new();
+    let mut reader = reader;
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| ImportError::Csv {
+            line: 0,
+            message: e.to_string(),
+        })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let before = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        ImportError::Csv {
+            line: 1 + before.iter().filter(|&&b| b == b'\n').count() as u64,
+            message: "the file is not UTF-8 text: save it as \"CSV UTF-8\"".to_owned(),
+        }
+    })?;
+    // A spreadsheet's "CSV UTF-8" starts with a byte order mark.
+    let text = text
+        .strip_prefix('\u{feff}')
+        .unwrap_or(&text)
+        .replace("\r\n", "\n");
     let mut csv = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
-        .from_reader(reader);
+        .from_reader(text.as_bytes());
     let header = csv
         .headers()
         .map_err(|e| ImportError::Csv {

@@ -145,3 +145,37 @@ async fn a_wrong_header_or_an_empty_file_is_refused() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn crlf_files_report_the_right_lines_and_a_bom_or_latin1_is_handled() {
+    for db in backends().await {
+        let s = &db.store;
+        let a = account(s, "+33199000100", "A").await;
+        // As a browser's textarea or a spreadsheet sends it.
+        let csv = "\u{feff}extension,name,email,password,sip_username,sip_password\r\n\
+                   101,Alice Martin,alice@example.fr,password101,acme-101,sippass101\r\n\
+                   10x,Bob,bob@example,password102,acme-102,sippass102\r\n";
+        let err = s
+            .import_users_csv(a.id, csv.as_bytes(), "switchboard")
+            .await
+            .unwrap_err();
+        assert_eq!(lines(&err), vec![3], "{}", db.name);
+        // Latin-1 "é" is refused with a message, not replaced.
+        let latin1 = b"extension,name,email,password,sip_username,sip_password\n\
+                       101,Ren\xe9,rene@example.fr,password101,acme-101,sippass101\n";
+        let err = s
+            .import_users_csv(a.id, &latin1[..], "switchboard")
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("UTF-8"), "{err}");
+        assert!(s.account(a.id).users().await.unwrap().is_empty());
+        // The same file with a BOM and CRLF imports.
+        let good = csv.replace("10x,Bob,bob@example", "102,Bob,bob@example.fr");
+        let n = s
+            .import_users_csv(a.id, good.as_bytes(), "switchboard")
+            .await
+            .unwrap();
+        assert_eq!(n, 2, "{}", db.name);
+        db.finish().await;
+    }
+}
