@@ -197,11 +197,12 @@ pub async fn admin_sign_in(
         return refuse(StatusCode::FORBIDDEN, "signin-suspended").await;
     }
     throttle.succeeded().await?;
-    SessionData::sign_in(
+    SessionData::sign_in_speaking(
         &session,
         Principal::Admin {
             account: account.id.raw(),
         },
+        account.language,
     )
     .await?;
     Ok(Redirect::to("/admin").into_response())
@@ -316,12 +317,13 @@ pub async fn user_sign_in(
         return refuse(StatusCode::FORBIDDEN, "signin-suspended").await;
     }
     throttle.succeeded().await?;
-    SessionData::sign_in(
+    SessionData::sign_in_speaking(
         &session,
         Principal::User {
             account: account.id.raw(),
             user: user.id.raw(),
         },
+        account.language,
     )
     .await?;
     Ok(Redirect::to(USER_LANDING).into_response())

@@ -188,13 +188,30 @@ impl SessionData {
 
     /// The language chosen in this session; French when none was chosen.
     pub async fn language(session: &Session) -> Language {
+        Self::chosen_language(session).await.unwrap_or_default()
+    }
+
+    /// The language the visitor chose with the switch, if they did.
+    async fn chosen_language(session: &Session) -> Option<Language> {
         session
             .get::<String>(LANGUAGE)
             .await
             .ok()
             .flatten()
             .and_then(|code| Language::parse(&code).ok())
-            .unwrap_or_default()
+    }
+
+    /// Signs `who` in, speaking the account's language unless the visitor
+    /// already chose one with the switch.
+    pub async fn sign_in_speaking(
+        session: &Session,
+        who: Principal,
+        account_language: Language,
+    ) -> Result<(), tower_sessions::session::Error> {
+        if Self::chosen_language(session).await.is_none() {
+            Self::set_language(session, account_language).await?;
+        }
+        Self::sign_in(session, who).await
     }
 
     /// Keeps `language` for the rest of the session.

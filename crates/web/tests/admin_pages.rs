@@ -709,3 +709,48 @@ async fn an_admin_creates_an_api_key_sees_it_once_and_revokes_it() {
     assert!(html.contains("Révoquée"));
     assert_eq!(api_status(&f, &key).await, StatusCode::UNAUTHORIZED);
 }
+
+// ---- The account's language ----
+
+#[tokio::test]
+async fn the_portals_speak_the_accounts_language_unless_the_visitor_chose_one() {
+    let f = fixture().await;
+    f.store
+        .account(f.a)
+        .update_preferences(Language::En, &TimeZone::default())
+        .await
+        .unwrap();
+    // The admin of an English account gets English after signing in.
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    let (_, _, html) = b.get("/admin/extensions").await;
+    assert!(html.contains("lang=\"en\""), "admin in English");
+    // So does a user of it.
+    let mut u = Browser::new(&f.app);
+    u.get("/user").await;
+    u.post(
+        "/user/signin",
+        &[
+            ("number", "01 99 00 02 00"),
+            ("extension", "101"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    let (_, _, html) = u.get("/user/profile").await;
+    assert!(html.contains("lang=\"en\""), "user in English");
+    // A visitor who chose French on the sign-in page keeps French.
+    let mut c = Browser::new(&f.app);
+    c.get("/").await;
+    c.post("/lang", &[("lang", "fr"), ("back", "/")]).await;
+    c.post(
+        "/signin",
+        &[("number", "01 99 00 02 00"), ("password", PASSWORD)],
+    )
+    .await;
+    let (_, _, html) = c.get("/admin/extensions").await;
+    assert!(html.contains("lang=\"fr\""), "the visitor's choice wins");
+    // A French account stays French.
+    let mut d = admin(&f, "01 99 00 03 00").await;
+    let (_, _, html) = d.get("/admin/extensions").await;
+    assert!(html.contains("lang=\"fr\""));
+}
