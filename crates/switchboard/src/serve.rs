@@ -142,6 +142,11 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     )
     .with_calls(calls);
     let directory = Arc::new(Directory::new(store.clone(), Duration::from_secs(60)));
+    // The web layer tells the switch which devices' credentials changed.
+    let forget = {
+        let directory = directory.clone();
+        move |names: &[&str]| names.iter().for_each(|n| directory.forget(n))
+    };
     let dialplan = Arc::new(Dialplan::new(store.clone(), Duration::from_secs(5)));
     let (writer, writer_task) = BindingWriter::spawn(store.clone());
     let (cdr, cdr_task) = CdrWriter::spawn(store.clone());
@@ -179,6 +184,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         config.public_url.clone(),
     );
     state.sip_realm = config.sip_realm.clone();
+    state.credentials_changed = Arc::new(forget);
     let app = web::router(state).merge(api_docs());
     // Connect info gives the web layer the client address (sign-in rate
     // limiting per address).

@@ -176,6 +176,68 @@ fn a_suspended_accounts_phone_is_refused_with_the_right_password() {
     assert!(server.terminate().success());
 }
 
+/// A request to the running server's REST API with `key`: the status code
+/// and the body.
+fn api(server: &Server, method: &str, path: &str, key: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(server.http).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {key}\r\n\
+         Content-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let code = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+    (code, body)
+}
+
+#[test]
+fn a_device_deleted_through_the_api_is_refused_at_once_not_after_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let account = seed_account(dir.path(), &[201]);
+    let created = run_ok(
+        dir.path(),
+        &["api-key", "create", "--account", account, "--name", "test"],
+    );
+    let key = created
+        .lines()
+        .find(|l| l.starts_with("sb_"))
+        .expect("the key is printed")
+        .to_owned();
+    let server = Server::start(dir.path());
+    // The switch now holds dev201's credentials in its cache.
+    assert!(register(server.sip, "dev201", "u1"));
+    // The account's one device: dev201.
+    let (code, list) = api(&server, "GET", "/api/v1/devices", &key);
+    assert_eq!(code, 200, "{list}");
+    assert!(list.contains("dev201"), "{list}");
+    let id: String = list
+        .split("\"id\":")
+        .nth(1)
+        .expect("an id")
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let (code, _) = api(&server, "DELETE", &format!("/api/v1/devices/{id}"), &key);
+    assert_eq!(code, 204);
+    // The right password, refused straight away (401, then 403).
+    assert!(sipp(
+        server.sip,
+        "register_wrong_password",
+        "dev201",
+        "sippass201",
+        "u1",
+        600
+    ));
+    assert!(server.terminate().success());
+}
+
 #[test]
 fn bindings_expire_and_a_too_brief_interval_is_refused() {
     let dir = tempfile::tempdir().unwrap();

@@ -71,7 +71,16 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The SIP digest realm new devices' credentials are hashed for.
     pub sip_realm: String,
+    /// Told the SIP usernames whose credentials just changed (device added
+    /// or deleted, new SIP password, account suspended or reactivated) so
+    /// that the switch on this node drops what it cached about them at
+    /// once; other nodes see the change when their cache entries expire.
+    /// Does nothing unless the binary wires it to the switch.
+    pub credentials_changed: CredentialsChanged,
 }
+
+/// See [`AppState::credentials_changed`].
+pub type CredentialsChanged = Arc<dyn Fn(&[&str]) + Send + Sync>;
 
 impl AppState {
     /// The state of an installation reached at `public_url`.
@@ -83,6 +92,7 @@ impl AppState {
             public_url,
             secure_cookies,
             sip_realm: "switchboard".to_owned(),
+            credentials_changed: Arc::new(|_| {}),
         }
     }
 

@@ -303,6 +303,8 @@ pub async fn add(
         }
         Err(AddDeviceError::Storage(e)) => return Err(e.into()),
     };
+    // A phone that tried before it was added is no longer "unknown".
+    (state.credentials_changed)(&[device.sip_username.as_str()]);
     let id = device.id.raw();
     session
         .insert(SHOWN_ONCE, (id, password.expose().to_owned()))
@@ -426,6 +428,7 @@ pub async fn new_password(
     let scope = admin.scope(&state);
     let device = scope.device(DeviceId::from_raw(id)).await?;
     let password = renew_password(&scope, &state.sip_realm, &device).await?;
+    (state.credentials_changed)(&[device.sip_username.as_str()]);
     session
         .insert(SHOWN_ONCE, (id, password.expose().to_owned()))
         .await?;
@@ -476,6 +479,7 @@ pub async fn delete(
     let scope = admin.scope(&state);
     let device = scope.device(DeviceId::from_raw(id)).await?;
     scope.delete_device(device.id).await?;
+    (state.credentials_changed)(&[device.sip_username.as_str()]);
     let mac = device.mac.map_or_else(
         || device.sip_username.as_str().to_owned(),
         |m| m.to_string(),

@@ -169,6 +169,7 @@ pub async fn create(
         Err(AddDeviceError::NoSuchUser) => return Err(no_such_user()),
         Err(AddDeviceError::Storage(e)) => return Err(e.into()),
     };
+    (state.credentials_changed)(&[device.sip_username.as_str()]);
     Ok((
         StatusCode::CREATED,
         Json(CreatedDeviceOut {
@@ -225,6 +226,9 @@ pub async fn delete(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    caller.scope(&state).delete_device(device_id(&id)?).await?;
+    let scope = caller.scope(&state);
+    let device = scope.device(device_id(&id)?).await?;
+    scope.delete_device(device.id).await?;
+    (state.credentials_changed)(&[device.sip_username.as_str()]);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -397,11 +397,13 @@ pub async fn change_status(
         Change::Suspend => (AccountStatus::Suspended, "suspended"),
         Change::Reactivate => (AccountStatus::Active, "reactivated"),
     };
-    state
-        .store
-        .account(AccountId::from_raw(id))
-        .set_status(status)
-        .await?;
+    let scope = state.store.account(AccountId::from_raw(id));
+    scope.set_status(status).await?;
+    // The switch on this node forgets the account's phones: suspended,
+    // they are refused at their next request, not a minute later.
+    let devices = scope.devices().await?;
+    let names: Vec<&str> = devices.iter().map(|d| d.sip_username.as_str()).collect();
+    (state.credentials_changed)(&names);
     tracing::info!(
         operator = op.id.raw(),
         account = id,
