@@ -17,6 +17,9 @@ pub enum WebError {
     /// CSRF token missing or wrong (403).
     #[error("forbidden: missing or wrong CSRF token")]
     Forbidden,
+    /// A form larger than the server reads (413).
+    #[error("form too large")]
+    TooLarge,
     /// No such page, or a page of another account (404).
     #[error("not found")]
     NotFound,
@@ -60,6 +63,7 @@ impl WebError {
         let (status, key) = match &self {
             Self::Forbidden => (StatusCode::FORBIDDEN, "error-forbidden"),
             Self::NotFound => (StatusCode::NOT_FOUND, "error-not-found"),
+            Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error-too-large"),
             Self::Internal(cause) => {
                 tracing::error!(%cause, "web request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error-internal")

@@ -76,7 +76,9 @@ pub async fn csrf(session: Session, req: Request, next: Next) -> Response {
     }
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_FORM).await else {
-        return forbidden();
+        // Say so, rather than blame the token: a pasted CSV file may
+        // simply be too long.
+        return WebError::TooLarge.with_language(language);
     };
     let sent = form_field(&bytes, CSRF_FIELD);
     match sent {

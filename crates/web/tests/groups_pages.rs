@@ -575,3 +575,23 @@ async fn the_admin_password_changes_only_with_the_current_one() {
     let b_account = f.store.account(f.b).details().await.unwrap();
     assert!(b_account.admin_password.matches(PASSWORD), "B untouched");
 }
+
+#[tokio::test]
+async fn a_paste_too_large_is_refused_with_a_message_and_imports_nothing() {
+    let f = fixture().await;
+    let mut b = admin(&f, "01 99 00 02 00").await;
+    b.get("/admin/extensions/import").await;
+    let before = f.store.account(f.a).users().await.unwrap().len();
+    let mut csv = String::from("extension,name,email,password,sip_username,sip_password\n");
+    let mut n = 1000;
+    while csv.len() < (3 << 19) {
+        csv.push_str(&format!(
+            "{n},User {n},u{n}@example.fr,,user-{n},sip-secret-{n}\n"
+        ));
+        n += 1;
+    }
+    let (status, _, html) = b.post("/admin/extensions/import", &[("csv", &csv)]).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(html.contains("trop volumineux"), "{html}");
+    assert_eq!(f.store.account(f.a).users().await.unwrap().len(), before);
+}
