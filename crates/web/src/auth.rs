@@ -418,20 +418,31 @@ pub async fn send_welcome(
         .await
         .map_err(|e| WelcomeError::Mail(e.to_string()))?;
     scope.set_user_password_flagged(user, &hash, true).await?;
+    mail_welcome(state, &details, &found, &temporary)
+        .await
+        .map_err(|e| WelcomeError::Mail(e.to_string()))
+}
+
+/// E-mails `user` of `account` their welcome message (SPEC A16): their
+/// extension, `temporary` and the user portal's address, in the account's
+/// language. Every way of creating users (the form, the CSV import)
+/// sends it through here.
+pub(crate) async fn mail_welcome(
+    state: &AppState,
+    account: &domain::Account,
+    user: &domain::User,
+    temporary: &Password,
+) -> Result<(), mail::MailError> {
     let email = mail::welcome(
-        details.language,
-        found.email.as_str(),
-        &found.name,
-        details.company.as_str(),
-        found.extension_number.as_str(),
+        account.language,
+        user.email.as_str(),
+        &user.name,
+        account.company.as_str(),
+        user.extension_number.as_str(),
         temporary.expose(),
         &format!("{}/user", state.public_url.trim_end_matches('/')),
     );
-    state
-        .mailer
-        .send(&email)
-        .await
-        .map_err(|e| WelcomeError::Mail(e.to_string()))
+    state.mailer.send(&email).await
 }
 
 /// Why [`send_welcome`] failed.
@@ -448,7 +459,7 @@ pub enum WelcomeError {
 /// A random temporary password of 12 letters and digits (no look-alikes).
 pub fn temporary_password() -> Password {
     use rand::RngExt as _;
-    const CHARS: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
     let text: String = (0..12)
         .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
@@ -644,4 +655,22 @@ pub async fn reset(
         error: None,
         signin,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_passwords_are_twelve_unambiguous_characters() {
+        for _ in 0..200 {
+            let p = temporary_password();
+            assert_eq!(p.expose().len(), 12);
+            assert!(
+                !p.expose()
+                    .contains(['0', 'O', 'o', '1', 'l', 'I', 'i', 'L'])
+            );
+        }
+        assert_ne!(temporary_password().expose(), temporary_password().expose());
+    }
 }

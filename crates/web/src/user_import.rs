@@ -9,7 +9,7 @@ use domain::{Account, User};
 use storage::import::{COLUMNS, ImportError, ImportOptions, Problem};
 
 use crate::AppState;
-use crate::admin::extensions::temporary_password;
+use crate::auth::{mail_welcome, temporary_password};
 use crate::i18n::Tr;
 
 /// A user the import created.
@@ -45,19 +45,9 @@ pub async fn import(
         .store
         .import_users_csv_with(account.id, csv.as_bytes(), &options)
         .await?;
-    let sign_in = format!("{}/user", state.public_url.trim_end_matches('/'));
     let mut created = Vec::with_capacity(imported.len());
     for i in imported {
-        let email = mail::welcome(
-            account.language,
-            i.user.email.as_str(),
-            &i.user.name,
-            account.company.as_str(),
-            i.user.extension_number.as_str(),
-            i.password.expose(),
-            &sign_in,
-        );
-        let mailed = match state.mailer.send(&email).await {
+        let mailed = match mail_welcome(state, account, &i.user, &i.password).await {
             Ok(()) => true,
             Err(e) => {
                 tracing::warn!(error = %e, extension = %i.user.extension_number, "welcome e-mail not sent");

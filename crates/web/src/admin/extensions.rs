@@ -9,14 +9,14 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::{E164, EmailAddress, ExtensionKind, ExtensionNumber, Password, PasswordHash, UserId};
-use rand::RngExt as _;
+use domain::{E164, EmailAddress, ExtensionKind, ExtensionNumber, UserId};
 use serde::Deserialize;
 use storage::{NewUser, StorageError};
 use tower_sessions::Session;
 
 use super::{Admin, admin_or_return};
 use crate::AppState;
+use crate::auth::{hash, mail_welcome, temporary_password};
 use crate::error::WebError;
 use crate::page::{Page, render, render_status};
 
@@ -331,7 +331,7 @@ pub async fn add_user(
         return add_user_page(&state, &session, &admin, form, errors, free).await;
     };
     let temporary = temporary_password();
-    let hash = hash_off_thread(temporary.clone()).await?;
+    let hash = hash(temporary.clone()).await?;
     let created = scope
         .create_user(&NewUser {
             extension: extension.clone(),
@@ -358,16 +358,7 @@ pub async fn add_user(
     scope
         .set_user_password_flagged(user.id, &hash, true)
         .await?;
-    let email = mail::welcome(
-        admin.account.language,
-        email.as_str(),
-        &name,
-        admin.account.company.as_str(),
-        extension.as_str(),
-        temporary.expose(),
-        &format!("{}/user", state.public_url.trim_end_matches('/')),
-    );
-    let outcome = match state.mailer.send(&email).await {
+    let outcome = match mail_welcome(&state, &admin.account, &user, &temporary).await {
         Ok(()) => "added",
         Err(e) => {
             tracing::warn!(error = %e, "welcome e-mail not sent");
@@ -379,22 +370,6 @@ pub async fn add_user(
         extension.as_str()
     ))
     .into_response())
-}
-
-/// A temporary password of 12 letters and digits, without look-alikes.
-pub(crate) fn temporary_password() -> Password {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rng();
-    let text: String = (0..12)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-        .collect();
-    Password::parse(&text).expect("12 characters is a valid password length")
-}
-
-async fn hash_off_thread(password: Password) -> Result<PasswordHash, WebError> {
-    tokio::task::spawn_blocking(move || PasswordHash::of(&password))
-        .await
-        .map_err(|e| WebError::Internal(format!("password hashing: {e}")))
 }
 
 #[derive(Template)]
@@ -445,17 +420,4 @@ pub async fn delete(
         user.extension_number.as_str()
     ))
     .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn temporary_passwords_are_twelve_unambiguous_characters() {
-        let p = temporary_password();
-        assert_eq!(p.expose().len(), 12);
-        assert!(!p.expose().contains(['0', 'O', '1', 'l', 'I']));
-        assert_ne!(p.expose(), temporary_password().expose());
-    }
 }
