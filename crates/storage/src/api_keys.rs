@@ -72,7 +72,7 @@ impl ApiKeyToken {
     }
 
     /// What is stored: the hex SHA-256 of the 32 bytes.
-    fn digest(&self) -> String {
+    pub(crate) fn digest(&self) -> String {
         hex::encode(Sha256::digest(self.0))
     }
 }

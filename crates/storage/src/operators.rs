@@ -235,3 +235,61 @@ impl Store {
         found(done.rows_affected(), "operator")
     }
 }
+
+impl Store {
+    /// Stores a new API key of `operator` under `name`; only the key's
+    /// SHA-256 is kept.
+    pub async fn create_operator_api_key(
+        &self,
+        operator: OperatorId,
+        name: &str,
+        token: &crate::ApiKeyToken,
+        now: UnixMillis,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO operator_api_keys (operator_id, name, key_sha256, created_at)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(operator.raw())
+        .bind(name)
+        .bind(token.digest())
+        .bind(now.millis())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| StorageError::conflict_or(e, || "this API key already exists".to_owned()))?;
+        Ok(())
+    }
+
+    /// The operator whose live key is `token`, if any.
+    pub async fn authenticate_operator_api_key(
+        &self,
+        token: &crate::ApiKeyToken,
+    ) -> Result<Option<OperatorId>, StorageError> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT operator_id FROM operator_api_keys WHERE key_sha256 = $1 AND revoked_at IS NULL",
+        )
+        .bind(token.digest())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(id.map(OperatorId::from_raw))
+    }
+
+    /// Revokes every key of `operator` named `name`; how many were live.
+    pub async fn revoke_operator_api_keys(
+        &self,
+        operator: OperatorId,
+        name: &str,
+        now: UnixMillis,
+    ) -> Result<u64, StorageError> {
+        let done = sqlx::query(
+            "UPDATE operator_api_keys SET revoked_at = $1
+             WHERE operator_id = $2 AND name = $3 AND revoked_at IS NULL",
+        )
+        .bind(now.millis())
+        .bind(operator.raw())
+        .bind(name)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+}

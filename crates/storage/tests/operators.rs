@@ -221,3 +221,53 @@ async fn a_suspended_accounts_phones_are_not_found_for_the_switch() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn operator_api_keys_authenticate_their_operator_until_revoked() {
+    for db in backends().await {
+        let s = &db.store;
+        let op = s
+            .create_operator(
+                &email("ops@hosting.example"),
+                &hash(),
+                UnixMillis::from_millis(5),
+            )
+            .await
+            .unwrap();
+        let token = storage::ApiKeyToken::from_random([9; 32]);
+        s.create_operator_api_key(op.id, "billing", &token, UnixMillis::from_millis(6))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.authenticate_operator_api_key(&token).await.unwrap(),
+            Some(op.id),
+            "{}",
+            db.name
+        );
+        // An account's key is not an operator's, and the reverse.
+        let a = account(s, "+33199000100", "A").await;
+        let account_key = storage::ApiKeyToken::from_random([8; 32]);
+        s.account(a.id)
+            .create_api_key("crm", &account_key, UnixMillis::from_millis(7))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.authenticate_operator_api_key(&account_key).await.unwrap(),
+            None
+        );
+        assert!(
+            s.authenticate_api_key(&token, UnixMillis::from_millis(8))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            s.revoke_operator_api_keys(op.id, "billing", UnixMillis::from_millis(9))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(s.authenticate_operator_api_key(&token).await.unwrap(), None);
+        db.finish().await;
+    }
+}

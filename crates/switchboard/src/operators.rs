@@ -18,6 +18,19 @@ pub enum OperatorCommand {
         #[arg(long)]
         password: Option<String>,
     },
+    /// Create an API key for an operator (the `/api/v1/operator/...` part
+    /// of the REST API); the key is printed once.
+    ApiKey {
+        /// The operator's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// What the key is for, e.g. "billing".
+        #[arg(long)]
+        name: String,
+        /// Revoke the operator's keys of this name instead of creating one.
+        #[arg(long)]
+        revoke: bool,
+    },
 }
 
 /// Carries out one `operator` command.
@@ -37,6 +50,36 @@ pub async fn run(command: OperatorCommand, store: &Store) -> anyhow::Result<()> 
             println!("created operator {} ({})", op.id, op.email);
             if generated {
                 println!("password: {}", password.expose());
+                eprintln!("Store it now: it cannot be shown again.");
+            }
+        }
+        OperatorCommand::ApiKey {
+            email,
+            name,
+            revoke,
+        } => {
+            let email = EmailAddress::parse(&email).context("--email")?;
+            let name = name.trim();
+            anyhow::ensure!(
+                !name.is_empty() && name.chars().count() <= 100,
+                "--name must have 1 to 100 characters"
+            );
+            let op = store
+                .operator_by_email(&email)
+                .await?
+                .with_context(|| format!("no operator {email}"))?;
+            if revoke {
+                let n = store
+                    .revoke_operator_api_keys(op.id, name, crate::now())
+                    .await?;
+                println!("revoked {n} key(s) named {name:?} of {email}");
+            } else {
+                let token = storage::ApiKeyToken::from_random(rand::random());
+                store
+                    .create_operator_api_key(op.id, name, &token, crate::now())
+                    .await?;
+                println!("created operator API key {name:?} for {email}");
+                println!("{}", token.expose());
                 eprintln!("Store it now: it cannot be shown again.");
             }
         }

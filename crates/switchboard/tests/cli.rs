@@ -447,3 +447,41 @@ fn operators_are_created_with_a_given_or_a_generated_password() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("--password"), "{}", stderr(&out));
 }
+
+#[test]
+fn an_operator_api_key_is_printed_once_and_revoked_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    run_ok(d, &["operator", "create", "--email", "ops@hosting.example"]);
+    let key_args = [
+        "operator",
+        "api-key",
+        "--email",
+        "ops@hosting.example",
+        "--name",
+        "billing",
+    ];
+    let out = run_ok(d, &key_args);
+    let key = out
+        .lines()
+        .find(|l| l.starts_with("sb_"))
+        .unwrap_or_else(|| panic!("the key is printed: {out}"));
+    assert_eq!(key.len(), 46, "{key}");
+    let out = run(
+        d,
+        &[
+            "operator",
+            "api-key",
+            "--email",
+            "nobody@hosting.example",
+            "--name",
+            "x",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no operator"), "{}", stderr(&out));
+    let mut revoke = key_args.to_vec();
+    revoke.push("--revoke");
+    let out = run_ok(d, &revoke);
+    assert!(out.contains("revoked 1 key(s)"), "{out}");
+}

@@ -40,7 +40,7 @@ pub async fn show(
     Ok(Json(account_out(a)))
 }
 
-fn account_out(a: domain::Account) -> AccountOut {
+pub(super) fn account_out(a: domain::Account) -> AccountOut {
     AccountOut {
         id: a.id.raw(),
         company: a.company.as_str().to_owned(),

@@ -18,6 +18,7 @@ mod fields;
 mod import;
 mod keys;
 mod numbers;
+mod operator;
 mod time;
 mod users;
 
@@ -72,6 +73,28 @@ pub fn router() -> Router<AppState> {
         .route("/calls.csv", get(calls::export))
         .route("/api-keys", get(keys::list).post(keys::create))
         .route("/api-keys/{id}", axum::routing::delete(keys::revoke))
+        // The platform operator's part, with operator keys.
+        .route(
+            "/operator/accounts",
+            get(operator::accounts).post(operator::create_account),
+        )
+        .route("/operator/accounts/{id}/suspend", post(operator::suspend))
+        .route(
+            "/operator/accounts/{id}/reactivate",
+            post(operator::reactivate),
+        )
+        .route(
+            "/operator/numbers",
+            get(operator::numbers).post(operator::add_numbers),
+        )
+        .route(
+            "/operator/numbers/{number}",
+            axum::routing::delete(operator::remove_number),
+        )
+        .route(
+            "/operator/numbers/{number}/release",
+            post(operator::release_number),
+        )
         .fallback(|| async { ApiError::no_route() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(middleware::from_fn(error::localise))
@@ -82,7 +105,7 @@ pub fn router() -> Router<AppState> {
 #[openapi(
     info(
         title = "Switchboard REST API",
-        description = "The admin operations of a Switchboard account. Authenticate with `Authorization: Bearer sb_…` (an API key the administrator created). Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`, in French unless `Accept-Language` prefers English."
+        description = "The admin operations of a Switchboard account. Authenticate with `Authorization: Bearer sb_…` (an API key the administrator created). The `operator` routes are the hosting company's (accounts, number pool) and take an operator's key (`switchboard operator api-key`). Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`, in French unless `Accept-Language` prefers English."
     ),
     paths(
         account::show, account::update, import::import,
@@ -94,6 +117,9 @@ pub fn router() -> Router<AppState> {
         devices::unassign, devices::delete, users::set_password,
         calls::list, calls::export,
         keys::list, keys::create, keys::revoke,
+        operator::accounts, operator::create_account, operator::suspend,
+        operator::reactivate, operator::numbers, operator::add_numbers,
+        operator::remove_number, operator::release_number,
     ),
     components(schemas(error::ErrorBody)),
     modifiers(&BearerAuth),

@@ -237,49 +237,129 @@ pub async fn create(
     else {
         return show(&state, &session, &op, form, errors, None).await;
     };
+    let opening = Opening {
+        company,
+        main_number,
+        admin_email,
+        language,
+        time_zone,
+    };
+    let (account, mailed) = match open_account(&state, op.id, opening).await {
+        Ok(opened) => opened,
+        Err(OpenError::NumberTaken) => {
+            errors.main_number = Some(tr.t("op-number-taken"));
+            return show(&state, &session, &op, form, errors, None).await;
+        }
+        Err(OpenError::Failed(e)) => return Err(e),
+    };
+    let mail = if mailed { "sent" } else { "failed" };
+    let to = format!(
+        "/operator/accounts?created={}&mail={mail}",
+        crate::admin::calls::encode(account.company.as_str())
+    );
+    Ok(Redirect::to(&to).into_response())
+}
+
+/// A new account as the operator asks for it, parsed.
+pub(crate) struct Opening {
+    pub company: CompanyName,
+    pub main_number: E164,
+    pub admin_email: EmailAddress,
+    pub language: Language,
+    pub time_zone: TimeZone,
+}
+
+/// Why an account could not be opened.
+pub(crate) enum OpenError {
+    /// The main number belongs to another account.
+    NumberTaken,
+    Failed(WebError),
+}
+
+impl From<StorageError> for OpenError {
+    fn from(e: StorageError) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+/// Opens an account on a pool number or a given one, with an
+/// administrator password nobody knows, and e-mails the administrator a
+/// link valid [`SETUP_VALIDITY`] to choose theirs. The portal and the API
+/// both open accounts here; the flag says whether the e-mail left.
+pub(crate) async fn open_account(
+    state: &AppState,
+    operator: domain::OperatorId,
+    o: Opening,
+) -> Result<(Account, bool), OpenError> {
+    let held = state
+        .store
+        .number(&o.main_number)
+        .await?
+        .is_some_and(|n| n.account.is_some());
+    if held {
+        return Err(OpenError::NumberTaken);
+    }
     // The administrator chooses the password through the e-mailed link;
     // until then the account holds the hash of a password nobody saw.
-    let unknown = hash(temporary_password()).await?;
+    let unknown = hash(temporary_password())
+        .await
+        .map_err(OpenError::Failed)?;
     let created = state
         .store
         .create_account(
             &NewAccount {
-                company,
-                main_number,
+                company: o.company,
+                main_number: o.main_number,
                 address: String::new(),
-                admin_email,
+                admin_email: o.admin_email,
                 admin_password: unknown,
-                language,
-                time_zone,
+                language: o.language,
+                time_zone: o.time_zone,
             },
             now(),
         )
         .await;
     let account = match created {
         Ok(a) => a,
-        Err(StorageError::Conflict(_)) => {
-            errors.main_number = Some(tr.t("op-number-taken"));
-            return show(&state, &session, &op, form, errors, None).await;
-        }
+        Err(StorageError::Conflict(_)) => return Err(OpenError::NumberTaken),
         Err(e) => return Err(e.into()),
     };
     tracing::info!(
-        operator = op.id.raw(),
+        operator = operator.raw(),
         account = account.id.raw(),
         "account created by operator"
     );
-    let mail = match send_account_ready(&state, &account).await {
-        Ok(()) => "sent",
+    let mailed = match send_account_ready(state, &account).await {
+        Ok(()) => true,
         Err(e) => {
             tracing::error!(error = %e, account = account.id.raw(), "account_ready e-mail not sent");
-            "failed"
+            false
         }
     };
-    let to = format!(
-        "/operator/accounts?created={}&mail={mail}",
-        crate::admin::calls::encode(account.company.as_str())
+    Ok((account, mailed))
+}
+
+/// Suspends or reactivates an account; the switch on this node forgets
+/// the account's phones, so a suspended one is refused at its next
+/// request, not a minute later.
+pub(crate) async fn set_account_status(
+    state: &AppState,
+    operator: domain::OperatorId,
+    account: AccountId,
+    status: AccountStatus,
+) -> Result<(), StorageError> {
+    let scope = state.store.account(account);
+    scope.set_status(status).await?;
+    let devices = scope.devices().await?;
+    let names: Vec<&str> = devices.iter().map(|d| d.sip_username.as_str()).collect();
+    (state.credentials_changed)(&names);
+    tracing::info!(
+        operator = operator.raw(),
+        account = account.raw(),
+        status = status.as_str(),
+        "account status changed by operator"
     );
-    Ok(Redirect::to(&to).into_response())
+    Ok(())
 }
 
 /// Stores a one-time set-up link for the administrator of `account` (the
@@ -397,18 +477,6 @@ pub async fn change_status(
         Change::Suspend => (AccountStatus::Suspended, "suspended"),
         Change::Reactivate => (AccountStatus::Active, "reactivated"),
     };
-    let scope = state.store.account(AccountId::from_raw(id));
-    scope.set_status(status).await?;
-    // The switch on this node forgets the account's phones: suspended,
-    // they are refused at their next request, not a minute later.
-    let devices = scope.devices().await?;
-    let names: Vec<&str> = devices.iter().map(|d| d.sip_username.as_str()).collect();
-    (state.credentials_changed)(&names);
-    tracing::info!(
-        operator = op.id.raw(),
-        account = id,
-        status = status.as_str(),
-        "account status changed by operator"
-    );
+    set_account_status(&state, op.id, AccountId::from_raw(id), status).await?;
     Ok(Redirect::to(&format!("/operator/accounts?done={done}")).into_response())
 }

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Fixture, ROUTES, fixture};
+use super::{Fixture, OPERATOR_ROUTES, ROUTES, fixture};
 
 /// Every URL that names an object, filled with `b`'s ids, with a body
 /// that would be valid for A's own objects.
@@ -191,6 +191,7 @@ async fn the_openapi_document_parses_and_lists_every_route() {
     }
     let mut expected: Vec<(String, String)> = ROUTES
         .iter()
+        .chain(OPERATOR_ROUTES)
         .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();
     listed.sort();
@@ -212,10 +213,11 @@ async fn the_openapi_document_parses_and_lists_every_route() {
         .flat_map(|item| item.as_object().unwrap().values())
         .filter_map(|op| op["operationId"].as_str())
         .collect();
-    assert_eq!(ids.len(), ROUTES.len());
+    let routes = ROUTES.len() + OPERATOR_ROUTES.len();
+    assert_eq!(ids.len(), routes);
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!(ids.len(), ROUTES.len(), "operation ids repeat");
+    assert_eq!(ids.len(), routes, "operation ids repeat");
 }
 
 #[tokio::test]

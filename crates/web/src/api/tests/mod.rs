@@ -5,6 +5,7 @@ mod calls;
 mod devices;
 mod groups_account;
 mod isolation;
+mod operator;
 mod resources;
 mod user_portal;
 mod validation;
@@ -57,6 +58,18 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/api-keys"),
     ("post", "/api/v1/api-keys"),
     ("delete", "/api/v1/api-keys/{id}"),
+];
+
+/// The platform operator's routes, which take an operator's key.
+pub const OPERATOR_ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/v1/operator/accounts"),
+    ("post", "/api/v1/operator/accounts"),
+    ("post", "/api/v1/operator/accounts/{id}/suspend"),
+    ("post", "/api/v1/operator/accounts/{id}/reactivate"),
+    ("get", "/api/v1/operator/numbers"),
+    ("post", "/api/v1/operator/numbers"),
+    ("delete", "/api/v1/operator/numbers/{number}"),
+    ("post", "/api/v1/operator/numbers/{number}/release"),
 ];
 
 /// One seeded account: its key, a user (extension 201), a ring group
