@@ -508,3 +508,29 @@ async fn numbers_are_added_by_range_removed_when_free_and_released_when_held() {
         "a free number is not released"
     );
 }
+
+#[tokio::test]
+async fn a_large_pool_shows_200_numbers_and_a_search_finds_the_rest() {
+    let f = fixture().await;
+    let mut op = operator(&f).await;
+    op.get("/operator/numbers").await;
+    let (status, _, _) = op
+        .post(
+            "/operator/numbers",
+            &[("first", "+33199100000"), ("last", "+33199100999")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, html) = op.get("/operator/numbers?filter=free").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(html.matches("/remove\"").count(), 200, "200 rows shown");
+    assert!(
+        html.contains("numéros correspondent"),
+        "says there are more"
+    );
+    let (_, _, html) = op.get("/operator/numbers?filter=free&q=0999").await;
+    assert!(html.contains("01 99 10 09 99"), "the searched number");
+    assert_eq!(html.matches("/remove\"").count(), 1);
+    assert!(!html.contains("numéros correspondent"));
+    assert!(html.contains("value=\"0999\""), "the search is kept");
+}

@@ -73,3 +73,6 @@ op-release-question = Release number { $number }?
 op-release-holder = It belongs to { $company }. It will stop ringing and go back to the pool.
 op-release-confirm = Release the number
 op-release-main = An account's main number cannot be released.
+op-search = Search digits
+op-search-submit = Search
+op-numbers-more = { $count } numbers match; the first 200 are shown. Narrow the search.

@@ -73,3 +73,6 @@ op-release-question = Libérer le numéro { $number } ?
 op-release-holder = Il est attribué à { $company }. Il cessera de sonner et reviendra dans le stock.
 op-release-confirm = Libérer le numéro
 op-release-main = Le numéro principal d'un compte ne peut pas être libéré.
+op-search = Chercher des chiffres
+op-search-submit = Chercher
+op-numbers-more = { $count } numéros correspondent ; les 200 premiers sont affichés. Précisez la recherche.

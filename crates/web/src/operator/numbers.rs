@@ -57,7 +57,13 @@ struct AddErrors {
 struct NumbersPage {
     p: Page,
     filters: Vec<FilterLink>,
+    /// The filter's value in the query string, kept by the search form.
+    filter: &'static str,
+    /// The digits searched, as typed.
+    search: String,
     rows: Vec<PoolRow>,
+    /// How many numbers matched when more than [`SHOWN`] did.
+    more: Option<usize>,
     form: AddForm,
     errors: AddErrors,
     notice: Option<String>,
@@ -76,7 +82,14 @@ pub struct NumbersQuery {
     removed: String,
     #[serde(default)]
     released: String,
+    /// Digits to look for anywhere in the number ("0400" finds
+    /// 01 99 00 04 00).
+    #[serde(default)]
+    q: String,
 }
+
+/// The most rows the page shows; a search narrows a large pool.
+const SHOWN: usize = 200;
 
 fn shown(digits: &str) -> String {
     E164::parse(&format!("+{digits}"))
@@ -117,6 +130,7 @@ pub async fn page(
     let filter = filter_of(&q.filter);
     let view = View {
         filter,
+        search: q.q,
         form: AddForm::default(),
         errors: AddErrors::default(),
         notice,
@@ -128,6 +142,7 @@ pub async fn page(
 /// What one rendering of the pool page shows besides the table.
 struct View {
     filter: PoolFilter,
+    search: String,
     form: AddForm,
     errors: AddErrors,
     notice: Option<String>,
@@ -164,11 +179,18 @@ async fn show(
         active: f == view.filter,
     })
     .collect();
-    let rows = state
+    let digits: String = view.search.chars().filter(char::is_ascii_digit).collect();
+    let matching: Vec<_> = state
         .store
         .pool_entries(view.filter)
         .await?
         .into_iter()
+        .filter(|e| e.number.digits().contains(&digits))
+        .collect();
+    let more = (matching.len() > SHOWN).then_some(matching.len());
+    let rows = matching
+        .into_iter()
+        .take(SHOWN)
         .map(|e| PoolRow {
             key: e.number.digits().to_owned(),
             display: e.number.national_display(),
@@ -181,7 +203,14 @@ async fn show(
         &NumbersPage {
             p,
             filters,
+            filter: match view.filter {
+                PoolFilter::All => "",
+                PoolFilter::Free => "free",
+                PoolFilter::Assigned => "assigned",
+            },
+            search: view.search,
             rows,
+            more,
             form: view.form,
             errors: view.errors,
             notice: view.notice,
@@ -229,6 +258,7 @@ pub async fn add(
     let Some(range) = range else {
         let view = View {
             filter: PoolFilter::All,
+            search: String::new(),
             form,
             errors,
             notice: None,
@@ -272,6 +302,7 @@ pub async fn remove(
             let tr = Tr(SessionData::language(&session).await);
             let view = View {
                 filter: PoolFilter::All,
+                search: String::new(),
                 form: AddForm::default(),
                 errors: AddErrors::default(),
                 notice: None,
