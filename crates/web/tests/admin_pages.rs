@@ -2,28 +2,17 @@
 //! (SPEC A2), extensions and users (A5), phone numbers (A6), in French and
 //! English, with account isolation (an admin of A gets 404 for B's rows).
 
-use std::sync::OnceLock;
-
 use axum::Router;
 use axum::http::StatusCode;
 use domain::{
-    CallDirection, CompanyName, Disposition, E164, EmailAddress, ExtensionNumber, Language,
-    NewAccount, NewCallRecord, Password, PasswordHash, TimeZone, UnixMillis,
+    CallDirection, Disposition, E164, ExtensionNumber, Language, NewCallRecord, TimeZone,
+    UnixMillis,
 };
-use storage::{NewUser, Store};
-use web::{AppState, router};
+use storage::Store;
 
 #[allow(dead_code, reason = "each test file uses part of it")]
 mod support;
 use support::*;
-
-const PASSWORD: &str = "correct-horse";
-
-fn hash() -> PasswordHash {
-    static H: OnceLock<PasswordHash> = OnceLock::new();
-    H.get_or_init(|| PasswordHash::of(&Password::parse(PASSWORD).unwrap()))
-        .clone()
-}
 
 struct Fixture {
     app: Router,
@@ -34,42 +23,15 @@ struct Fixture {
 }
 
 async fn account(store: &Store, main: &str, company: &str) -> domain::AccountId {
-    let account = store
-        .create_account(
-            &NewAccount {
-                company: CompanyName::parse(company).unwrap(),
-                main_number: E164::parse(main).unwrap(),
-                address: "1 rue de la Paix, Paris".into(),
-                admin_email: EmailAddress::parse("patron@example.fr").unwrap(),
-                admin_password: hash(),
-                language: Language::Fr,
-                time_zone: TimeZone::default(),
-            },
-            UnixMillis::from_millis(1_700_000_000_000),
-        )
-        .await
-        .unwrap();
-    store
-        .account(account.id)
-        .create_user(&NewUser {
-            extension: ExtensionNumber::parse("101").unwrap(),
-            name: "Alice Dupont".into(),
-            email: EmailAddress::parse("alice@example.fr").unwrap(),
-            password: hash(),
-            direct_number: None,
-        })
-        .await
-        .unwrap();
-    account.id
+    let account = open_account(store, main, company).await;
+    add_alice(store, account).await;
+    account
 }
 
 /// Two accounts, A (Boulangerie Martin) and B (Garage Durand), each with
 /// user 101 and a few numbers in the pool.
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&format!("sqlite://{}/t.db", dir.path().display()))
-        .await
-        .unwrap();
+    let (dir, store) = temp_store().await;
     let a = account(&store, "+33199000200", "Boulangerie Martin").await;
     let b = account(&store, "+33199000300", "Garage Durand").await;
     store
@@ -79,10 +41,7 @@ async fn fixture() -> Fixture {
         ])
         .await
         .unwrap();
-    let app = router(AppState::with_outbox(
-        store.clone(),
-        dir.path().join("outbox"),
-    ));
+    let app = app_over(&store, dir.path());
     Fixture {
         app,
         store,
@@ -90,18 +49,6 @@ async fn fixture() -> Fixture {
         a,
         b,
     }
-}
-
-/// A browser signed in as the admin of the account whose main number is
-/// `main` (national form).
-async fn admin(f: &Fixture, main: &str) -> Browser {
-    let mut b = Browser::new(&f.app);
-    b.get("/").await;
-    let (status, _, _) = b
-        .post("/signin", &[("number", main), ("password", PASSWORD)])
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    b
 }
 
 /// Writes a page to `target/pages/NAME.html` for a look in a browser.
@@ -156,7 +103,7 @@ async fn the_call_log_lists_calls_newest_first_in_paris_time() {
     call(&f.store, f.a, 1, CallDirection::Outbound).await;
     call(&f.store, f.a, 2, CallDirection::Internal).await;
     call(&f.store, f.b, 3, CallDirection::Inbound).await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let (status, _, html) = b.get("/admin/calls").await;
     assert_eq!(status, StatusCode::OK);
     keep("calls_fr", &html);
@@ -193,7 +140,7 @@ async fn the_call_log_lists_calls_newest_first_in_paris_time() {
 async fn the_call_log_searches_dates_and_keeps_a_bad_one_with_a_message() {
     let f = fixture().await;
     call(&f.store, f.a, 0, CallDirection::Inbound).await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let (_, _, html) = b.get("/admin/calls?from=2026-05-29&to=2026-06-30").await;
     assert!(html.contains("Aucun appel"), "the call was on the 28th");
     let (_, _, html) = b.get("/admin/calls?from=2026-05-28&to=2026-05-28").await;
@@ -213,7 +160,7 @@ async fn the_call_log_pages_through_older_calls() {
     for n in 0..55 {
         call(&f.store, f.a, n, CallDirection::Inbound).await;
     }
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let (_, _, html) = b.get("/admin/calls").await;
     assert_eq!(html.matches("<tr><td>").count(), 50);
     let i = html.find("rel=\"next\"").expect("an older link");
@@ -238,19 +185,10 @@ async fn the_call_log_needs_an_admin() {
 
 // ---- Extensions and users (SPEC A5) ----
 
-fn outbox(dir: &std::path::Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir.join("outbox")) else {
-        return Vec::new();
-    };
-    entries
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-        .collect()
-}
-
 #[tokio::test]
 async fn the_extensions_list_shows_the_accounts_users_only() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let (status, _, html) = b.get("/admin/extensions").await;
     assert_eq!(status, StatusCode::OK);
     keep("extensions_fr", &html);
@@ -263,7 +201,7 @@ async fn the_extensions_list_shows_the_accounts_users_only() {
 #[tokio::test]
 async fn adding_a_user_with_bad_fields_shows_messages_and_keeps_the_input() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let (_, _, html) = b.get("/admin/extensions/new").await;
     keep("add_user_fr", &html);
     assert!(html.contains("value=\"100\""), "first free extension");
@@ -331,7 +269,7 @@ async fn adding_a_user_with_bad_fields_shows_messages_and_keeps_the_input() {
 #[tokio::test]
 async fn adding_a_user_sends_the_welcome_mail_and_maps_the_new_number() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     b.get("/admin/extensions/new").await;
     let (status, res, _) = b
         .post(
@@ -380,7 +318,7 @@ async fn deleting_a_user_asks_first_and_frees_the_extension() {
         .await
         .unwrap()
         .unwrap();
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let path = format!("/admin/users/{}/delete", alice.id.raw());
     let (status, _, html) = b.get(&path).await;
     assert_eq!(status, StatusCode::OK);
@@ -399,7 +337,7 @@ async fn an_admin_gets_404_for_another_accounts_user() {
     let f = fixture().await;
     let bobs = f.store.account(f.b).users().await.unwrap();
     let path = format!("/admin/users/{}/delete", bobs[0].id.raw());
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let (status, _, _) = b.get(&path).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = b.post(&path, &[]).await;
@@ -423,7 +361,7 @@ async fn extension_id(f: &Fixture, account: domain::AccountId, number: &str) -> 
 #[tokio::test]
 async fn a_number_is_bought_from_the_pool_and_pointed_at_an_extension() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let (status, _, html) = b.get("/admin/numbers").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("01 99 00 02 00"));
@@ -457,7 +395,7 @@ async fn a_number_is_bought_from_the_pool_and_pointed_at_an_extension() {
 #[tokio::test]
 async fn refused_number_choices_are_explained_next_to_the_row() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     b.get("/admin/numbers").await;
     let (status, _, html) = b
         .post("/admin/numbers/33199000200", &[("target", "")])
@@ -492,7 +430,7 @@ async fn refused_number_choices_are_explained_next_to_the_row() {
 #[tokio::test]
 async fn an_admin_gets_404_for_another_accounts_number_or_extension() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     b.get("/admin/numbers").await;
     let theirs = extension_id(&f, f.b, "101").await.to_string();
     let (status, _, _) = b
@@ -528,7 +466,7 @@ async fn voicemail_settings_refuse_a_three_digit_pin_and_keep_the_input() {
     let f = fixture().await;
     let user = alice(&f, f.a).await;
     let path = format!("/admin/users/{}/voicemail", user.id.raw());
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let (status, _, html) = b.get(&path).await;
     assert_eq!(status, StatusCode::OK);
     keep("user_voicemail_fr", &html);
@@ -570,7 +508,7 @@ async fn forwarding_needs_a_number_when_enabled_in_both_languages() {
     let f = fixture().await;
     let user = alice(&f, f.a).await;
     let path = format!("/admin/users/{}/forwarding", user.id.raw());
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     b.get(&path).await;
     let (status, _, html) = b
         .post(
@@ -609,7 +547,7 @@ async fn the_caller_id_is_one_of_the_accounts_numbers() {
     let f = fixture().await;
     let user = alice(&f, f.a).await;
     let path = format!("/admin/users/{}/advanced", user.id.raw());
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let (_, _, html) = b.get(&path).await;
     keep("user_advanced_fr", &html);
     assert!(html.contains("01 99 00 02 00"));
@@ -628,7 +566,7 @@ async fn the_caller_id_is_one_of_the_accounts_numbers() {
 async fn an_admin_gets_404_for_another_accounts_user_settings() {
     let f = fixture().await;
     let theirs = alice(&f, f.b).await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     b.get("/admin/extensions").await;
     for tab in ["voicemail", "forwarding", "advanced"] {
         let path = format!("/admin/users/{}/{tab}", theirs.id.raw());
@@ -663,7 +601,7 @@ async fn api_status(f: &Fixture, key: &str) -> StatusCode {
 #[tokio::test]
 async fn an_admin_creates_an_api_key_sees_it_once_and_revokes_it() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let (status, _, html) = b.get("/admin/api-keys").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -721,7 +659,7 @@ async fn the_portals_speak_the_accounts_language_unless_the_visitor_chose_one() 
         .await
         .unwrap();
     // The admin of an English account gets English after signing in.
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let (_, _, html) = b.get("/admin/extensions").await;
     assert!(html.contains("lang=\"en\""), "admin in English");
     // So does a user of it.
@@ -750,7 +688,7 @@ async fn the_portals_speak_the_accounts_language_unless_the_visitor_chose_one() 
     let (_, _, html) = c.get("/admin/extensions").await;
     assert!(html.contains("lang=\"fr\""), "the visitor's choice wins");
     // A French account stays French.
-    let mut d = admin(&f, "01 99 00 03 00").await;
+    let mut d = admin_browser(&f.app, "01 99 00 03 00").await;
     let (_, _, html) = d.get("/admin/extensions").await;
     assert!(html.contains("lang=\"fr\""));
 }

@@ -4,29 +4,14 @@
 //! the input kept), assigning, deleting after a confirmation, the user
 //! settings' devices and password tabs, and account isolation.
 
-use std::sync::OnceLock;
-
 use axum::Router;
 use axum::http::StatusCode;
-use domain::{
-    Binding, CompanyName, DeviceModel, E164, EmailAddress, ExtensionNumber, Language, MacAddress,
-    NewAccount, NewDevice, Password, PasswordHash, SipPassword, SipUsername, TimeZone, UnixMillis,
-    User,
-};
-use storage::{NewUser, Store};
-use web::{AppState, router};
+use domain::{Binding, ExtensionNumber, SipPassword, UnixMillis, User};
+use storage::Store;
 
 #[allow(dead_code, reason = "each test file uses part of it")]
 mod support;
 use support::*;
-
-const PASSWORD: &str = "correct-horse";
-
-fn hash() -> PasswordHash {
-    static H: OnceLock<PasswordHash> = OnceLock::new();
-    H.get_or_init(|| PasswordHash::of(&Password::parse(PASSWORD).unwrap()))
-        .clone()
-}
 
 struct Fixture {
     app: Router,
@@ -38,55 +23,14 @@ struct Fixture {
 
 /// An account with user 101 (Alice Dupont) and one device of hers.
 async fn account(store: &Store, main: &str, company: &str, mac: &str) -> domain::AccountId {
-    let account = store
-        .create_account(
-            &NewAccount {
-                company: CompanyName::parse(company).unwrap(),
-                main_number: E164::parse(main).unwrap(),
-                address: String::new(),
-                admin_email: EmailAddress::parse("patron@example.fr").unwrap(),
-                admin_password: hash(),
-                language: Language::Fr,
-                time_zone: TimeZone::default(),
-            },
-            UnixMillis::from_millis(1_700_000_000_000),
-        )
-        .await
-        .unwrap();
-    let scope = store.account(account.id);
-    let alice = scope
-        .create_user(&NewUser {
-            extension: ExtensionNumber::parse("101").unwrap(),
-            name: "Alice Dupont".into(),
-            email: EmailAddress::parse("alice@example.fr").unwrap(),
-            password: hash(),
-            direct_number: None,
-        })
-        .await
-        .unwrap();
-    let mac = MacAddress::parse(mac).unwrap();
-    scope
-        .create_device(
-            &NewDevice {
-                mac: Some(mac),
-                model: DeviceModel("Yealink T54W".into()),
-                label: "Desk".into(),
-                sip_username: SipUsername::parse(&mac.compact()).unwrap(),
-                sip_password: SipPassword::parse("secret123").unwrap(),
-                user: Some(alice.id),
-            },
-            "switchboard",
-        )
-        .await
-        .unwrap();
-    account.id
+    let account = open_account(store, main, company).await;
+    let alice = add_alice(store, account).await;
+    add_desk_phone(store, account, alice.id, mac).await;
+    account
 }
 
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&format!("sqlite://{}/t.db", dir.path().display()))
-        .await
-        .unwrap();
+    let (dir, store) = temp_store().await;
     let a = account(
         &store,
         "+33199000200",
@@ -95,10 +39,7 @@ async fn fixture() -> Fixture {
     )
     .await;
     let b = account(&store, "+33199000300", "Garage Durand", "00:1A:2B:3C:4D:02").await;
-    let app = router(AppState::with_outbox(
-        store.clone(),
-        dir.path().join("outbox"),
-    ));
+    let app = app_over(&store, dir.path());
     Fixture {
         app,
         store,
@@ -106,16 +47,6 @@ async fn fixture() -> Fixture {
         a,
         b,
     }
-}
-
-async fn admin(f: &Fixture, main: &str) -> Browser {
-    let mut b = Browser::new(&f.app);
-    b.get("/").await;
-    let (status, _, _) = b
-        .post("/signin", &[("number", main), ("password", PASSWORD)])
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    b
 }
 
 async fn alice(f: &Fixture, account: domain::AccountId) -> User {
@@ -133,39 +64,10 @@ async fn device_id(f: &Fixture, account: domain::AccountId) -> i64 {
         .raw()
 }
 
-fn outbox(dir: &std::path::Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir.join("outbox")) else {
-        return Vec::new();
-    };
-    entries
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-        .collect()
-}
-
-/// The `.eml` files are quoted-printable: undo the soft breaks and `=C3=A9`.
-fn unfold(mail: &str) -> String {
-    let joined = mail.replace("=\r\n", "").replace("=\n", "");
-    let mut bytes = Vec::new();
-    let mut it = joined.bytes().peekable();
-    while let Some(b) = it.next() {
-        if b == b'=' {
-            let hi = it.next().unwrap_or(b'0');
-            let lo = it.next().unwrap_or(b'0');
-            match u8::from_str_radix(&format!("{}{}", hi as char, lo as char), 16) {
-                Ok(v) => bytes.push(v),
-                Err(_) => bytes.extend([b'=', hi, lo]),
-            }
-        } else {
-            bytes.push(b);
-        }
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
 #[tokio::test]
 async fn the_list_shows_the_accounts_devices_with_their_live_state() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let (status, _, html) = b.get("/admin/devices").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -221,7 +123,7 @@ async fn the_list_shows_the_accounts_devices_with_their_live_state() {
 #[tokio::test]
 async fn adding_a_device_explains_a_bad_or_taken_mac_and_keeps_the_input() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let (status, _, html) = b.get("/admin/devices/new").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<option value=\"Softphone\">"));
@@ -328,7 +230,7 @@ async fn adding_a_device_explains_a_bad_or_taken_mac_and_keeps_the_input() {
 #[tokio::test]
 async fn a_device_is_assigned_freed_and_deleted_after_a_confirmation() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let id = device_id(&f, f.a).await;
     let path = format!("/admin/devices/{id}");
     b.get(&path).await;
@@ -375,7 +277,7 @@ async fn a_device_is_assigned_freed_and_deleted_after_a_confirmation() {
 #[tokio::test]
 async fn the_user_settings_devices_tab_assigns_a_free_device_and_frees_one() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let alice = alice(&f, f.a).await;
     let base = format!("/admin/users/{}", alice.id.raw());
     let (status, res, _) = b.get(&base).await;
@@ -439,7 +341,7 @@ async fn the_user_settings_devices_tab_assigns_a_free_device_and_frees_one() {
 #[tokio::test]
 async fn an_automatic_reset_emails_a_temporary_password_to_change_at_sign_in() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let alice = alice(&f, f.a).await;
     let path = format!("/admin/users/{}/password", alice.id.raw());
     let (status, _, html) = b.get(&path).await;
@@ -496,7 +398,7 @@ async fn an_automatic_reset_emails_a_temporary_password_to_change_at_sign_in() {
 #[tokio::test]
 async fn a_manual_reset_needs_a_matching_confirmation() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let alice = alice(&f, f.a).await;
     let path = format!("/admin/users/{}/password", alice.id.raw());
     b.get(&path).await;
@@ -587,7 +489,7 @@ async fn a_manual_reset_needs_a_matching_confirmation() {
 #[tokio::test]
 async fn an_admin_gets_404_for_every_devices_url_of_another_account() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     b.get("/admin/devices").await;
     let theirs = device_id(&f, f.b).await;
     let their_user = alice(&f, f.b).await.id.raw();

@@ -2,29 +2,16 @@
 //! (SPEC A5, A9) through the router, without a socket; an admin of one
 //! account gets 404 for the other's ring groups.
 
-use std::sync::OnceLock;
-
 use axum::Router;
 use axum::http::StatusCode;
-use domain::{
-    CompanyName, E164, EmailAddress, ExtensionId, ExtensionNumber, Language, NewAccount, Password,
-    PasswordHash, RingStrategy, TimeZone, UnixMillis,
-};
-use storage::{NewUser, Store};
-use web::{AppState, router};
+use domain::{ExtensionId, ExtensionNumber, Language, RingStrategy};
+use storage::Store;
 
 #[allow(dead_code, reason = "each test file uses part of it")]
 mod support;
 use support::*;
 
-const PASSWORD: &str = "correct-horse";
 const HEADER: &str = "extension,name,email,password,sip_username,sip_password\n";
-
-fn hash() -> PasswordHash {
-    static H: OnceLock<PasswordHash> = OnceLock::new();
-    H.get_or_init(|| PasswordHash::of(&Password::parse(PASSWORD).unwrap()))
-        .clone()
-}
 
 struct Fixture {
     app: Router,
@@ -43,44 +30,17 @@ async fn account(
     main: &str,
     company: &str,
 ) -> (domain::AccountId, [ExtensionId; 2]) {
-    let account = store
-        .create_account(
-            &NewAccount {
-                company: CompanyName::parse(company).unwrap(),
-                main_number: E164::parse(main).unwrap(),
-                address: "1 rue de la Paix, Paris".into(),
-                admin_email: EmailAddress::parse("patron@example.fr").unwrap(),
-                admin_password: hash(),
-                language: Language::Fr,
-                time_zone: TimeZone::default(),
-            },
-            UnixMillis::from_millis(1_700_000_000_000),
-        )
-        .await
-        .unwrap();
-    let scope = store.account(account.id);
+    let account = open_account(store, main, company).await;
     let mut ids = Vec::new();
     for (ext, name) in [("101", "Alice Dupont"), ("102", "Bruno Petit")] {
-        let u = scope
-            .create_user(&NewUser {
-                extension: ExtensionNumber::parse(ext).unwrap(),
-                name: name.into(),
-                email: EmailAddress::parse(&format!("{ext}@example.fr")).unwrap(),
-                password: hash(),
-                direct_number: None,
-            })
-            .await
-            .unwrap();
-        ids.push(u.extension);
+        let email = format!("{ext}@example.fr");
+        ids.push(add_user(store, account, ext, name, &email).await.extension);
     }
-    (account.id, [ids[0], ids[1]])
+    (account, [ids[0], ids[1]])
 }
 
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&format!("sqlite://{}/t.db", dir.path().display()))
-        .await
-        .unwrap();
+    let (dir, store) = temp_store().await;
     let (a, a_users) = account(&store, "+33199000200", "Boulangerie Martin").await;
     let (b, b_users) = account(&store, "+33199000300", "Garage Durand").await;
     let b_group = store
@@ -96,10 +56,7 @@ async fn fixture() -> Fixture {
         .unwrap()
         .extension
         .id;
-    let app = router(AppState::with_outbox(
-        store.clone(),
-        dir.path().join("outbox"),
-    ));
+    let app = app_over(&store, dir.path());
     Fixture {
         app,
         store,
@@ -109,16 +66,6 @@ async fn fixture() -> Fixture {
         a_users,
         b_group,
     }
-}
-
-async fn admin(f: &Fixture, main: &str) -> Browser {
-    let mut b = Browser::new(&f.app);
-    b.get("/").await;
-    let (status, _, _) = b
-        .post("/signin", &[("number", main), ("password", PASSWORD)])
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    b
 }
 
 async fn english(b: &mut Browser) {
@@ -132,21 +79,12 @@ fn unescape(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
-fn outbox(dir: &std::path::Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir.join("outbox")) else {
-        return Vec::new();
-    };
-    entries
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-        .collect()
-}
-
 // ---- Ring groups (SPEC A5) ----
 
 #[tokio::test]
 async fn adding_a_ring_group_keeps_the_typed_values_next_to_each_error() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     english(&mut b).await;
     let (_, _, list) = b.get("/admin/extensions").await;
     assert!(
@@ -254,7 +192,7 @@ async fn editing_a_ring_group_refuses_a_taken_extension_then_saves() {
         .await
         .unwrap();
     let url = format!("/admin/groups/{}", g.extension.id.raw());
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let (status, _, html) = b.get(&url).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("value=\"Ventes\"") && html.contains("value=\"600\""));
@@ -335,7 +273,7 @@ async fn deleting_a_ring_group_asks_first_and_keeps_its_members() {
         .await
         .unwrap();
     let url = format!("/admin/groups/{}/delete", g.extension.id.raw());
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let (status, _, html) = b.get(&url).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Ventes") && html.contains(&format!("action=\"{url}\"")));
@@ -353,7 +291,7 @@ async fn deleting_a_ring_group_asks_first_and_keeps_its_members() {
 #[tokio::test]
 async fn another_accounts_ring_group_is_not_found_on_every_url() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let id = f.b_group.raw();
     let member = f.a_users[0].raw().to_string();
     let form: &[(&str, &str)] = &[
@@ -408,7 +346,7 @@ async fn another_accounts_ring_group_is_not_found_on_every_url() {
 #[tokio::test]
 async fn importing_a_good_csv_creates_the_users_and_mails_each_a_temporary_password() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let (status, _, html) = b.get("/admin/extensions/import").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(HEADER.trim()));
@@ -437,7 +375,7 @@ async fn importing_a_good_csv_creates_the_users_and_mails_each_a_temporary_passw
 #[tokio::test]
 async fn a_bad_row_imports_nothing_and_the_page_lists_it_with_the_text_kept() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     english(&mut b).await;
     b.get("/admin/extensions/import").await;
     let csv = format!(
@@ -471,7 +409,7 @@ async fn a_bad_row_imports_nothing_and_the_page_lists_it_with_the_text_kept() {
 #[tokio::test]
 async fn account_settings_are_saved_and_bad_values_are_refused_next_to_their_field() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     let (status, _, html) = b.get("/admin/account").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -532,7 +470,7 @@ async fn account_settings_are_saved_and_bad_values_are_refused_next_to_their_fie
 #[tokio::test]
 async fn the_admin_password_changes_only_with_the_current_one() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     b.get("/admin/account").await;
     let (status, _, html) = b
         .post(
@@ -579,7 +517,7 @@ async fn the_admin_password_changes_only_with_the_current_one() {
 #[tokio::test]
 async fn a_paste_too_large_is_refused_with_a_message_and_imports_nothing() {
     let f = fixture().await;
-    let mut b = admin(&f, "01 99 00 02 00").await;
+    let mut b = admin_browser(&f.app, "01 99 00 02 00").await;
     b.get("/admin/extensions/import").await;
     let before = f.store.account(f.a).users().await.unwrap().len();
     let mut csv = String::from("extension,name,email,password,sip_username,sip_password\n");

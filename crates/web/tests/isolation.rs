@@ -5,29 +5,15 @@
 //! route with a path parameter cannot land without a line here.
 
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
 
 use axum::Router;
 use axum::http::StatusCode;
-use domain::{
-    AccountId, CompanyName, DeviceModel, E164, EmailAddress, ExtensionNumber, Language, MacAddress,
-    NewAccount, NewDevice, Password, PasswordHash, RingStrategy, SipPassword, SipUsername,
-    TimeZone, UnixMillis,
-};
-use storage::{NewUser, Store};
-use web::{AppState, router};
+use domain::{AccountId, ExtensionNumber, MacAddress, RingStrategy, UnixMillis};
+use storage::Store;
 
 #[allow(dead_code, reason = "each test file uses part of it")]
 mod support;
 use support::*;
-
-const PASSWORD: &str = "correct-horse";
-
-fn hash() -> PasswordHash {
-    static H: OnceLock<PasswordHash> = OnceLock::new();
-    H.get_or_init(|| PasswordHash::of(&Password::parse(PASSWORD).unwrap()))
-        .clone()
-}
 
 /// What account B owns, by the ids a URL would carry.
 struct Objects {
@@ -49,47 +35,13 @@ struct Fixture {
 }
 
 async fn account(store: &Store, main: &str, company: &str, mac: &str) -> AccountId {
-    let account = store
-        .create_account(
-            &NewAccount {
-                company: CompanyName::parse(company).unwrap(),
-                main_number: E164::parse(main).unwrap(),
-                address: "1 rue de la Paix, Paris".into(),
-                admin_email: EmailAddress::parse("patron@example.fr").unwrap(),
-                admin_password: hash(),
-                language: Language::Fr,
-                time_zone: TimeZone::default(),
-            },
-            UnixMillis::from_millis(1_700_000_000_000),
-        )
+    let account = open_account(store, main, company).await;
+    let alice = add_alice(store, account).await;
+    let mac = add_desk_phone(store, account, alice.id, mac)
         .await
+        .mac
         .unwrap();
-    let scope = store.account(account.id);
-    let alice = scope
-        .create_user(&NewUser {
-            extension: ExtensionNumber::parse("101").unwrap(),
-            name: "Alice Dupont".into(),
-            email: EmailAddress::parse("alice@example.fr").unwrap(),
-            password: hash(),
-            direct_number: None,
-        })
-        .await
-        .unwrap();
-    let mac = MacAddress::parse(mac).unwrap();
-    scope
-        .create_device(
-            &NewDevice {
-                mac: Some(mac),
-                model: DeviceModel("Yealink T54W".into()),
-                label: "Desk".into(),
-                sip_username: SipUsername::parse(&mac.compact()).unwrap(),
-                sip_password: SipPassword::parse("secret123").unwrap(),
-                user: Some(alice.id),
-            },
-            "switchboard",
-        )
-        .await
-        .unwrap();
+    let scope = store.account(account);
     scope
         .create_api_key(
             "CRM",
@@ -108,7 +60,7 @@ async fn account(store: &Store, main: &str, company: &str, mac: &str) -> Account
         )
         .await
         .unwrap();
-    account.id
+    account
 }
 
 /// Distinct key bytes per account.
@@ -119,10 +71,7 @@ fn rand_bytes(seed: MacAddress) -> [u8; 32] {
 }
 
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&format!("sqlite://{}/t.db", dir.path().display()))
-        .await
-        .unwrap();
+    let (dir, store) = temp_store().await;
     let a = account(
         &store,
         "+33199000200",
@@ -131,10 +80,7 @@ async fn fixture() -> Fixture {
     )
     .await;
     let b = account(&store, "+33199000300", "Garage Durand", "00:1A:2B:3C:4D:02").await;
-    let app = router(AppState::with_outbox(
-        store.clone(),
-        dir.path().join("outbox"),
-    ));
+    let app = app_over(&store, dir.path());
     Fixture {
         app,
         store,
@@ -333,33 +279,6 @@ fn every_route_with_a_parameter_is_checked_here() {
     );
 }
 
-async fn admin(f: &Fixture, main: &str) -> Browser {
-    let mut b = Browser::new(&f.app);
-    b.get("/").await;
-    let (status, _, _) = b
-        .post("/signin", &[("number", main), ("password", PASSWORD)])
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    b
-}
-
-async fn user(f: &Fixture, main: &str) -> Browser {
-    let mut b = Browser::new(&f.app);
-    b.get("/user").await;
-    let (status, res, _) = b
-        .post(
-            "/user/signin",
-            &[
-                ("number", main),
-                ("extension", "101"),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{}", location(&res));
-    b
-}
-
 /// What B has, to check nothing of it changed.
 async fn snapshot(f: &Fixture) -> String {
     let scope = f.store.account(f.b);
@@ -402,7 +321,7 @@ async fn an_admin_of_a_gets_404_for_every_url_of_b_with_get_and_post() {
     let f = fixture().await;
     let theirs = objects(&f, f.b, "+33199000300").await;
     let before = snapshot(&f).await;
-    let mut a = admin(&f, "01 99 00 02 00").await;
+    let mut a = admin_browser(&f.app, "01 99 00 02 00").await;
     a.get("/admin/extensions").await;
     for (route, methods, url) in urls(&theirs) {
         if methods != Post {
@@ -439,7 +358,7 @@ async fn a_user_of_a_reaches_no_admin_url_of_b_and_sees_only_their_own_calls() {
     let f = fixture().await;
     let theirs = objects(&f, f.b, "+33199000300").await;
     let before = snapshot(&f).await;
-    let mut u = user(&f, "01 99 00 02 00").await;
+    let mut u = user_browser(&f.app, "01 99 00 02 00").await;
     u.get("/user/calls").await;
     // Admin URLs send a user to the admin sign-in, whoever owns the
     // object: nothing of B is shown or changed.
@@ -482,8 +401,8 @@ async fn no_admin_or_user_reaches_the_operators_urls() {
         || async { format!("{:?}", f.store.account(f.b).details().await.unwrap().status) };
     let b_status = status_of_b().await;
     for mut who in [
-        admin(&f, "01 99 00 02 00").await,
-        user(&f, "01 99 00 02 00").await,
+        admin_browser(&f.app, "01 99 00 02 00").await,
+        user_browser(&f.app, "01 99 00 02 00").await,
     ] {
         for (route, methods, url) in operator_urls(f.b) {
             if methods != Post {

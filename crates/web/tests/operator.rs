@@ -3,30 +3,16 @@
 //! administrator sets a password from the e-mailed link, suspending and
 //! reactivating it, and the number pool.
 
-use std::sync::OnceLock;
-
 use axum::Router;
 use axum::http::StatusCode;
-use domain::{
-    AccountStatus, CompanyName, E164, EmailAddress, Language, NewAccount, Password, PasswordHash,
-    TimeZone, UnixMillis,
-};
+use domain::{AccountStatus, E164, EmailAddress, Language, UnixMillis};
 use storage::Store;
-use web::{AppState, router};
 
 #[allow(dead_code, reason = "each test file uses part of it")]
 mod support;
 use support::*;
 
 const OPERATOR: &str = "ops@hosting.example";
-const PASSWORD: &str = "correct-horse";
-
-fn hash() -> PasswordHash {
-    static H: OnceLock<PasswordHash> = OnceLock::new();
-    H.get_or_init(|| PasswordHash::of(&Password::parse(PASSWORD).unwrap()))
-        .clone()
-}
-
 struct Fixture {
     app: Router,
     store: Store,
@@ -36,10 +22,7 @@ struct Fixture {
 /// An installation with one operator and one account (main number
 /// 01 99 00 02 00, admin password [`PASSWORD`]).
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&format!("sqlite://{}/t.db", dir.path().display()))
-        .await
-        .unwrap();
+    let (dir, store) = temp_store().await;
     store
         .create_operator(
             &EmailAddress::parse(OPERATOR).unwrap(),
@@ -48,25 +31,8 @@ async fn fixture() -> Fixture {
         )
         .await
         .unwrap();
-    store
-        .create_account(
-            &NewAccount {
-                company: CompanyName::parse("Boulangerie Martin").unwrap(),
-                main_number: E164::parse("+33199000200").unwrap(),
-                address: String::new(),
-                admin_email: EmailAddress::parse("patron@example.fr").unwrap(),
-                admin_password: hash(),
-                language: Language::Fr,
-                time_zone: TimeZone::default(),
-            },
-            UnixMillis::from_millis(1_700_000_000_000),
-        )
-        .await
-        .unwrap();
-    let app = router(AppState::with_outbox(
-        store.clone(),
-        dir.path().join("outbox"),
-    ));
+    open_account(&store, "+33199000200", "Boulangerie Martin").await;
+    let app = app_over(&store, dir.path());
     Fixture { app, store, dir }
 }
 

@@ -2,16 +2,11 @@
 //! languages, sign-in of both portals, rate limiting, CSRF, the forced
 //! password change, recovery links, security headers.
 
-use std::sync::OnceLock;
-
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use domain::{
-    CompanyName, E164, EmailAddress, ExtensionNumber, Language, NewAccount, Password, PasswordHash,
-    TimeZone, UnixMillis,
-};
-use storage::{NewUser, PasswordReset, Store};
+use domain::{ExtensionNumber, UnixMillis};
+use storage::{PasswordReset, Store};
 use tower::ServiceExt;
 use web::{AppState, router};
 
@@ -20,14 +15,6 @@ mod support;
 use support::*;
 
 const MAIN: &str = "+33199000200";
-const PASSWORD: &str = "correct-horse";
-
-fn hash() -> PasswordHash {
-    static H: OnceLock<PasswordHash> = OnceLock::new();
-    H.get_or_init(|| PasswordHash::of(&Password::parse(PASSWORD).unwrap()))
-        .clone()
-}
-
 struct Fixture {
     app: Router,
     store: Store,
@@ -36,50 +23,20 @@ struct Fixture {
 }
 
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&format!("sqlite://{}/t.db", dir.path().display()))
-        .await
-        .unwrap();
-    let account = store
-        .create_account(
-            &NewAccount {
-                company: CompanyName::parse("Boulangerie Martin").unwrap(),
-                main_number: E164::parse(MAIN).unwrap(),
-                address: "1 rue de la Paix, Paris".into(),
-                admin_email: EmailAddress::parse("patron@example.fr").unwrap(),
-                admin_password: hash(),
-                language: Language::Fr,
-                time_zone: TimeZone::default(),
-            },
-            UnixMillis::from_millis(1_700_000_000_000),
-        )
-        .await
-        .unwrap();
-    let user = store
-        .account(account.id)
-        .create_user(&NewUser {
-            extension: ExtensionNumber::parse("101").unwrap(),
-            name: "Alice Dupont".into(),
-            email: EmailAddress::parse("alice@example.fr").unwrap(),
-            password: hash(),
-            direct_number: None,
-        })
-        .await
-        .unwrap();
+    let (dir, store) = temp_store().await;
+    let account = open_account(&store, MAIN, "Boulangerie Martin").await;
+    let user = add_alice(&store, account).await;
     store
-        .account(account.id)
+        .account(account)
         .set_user_password_flagged(user.id, &hash(), true)
         .await
         .unwrap();
-    let app = router(AppState::with_outbox(
-        store.clone(),
-        dir.path().join("outbox"),
-    ));
+    let app = app_over(&store, dir.path());
     Fixture {
         app,
         store,
         dir,
-        account: account.id,
+        account,
     }
 }
 

@@ -4,30 +4,18 @@
 //! and the profile with every refused field, and isolation (a user sees
 //! only their own calls and settings, and never the admin portal).
 
-use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use axum::Router;
 use axum::http::{StatusCode, header};
-use domain::{
-    CompanyName, Disposition, E164, EmailAddress, ExtensionNumber, Language, NewAccount,
-    NewCallRecord, Password, PasswordHash, TimeZone, UnixMillis, User,
-};
+use domain::{Disposition, E164, EmailAddress, ExtensionNumber, NewCallRecord, UnixMillis, User};
 use storage::{CallWrite, NewUser, Store};
-use web::{AppState, router};
 
 #[allow(dead_code, reason = "each test file uses part of it")]
 mod support;
 use support::*;
 
-const PASSWORD: &str = "correct-horse";
 const DAY: i64 = 86_400_000;
-
-fn hash() -> PasswordHash {
-    static H: OnceLock<PasswordHash> = OnceLock::new();
-    H.get_or_init(|| PasswordHash::of(&Password::parse(PASSWORD).unwrap()))
-        .clone()
-}
 
 struct Fixture {
     app: Router,
@@ -57,33 +45,11 @@ async fn user(
         .unwrap()
 }
 
-async fn account(store: &Store, main: &str, company: &str) -> domain::AccountId {
-    store
-        .create_account(
-            &NewAccount {
-                company: CompanyName::parse(company).unwrap(),
-                main_number: E164::parse(main).unwrap(),
-                address: "1 rue de la Paix, Paris".into(),
-                admin_email: EmailAddress::parse("patron@example.fr").unwrap(),
-                admin_password: hash(),
-                language: Language::Fr,
-                time_zone: TimeZone::default(),
-            },
-            UnixMillis::from_millis(1_700_000_000_000),
-        )
-        .await
-        .unwrap()
-        .id
-}
-
 /// Account A (main 01 99 00 02 00): Alice on 101 with the direct number
 /// 01 99 00 02 01, Bruno on 102 with 01 99 00 02 02. Account B (main
 /// 01 99 00 03 00): Bob on 101.
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&format!("sqlite://{}/t.db", dir.path().display()))
-        .await
-        .unwrap();
+    let (dir, store) = temp_store().await;
     store
         .add_pool_numbers(&[
             E164::parse("+33199000201").unwrap(),
@@ -91,15 +57,12 @@ async fn fixture() -> Fixture {
         ])
         .await
         .unwrap();
-    let a = account(&store, "+33199000200", "Boulangerie Martin").await;
-    let b = account(&store, "+33199000300", "Garage Durand").await;
+    let a = open_account(&store, "+33199000200", "Boulangerie Martin").await;
+    let b = open_account(&store, "+33199000300", "Garage Durand").await;
     user(&store, a, "101", "Alice Dupont", Some("+33199000201")).await;
     user(&store, a, "102", "Bruno Petit", Some("+33199000202")).await;
     user(&store, b, "101", "Bob Durand", None).await;
-    let app = router(AppState::with_outbox(
-        store.clone(),
-        dir.path().join("outbox"),
-    ));
+    let app = app_over(&store, dir.path());
     Fixture {
         app,
         store,

@@ -1,10 +1,153 @@
 //! What the portal tests share: a browser that keeps the session cookie
-//! and the page's CSRF token, driving the router without a socket.
+//! and the page's CSRF token, driving the router without a socket; and the
+//! accounts, users and phones the tests start from.
+
+use std::path::Path;
+use std::sync::OnceLock;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
+use domain::{
+    AccountId, CompanyName, Device, DeviceModel, E164, EmailAddress, ExtensionNumber, Language,
+    MacAddress, NewAccount, NewDevice, Password, PasswordHash, SipPassword, SipUsername, TimeZone,
+    UnixMillis, User, UserId,
+};
+use storage::{NewUser, Store};
 use tower::ServiceExt;
+use web::{AppState, router};
+
+/// Every seeded admin's and user's password.
+pub const PASSWORD: &str = "correct-horse";
+
+/// The hash of [`PASSWORD`], computed once (argon2id is slow on purpose).
+pub fn hash() -> PasswordHash {
+    static H: OnceLock<PasswordHash> = OnceLock::new();
+    H.get_or_init(|| PasswordHash::of(&Password::parse(PASSWORD).unwrap()))
+        .clone()
+}
+
+/// A SQLite store in a fresh temporary folder.
+pub async fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!("sqlite://{}/t.db", dir.path().display()))
+        .await
+        .unwrap();
+    (dir, store)
+}
+
+/// The application over `store`, its e-mails written to `dir/outbox`.
+pub fn app_over(store: &Store, dir: &Path) -> Router {
+    router(AppState::with_outbox(store.clone(), dir.join("outbox")))
+}
+
+/// An account in Paris, in French, whose admin signs in with
+/// [`PASSWORD`].
+pub async fn open_account(store: &Store, main: &str, company: &str) -> AccountId {
+    store
+        .create_account(
+            &NewAccount {
+                company: CompanyName::parse(company).unwrap(),
+                main_number: E164::parse(main).unwrap(),
+                address: "1 rue de la Paix, Paris".into(),
+                admin_email: EmailAddress::parse("patron@example.fr").unwrap(),
+                admin_password: hash(),
+                language: Language::Fr,
+                time_zone: TimeZone::default(),
+            },
+            UnixMillis::from_millis(1_700_000_000_000),
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+/// A user of `account` whose password is [`PASSWORD`].
+pub async fn add_user(
+    store: &Store,
+    account: AccountId,
+    extension: &str,
+    name: &str,
+    email: &str,
+) -> User {
+    store
+        .account(account)
+        .create_user(&NewUser {
+            extension: ExtensionNumber::parse(extension).unwrap(),
+            name: name.into(),
+            email: EmailAddress::parse(email).unwrap(),
+            password: hash(),
+            direct_number: None,
+        })
+        .await
+        .unwrap()
+}
+
+/// User 101, Alice Dupont, of `account`.
+pub async fn add_alice(store: &Store, account: AccountId) -> User {
+    add_user(store, account, "101", "Alice Dupont", "alice@example.fr").await
+}
+
+/// A Yealink desk phone of `user`, its SIP username made of `mac`.
+pub async fn add_desk_phone(store: &Store, account: AccountId, user: UserId, mac: &str) -> Device {
+    let mac = MacAddress::parse(mac).unwrap();
+    store
+        .account(account)
+        .create_device(
+            &NewDevice {
+                mac: Some(mac),
+                model: DeviceModel("Yealink T54W".into()),
+                label: "Desk".into(),
+                sip_username: SipUsername::parse(&mac.compact()).unwrap(),
+                sip_password: SipPassword::parse("secret123").unwrap(),
+                user: Some(user),
+            },
+            "switchboard",
+        )
+        .await
+        .unwrap()
+}
+
+/// A browser signed in as the admin of the account whose main number is
+/// `main` (as typed on the sign-in page).
+pub async fn admin_browser(app: &Router, main: &str) -> Browser {
+    let mut b = Browser::new(app);
+    b.get("/").await;
+    let (status, _, _) = b
+        .post("/signin", &[("number", main), ("password", PASSWORD)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    b
+}
+
+/// A browser signed in as user 101 of the account whose main number is
+/// `main`.
+pub async fn user_browser(app: &Router, main: &str) -> Browser {
+    let mut b = Browser::new(app);
+    b.get("/user").await;
+    let (status, res, _) = b
+        .post(
+            "/user/signin",
+            &[
+                ("number", main),
+                ("extension", "101"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{}", location(&res));
+    b
+}
+
+/// The `.eml` files written to `dir/outbox`, as text.
+pub fn outbox(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir.join("outbox")) else {
+        return Vec::new();
+    };
+    entries
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect()
+}
 
 /// A browser: keeps the session cookie and the page's CSRF token.
 pub struct Browser {
@@ -92,4 +235,24 @@ pub fn location(res: &Response<Body>) -> &str {
         .get(header::LOCATION)
         .map(|v| v.to_str().unwrap())
         .unwrap_or("")
+}
+
+/// A quoted-printable `.eml` as text: soft breaks and `=C3=A9` undone.
+pub fn unfold(mail: &str) -> String {
+    let joined = mail.replace("=\r\n", "").replace("=\n", "");
+    let mut bytes = Vec::new();
+    let mut it = joined.bytes();
+    while let Some(b) = it.next() {
+        if b == b'=' {
+            let hi = it.next().unwrap_or(b'0');
+            let lo = it.next().unwrap_or(b'0');
+            match u8::from_str_radix(&format!("{}{}", hi as char, lo as char), 16) {
+                Ok(v) => bytes.push(v),
+                Err(_) => bytes.extend([b'=', hi, lo]),
+            }
+        } else {
+            bytes.push(b);
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
