@@ -25,24 +25,30 @@ impl Caller {
     }
 }
 
+/// The key of `Authorization: Bearer sb_…`, for account and operator
+/// keys alike; 401 when it is missing or malformed.
+pub fn bearer_token(parts: &Parts) -> Result<ApiKeyToken, ApiError> {
+    let value = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(ApiError::unauthorized)?;
+    let (scheme, credentials) = value
+        .trim()
+        .split_once(' ')
+        .ok_or_else(ApiError::unauthorized)?;
+    // RFC 9110 §11.1: the scheme is case-insensitive.
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::unauthorized());
+    }
+    ApiKeyToken::parse(credentials).map_err(|_| ApiError::unauthorized())
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let value = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(ApiError::unauthorized)?;
-        let (scheme, credentials) = value
-            .trim()
-            .split_once(' ')
-            .ok_or_else(ApiError::unauthorized)?;
-        // RFC 9110 §11.1: the scheme is case-insensitive.
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(ApiError::unauthorized());
-        }
-        let token = ApiKeyToken::parse(credentials).map_err(|_| ApiError::unauthorized())?;
+        let token = bearer_token(parts)?;
         let key = state
             .store
             .authenticate_api_key(&token, now())

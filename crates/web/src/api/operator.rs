@@ -6,17 +6,18 @@
 
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
 use domain::{
     AccountId, AccountStatus, CompanyName, E164, Language, NumberRange, NumberRangeError,
     OperatorId, TimeZone,
 };
 use serde::{Deserialize, Serialize};
-use storage::{ApiKeyToken, PoolFilter, StorageError};
+use storage::{PoolFilter, StorageError};
 use utoipa::{IntoParams, ToSchema};
 
 use super::account::{AccountOut, account_out};
+use super::auth::bearer_token;
 use super::error::{ApiError, ErrorBody};
 use super::{Body, fields};
 use crate::AppState;
@@ -29,15 +30,7 @@ impl FromRequestParts<AppState> for OperatorCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let credentials = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, c)| c)
-            .ok_or_else(ApiError::unauthorized)?;
-        let token = ApiKeyToken::parse(credentials).map_err(|_| ApiError::unauthorized())?;
+        let token = bearer_token(parts)?;
         let operator = state
             .store
             .authenticate_operator_api_key(&token)
@@ -123,16 +116,13 @@ pub async fn create_account(
     };
     let time_zone = match body.time_zone.as_deref() {
         None => TimeZone::default(),
-        Some(z) => TimeZone::parse(z)
-            .ok()
-            .filter(|z| jiff::tz::TimeZone::get(z.as_str()).is_ok())
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    "time_zone",
-                    "fuseau horaire inconnu : par exemple Europe/Paris",
-                    "unknown time zone: for example Europe/Paris",
-                )
-            })?,
+        Some(z) => crate::admin::account::known_zone(z).ok_or_else(|| {
+            ApiError::invalid(
+                "time_zone",
+                "fuseau horaire inconnu : par exemple Europe/Paris",
+                "unknown time zone: for example Europe/Paris",
+            )
+        })?,
     };
     let opening = Opening {
         company,
