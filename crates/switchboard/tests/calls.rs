@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{Server, free_port, run_ok, scenario, seed_account};
+use support::{Server, free_media_port, free_port, run_ok, scenario, seed_account};
 
 const ACCOUNT: &str = "+33199000200";
 
@@ -46,7 +46,7 @@ impl Sipp {
     /// Starts sipp on `port` with `scenario`; `args` add the rest.
     fn spawn(name: &str, port: u16, args: &[&str]) -> Sipp {
         let dir = tempfile::tempdir().unwrap();
-        let media_port = free_port();
+        let media_port = free_media_port();
         let child = Command::new("sipp")
             .current_dir(dir.path())
             .args(["-sf", scenario(name).to_str().unwrap()])

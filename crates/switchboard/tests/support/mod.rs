@@ -188,6 +188,22 @@ pub fn scenario(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/sipp/{name}.xml"))
 }
 
+/// A media port for sipp's `-mp`: sipp binds it and the next three (RTCP,
+/// and video RTP/RTCP), so all four must be free, not only the first.
+pub fn free_media_port() -> u16 {
+    loop {
+        let first = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = first.local_addr().unwrap().port();
+        let rest: Vec<_> = (1..4)
+            .filter_map(|i| port.checked_add(i))
+            .map_while(|p| UdpSocket::bind(("127.0.0.1", p)).ok())
+            .collect();
+        if rest.len() == 3 {
+            return port;
+        }
+    }
+}
+
 /// A port free on UDP and TCP right now, so each sipp run is its own
 /// contact (sipp would otherwise take 5060 every time).
 pub fn free_port() -> u16 {
