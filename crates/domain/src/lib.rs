@@ -15,6 +15,7 @@
 pub mod account;
 pub mod call_record;
 pub mod device;
+pub mod dial;
 pub mod email;
 pub mod extension;
 pub mod ids;
@@ -31,6 +32,7 @@ pub use call_record::{CallDirection, CallRecord, Disposition, NewCallRecord};
 pub use device::{
     Device, DeviceModel, MacAddress, NewDevice, SUPPORTED_MODELS, SipPassword, SipUsername,
 };
+pub use dial::{CallEnd, CallProgress, ClickToCall, Dialled, DialledError, EMERGENCY_NUMBERS};
 pub use email::EmailAddress;
 pub use extension::{Extension, ExtensionKind, ExtensionNumber, RingGroup, RingStrategy};
 pub use ids::{
