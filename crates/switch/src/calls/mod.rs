@@ -419,7 +419,8 @@ impl Calls {
         Some((r, peer))
     }
 
-    fn sent_by(&self, kind: Kind) -> String {
+    /// The switch's Via sent-by on `kind`.
+    pub(crate) fn sent_by(&self, kind: Kind) -> String {
         self.config
             .sent_by
             .get(&kind)

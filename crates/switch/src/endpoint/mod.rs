@@ -165,6 +165,8 @@ pub struct Endpoint {
     pub(crate) policy: RegistrarPolicy,
     cache: ResponseCache,
     pub(crate) calls: Calls,
+    /// The carriers, in failover order.
+    pub(crate) trunks: crate::trunk::TrunkSet,
     out: VecDeque<Action>,
     pub counters: Counters,
 }
@@ -182,6 +184,7 @@ impl Endpoint {
             policy: config.policy,
             cache: ResponseCache::default(),
             calls: Calls::new(CallsConfig::default(), Box::new(NoMedia)),
+            trunks: Default::default(),
             out: VecDeque::new(),
             counters: Counters::default(),
         }
@@ -191,6 +194,16 @@ impl Endpoint {
     pub fn with_calls(mut self, calls: Calls) -> Self {
         self.calls = calls;
         self
+    }
+
+    /// Replaces the carriers (loaded from storage by the shell).
+    pub fn set_trunks(&mut self, trunks: crate::trunk::TrunkSet) {
+        self.trunks = trunks;
+    }
+
+    /// The carriers in use.
+    pub fn trunks(&self) -> &crate::trunk::TrunkSet {
+        &self.trunks
     }
 
     /// The call engine (for counters and tests).
