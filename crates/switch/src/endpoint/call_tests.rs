@@ -189,6 +189,7 @@ impl Harness {
                 Action::Cdr(e) => self.cdr.push(e),
                 Action::Resolve(p) => panic!("unexpected look-up of {}", p.username()),
                 Action::ResolveInbound(p) => panic!("unexpected look-up of {}", p.number),
+                Action::Progress(..) => {}
             }
         }
         out
