@@ -89,7 +89,7 @@ impl Caches for TestCaches<'_> {
         Some((username == self.0.username.as_str()).then(|| self.0.clone()))
     }
     fn resolution(&self, _device: &DeviceCredentials, dialled: &str) -> Option<Resolution> {
-        (dialled == "202").then(|| self.1.clone())
+        (dialled == "202" || dialled == "112").then(|| self.1.clone())
     }
 }
 
@@ -104,6 +104,7 @@ fn harness(forks: &[(&str, &str)]) -> Harness {
         ha1_sha256: pw.ha1_sha256(&username, REALM),
         username,
         realm: REALM.into(),
+        suspended: false,
     });
     let party = |n: &str| Party {
         extension: Some(ExtensionNumber::parse(n).unwrap()),
@@ -1247,5 +1248,57 @@ fn a_forwarded_party_that_does_not_press_1_is_let_go_and_the_caller_hears_480() 
     assert_eq!(
         ended(&h),
         (Disposition::Missed, "forward not accepted".into())
+    );
+}
+
+/// The authenticated INVITE of a caller to `number`; what the switch sent.
+fn dial_number(h: &mut Harness, number: &str) -> Vec<(SocketAddr, Message)> {
+    let uri = format!("sip:{number}@127.0.0.1");
+    let text = |branch: &str, cseq: u32, auth: Option<&str>| {
+        invite(branch, cseq, auth, None, OFFER).replace("sip:202@127.0.0.1", &uri)
+    };
+    let out = h.input(0, CALLER, &text("z9hG4bKe1", 1, None));
+    let c = Challenge::parse(
+        responses(&out, CALLER)[0]
+            .headers
+            .get(&HeaderName::ProxyAuthenticate)
+            .unwrap(),
+    )
+    .unwrap();
+    let auth = answer(&c, "dev201", "sippass201", "INVITE", &uri, "c9", 1).to_string();
+    h.input(10, CALLER, &text("z9hG4bKe2", 2, Some(&auth)))
+}
+
+#[test]
+fn a_suspended_accounts_phone_calls_emergency_numbers_only() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    let mut caller = (*h.caller).clone();
+    caller.suspended = true;
+    h.caller = Arc::new(caller);
+    let out = dial_number(&mut h, "202");
+    assert_eq!(responses(&out, CALLER)[0].status, StatusCode::FORBIDDEN);
+    assert!(requests(&out, FORK1).is_empty());
+    let mut h = harness(&[]);
+    let mut caller = (*h.caller).clone();
+    caller.suspended = true;
+    h.caller = Arc::new(caller);
+    with_target(
+        &mut h,
+        Target::Public {
+            party: Party {
+                extension: None,
+                name: String::new(),
+                number: "112".into(),
+                public: None,
+            },
+            dialled: domain::Dialled::Emergency("112"),
+        },
+    );
+    h.ep.set_trunks(Arc::new(vec![carrier(1, CARRIER1, false)]));
+    let out = dial_number(&mut h, "112");
+    assert_eq!(responses(&out, CALLER)[0].status, StatusCode::TRYING);
+    assert_eq!(
+        requests(&out, CARRIER1)[0].uri.to_string(),
+        "sip:112@carrier.test:7001"
     );
 }
