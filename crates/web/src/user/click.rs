@@ -83,10 +83,8 @@ pub async fn dial(
 /// unknown caller, nor for an emergency service (calling one back takes a
 /// deliberate typing).
 pub fn call_back(number: &str, extension: Option<&ExtensionNumber>) -> Option<String> {
-    if let Some(ext) = extension {
-        return Some(ext.as_str().to_owned());
-    }
-    match Dialled::parse(number).ok()? {
+    let text = extension.map_or(number, ExtensionNumber::as_str);
+    match Dialled::parse(text).ok()? {
         Dialled::Emergency(_) => None,
         d => Some(display(&d)),
     }
@@ -239,7 +237,7 @@ fn describe(p: &Page, id: u64, destination: String, seen: Seen) -> Panel {
     };
     Panel {
         id,
-        headline: p.t(key),
+        headline: p.t1(key, "number", &destination),
         detail: p.t1(&format!("{key}-detail"), "number", &destination),
         destination,
         tone,
