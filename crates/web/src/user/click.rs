@@ -140,7 +140,9 @@ pub async fn live(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let member = user_or_return!(state, session);
-    let p = member.page(&session, "click-title", "/user/calls").await?;
+    let mut p = member.page(&session, "click-title", "/user/calls").await?;
+    // The language switch comes back here, not to the log.
+    p.path = format!("/user/calls/live/{id}");
     let Some((panel, status)) = panel_of(&state, &session, &member, &p, &id).await else {
         return Ok(WebError::NotFound.with_language(p.tr.0));
     };
