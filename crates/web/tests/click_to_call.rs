@@ -149,6 +149,8 @@ async fn a_call_asks_the_switch_then_the_page_follows_it() {
     assert!(html.contains("Votre téléphone sonne…"));
     assert!(html.contains("Décrochez pour appeler le 06 12 34 56 78."));
     assert!(html.contains(r#"hx-get="/user/calls/live/1/panel" hx-trigger="every 1s""#));
+    // The language switch comes back to this page.
+    assert!(html.contains(r#"name="back" value="/user/calls/live/1""#));
     // Without JavaScript, a link loads the page again.
     assert!(
         html.contains(r#"<noscript><p class="aside"><a href="/user/calls/live/1">Actualiser</a>"#)
