@@ -25,6 +25,8 @@
 //!   voicemail, forwarding and caller-ID forms both portals show share
 //!   their rules in [`settings_form`], and both CSV exports of calls
 //!   stream through [`call_export`].
+//! - Click to call goes to the switch through [`dialer::Dialer`]
+//!   (`AppState::dialer`); tests use [`dialer::Scripted`].
 //! - Phone numbers are shown with `E164::national_display` ("01 99 00 02 00"),
 //!   times with [`pages::display_time`] in the account's time zone (the tz
 //!   database is bundled through jiff).

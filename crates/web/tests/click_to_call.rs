@@ -47,17 +47,9 @@ async fn fixture() -> Fixture {
 }
 
 /// A browser signed in as extension `ext` of the account whose main
-/// number is `main`.
+/// number is `main`, on the call log.
 async fn user(app: &Router, main: &str, ext: &str) -> Browser {
-    let mut b = Browser::new(app);
-    b.get("/user").await;
-    let (status, _, _) = b
-        .post(
-            "/user/signin",
-            &[("number", main), ("extension", ext), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
+    let mut b = user_browser_as(app, main, ext).await;
     b.get("/user/calls").await;
     b
 }

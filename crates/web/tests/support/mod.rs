@@ -123,16 +123,18 @@ pub async fn admin_browser(app: &Router, main: &str) -> Browser {
 /// A browser signed in as user 101 of the account whose main number is
 /// `main`.
 pub async fn user_browser(app: &Router, main: &str) -> Browser {
+    user_browser_as(app, main, "101").await
+}
+
+/// A browser signed in as the user on extension `ext` of the account
+/// whose main number is `main`.
+pub async fn user_browser_as(app: &Router, main: &str, ext: &str) -> Browser {
     let mut b = Browser::new(app);
     b.get("/user").await;
     let (status, res, _) = b
         .post(
             "/user/signin",
-            &[
-                ("number", main),
-                ("extension", "101"),
-                ("password", PASSWORD),
-            ],
+            &[("number", main), ("extension", ext), ("password", PASSWORD)],
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{}", location(&res));
