@@ -24,7 +24,7 @@ use crate::call_export::{self, CsvExport, push_line};
 use crate::error::WebError;
 use crate::i18n::Tr;
 use crate::local_time::{DayRangeErrors, Zone};
-use crate::page::{render, render_status};
+use crate::page::render_status;
 use crate::pages::display_duration;
 
 /// How many days the log shows when no period is searched, today included.
@@ -259,11 +259,11 @@ async fn log(
         dial,
         p,
     };
-    match (refused, status) {
-        (Some(_), _) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &page),
-        (None, StatusCode::OK) => render(&page),
-        (None, status) => render_status(status, &page),
-    }
+    let status = match refused {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => status,
+    };
+    render_status(status, &page)
 }
 
 /// `GET /user/calls.csv`: the calls of the same search, every page, as a
