@@ -140,7 +140,12 @@ async fn a_call_asks_the_switch_then_the_page_follows_it() {
     );
     assert!(html.contains("Votre téléphone sonne…"));
     assert!(html.contains("Décrochez pour appeler le 06 12 34 56 78."));
-    assert!(html.contains(r#"hx-get="/user/calls/live/1/panel" hx-trigger="every 1s""#));
+    assert!(
+        html.contains(
+            r#"hx-get="/user/calls/live/1/panel?seen=calling_you" hx-trigger="every 1s""#
+        )
+    );
+    assert!(html.contains(r#"<div role="status" aria-live="polite" aria-atomic="true">"#));
     // The language switch comes back to this page.
     assert!(html.contains(r#"name="back" value="/user/calls/live/1""#));
     // Without JavaScript, a link loads the page again.
@@ -250,6 +255,18 @@ async fn the_panel_says_where_the_call_is_in_french_and_english() {
             }
         }
     }
+    // A poll that names the stage on screen changes nothing until the
+    // call moves on.
+    f.dialer.set(1, CallProgress::Ringing);
+    let (status, _, html) = b.get("/user/calls/live/1/panel?seen=ringing").await;
+    assert_eq!((status, html.as_str()), (StatusCode::NO_CONTENT, ""));
+    f.dialer.set(1, CallProgress::Connected);
+    let (status, _, html) = b.get("/user/calls/live/1/panel?seen=ringing").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("/user/calls/live/1/panel?seen=connected"));
+    f.dialer.set(1, CallProgress::Ended(CallEnd::HungUp));
+    let (status, _, _) = b.get("/user/calls/live/1/panel?seen=ended-hung_up").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
     // The full page agrees with the fragment.
     let (_, _, html) = b.get("/user/calls/live/1").await;
     assert_eq!(headline(&html), "Call ended");

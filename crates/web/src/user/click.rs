@@ -2,7 +2,10 @@
 //! log posts a destination; the switch rings the user's phones and, once
 //! one answers, dials it. The page that follows shows where the call is,
 //! its panel polled by htmx every second until the call ends (without
-//! JavaScript, a refresh link does the same).
+//! JavaScript, a refresh link does the same). Each poll says which stage
+//! the page shows, and an unchanged stage is answered 204, which htmx
+//! leaves alone: the live region only changes, and is only read out, when
+//! the call moves on.
 //!
 //! Only the user who started a call follows it: the session keeps the ids
 //! it started ([`SessionData::remember_call`]), and the dialer answers only
@@ -10,7 +13,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{CallEnd, CallProgress, ClickToCall, Dialled, DialledError, ExtensionNumber};
@@ -20,6 +23,7 @@ use tower_sessions::Session;
 use super::calls::{DialBox, log_with_form};
 use super::{Member, user_or_return};
 use crate::AppState;
+use crate::dialer::{end_name, state_name};
 use crate::error::WebError;
 use crate::page::{Page, render, render_status};
 use crate::session::{SessionData, StartedCall};
@@ -108,6 +112,9 @@ struct Step {
 /// The progress panel of one call, ready to show.
 pub struct Panel {
     id: u64,
+    /// The stage shown, as the next poll names it: `ringing`,
+    /// `ended-busy`, `lost`...
+    seen: String,
     destination: String,
     /// `active`, `ok` or `failed`, for the class.
     tone: &'static str,
@@ -150,19 +157,31 @@ pub async fn live(
     render_status(status, &LivePage { p, title, panel })
 }
 
-/// `GET /user/calls/live/{id}/panel`: the panel alone, which the page
-/// polls. Always 200 for a call of the user's, so that htmx swaps it in
-/// (an ended or lost call's panel stops the polling).
+/// What the polling page shows now.
+#[derive(Deserialize)]
+pub struct Shown {
+    #[serde(default)]
+    seen: String,
+}
+
+/// `GET /user/calls/live/{id}/panel?seen=STAGE`: the panel alone, which
+/// the page polls: 204 while the call is still at `seen`, else 200 with
+/// the new panel (also for an ended or lost call, whose panel stops the
+/// polling).
 pub async fn panel(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<String>,
+    Query(shown): Query<Shown>,
 ) -> Result<Response, WebError> {
     let member = user_or_return!(state, session);
     let p = Page::new(&session, "click-title", "/user/calls").await?;
     let Some((panel, _)) = panel_of(&state, &session, &member, &p, &id).await else {
         return Ok(WebError::NotFound.with_language(p.tr.0));
     };
+    if panel.seen == shown.seen {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
     render(&PanelFragment { p, panel })
 }
 
@@ -206,6 +225,12 @@ const STEPS: [&str; 4] = [
 ];
 
 fn describe(p: &Page, id: u64, destination: String, seen: Seen) -> Panel {
+    let shown = match seen {
+        Seen::Progress(CallProgress::Ended(end)) => format!("ended-{}", end_name(end)),
+        Seen::Progress(progress) => state_name(progress).to_owned(),
+        Seen::Lost => "lost".to_owned(),
+        Seen::Unavailable => "unavailable".to_owned(),
+    };
     let (stage, key, tone) = match seen {
         Seen::Progress(CallProgress::CallingYou) => (Some(0), "click-calling-you", "active"),
         Seen::Progress(CallProgress::Dialling) => (Some(1), "click-dialling", "active"),
@@ -239,6 +264,7 @@ fn describe(p: &Page, id: u64, destination: String, seen: Seen) -> Panel {
     };
     Panel {
         id,
+        seen: shown,
         headline: p.t1(key, "number", &destination),
         detail: p.t1(&format!("{key}-detail"), "number", &destination),
         destination,
