@@ -187,7 +187,6 @@ fn every_other_page_in_french() {
 /// user 201's phone is not registered, so the call the page follows ends
 /// "no phone registered" and the panel stops polling.
 #[test]
-#[ignore = "runs once serve.rs hands the switch's click-to-call to web::AppState::dialer"]
 fn click_to_call_from_the_user_portal_in_french() {
     let scripts = scripts();
     let dir = tempfile::tempdir().unwrap();
