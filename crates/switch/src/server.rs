@@ -3,6 +3,8 @@
 //! [`Step`] and [`Action`]: sends bytes, queues binding changes and call
 //! records for storage, looks devices and dialled numbers up in the
 //! background when the caches miss, and fires the call engine's timers.
+//! It loads the trunks at start and again every `trunk_reload`, so trunks
+//! added, changed or removed with the CLI take effect without a restart.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,6 +22,7 @@ use crate::endpoint::{
 use crate::media::MediaEvent;
 use crate::persist::BindingWriter;
 use crate::transport::{Inbound, Transports, UdpReceiver};
+use crate::trunk::LiveTrunk;
 
 /// Datagrams handled per wake-up before the other inputs get a turn.
 const UDP_BURST: usize = 64;
@@ -52,6 +55,10 @@ pub struct SipTask {
     pub media_events: Option<mpsc::UnboundedReceiver<MediaEvent>>,
     pub shutdown: watch::Receiver<bool>,
     pub clock: fn() -> UnixMillis,
+    /// Where the trunks are loaded from.
+    pub store: storage::Store,
+    /// How often the trunks are loaded again.
+    pub trunk_reload: Duration,
 }
 
 /// The caches as the endpoint reads them.
@@ -86,10 +93,24 @@ pub async fn run(task: SipTask) -> Counters {
         media_events,
         mut shutdown,
         clock,
+        store,
+        trunk_reload,
     } = task;
     let mut media_events = media_events.unwrap_or_else(|| mpsc::unbounded_channel().1);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<LookedUp>();
     let (resolved_tx, mut resolved_rx) = mpsc::unbounded_channel::<Resolved>();
+    let (trunks_tx, mut trunks_rx) = mpsc::channel::<Vec<LiveTrunk>>(1);
+    let loader = tokio::spawn(async move {
+        let mut every = tokio::time::interval(trunk_reload.max(Duration::from_secs(1)));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let trunks = crate::trunk::load::load(&store).await;
+            if trunks_tx.send(trunks).await.is_err() {
+                break;
+            }
+        }
+    });
     let mut sweep = tokio::time::interval(SWEEP_EVERY);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let lookups = |pending: Box<PendingRegister>| {
@@ -208,12 +229,17 @@ pub async fn run(task: SipTask) -> Counters {
                 endpoint.handle_timeout(Instant::now(), clock());
                 drain(&mut endpoint);
             }
+            Some(trunks) = trunks_rx.recv() => {
+                endpoint.set_trunks(Instant::now(), rand::random(), Arc::new(trunks));
+                drain(&mut endpoint);
+            }
             _ = sweep.tick() => bindings.queue(endpoint.expire(clock())),
             _ = shutdown.changed() => {
                 if *shutdown.borrow() { break }
             }
         }
     }
+    loader.abort();
     endpoint.counters
 }
 
