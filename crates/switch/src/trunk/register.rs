@@ -4,7 +4,9 @@
 //! digest credentials (RFC 3261 §22.2); a 2xx is refreshed before the
 //! granted time runs out; a failure (wrong credentials, any other final
 //! error, no answer) is retried after a back-off that doubles from
-//! `retry_base` up to [`MAX_RETRY`].
+//! `retry_base` up to [`MAX_RETRY`]. A trunk that is removed or disabled
+//! while registered is unregistered (Expires: 0, RFC 3261 §10.2.2), so the
+//! carrier stops sending its calls to the switch.
 //!
 //! Time comes in as `now`; randomness (Call-ID, tags, branches, cnonces)
 //! from a generator the endpoint seeds with the random input of every call.
@@ -61,6 +63,9 @@ pub struct Registrations {
     entries: BTreeMap<TrunkId, Registration>,
     /// The REGISTER in flight for each trunk.
     by_key: HashMap<TransactionKey, TrunkId>,
+    /// Registrations of removed trunks being taken back, by the
+    /// transaction of their Expires: 0 REGISTER.
+    leaving: HashMap<TransactionKey, Registration>,
 }
 
 /// One trunk's registration.
@@ -100,6 +105,7 @@ impl Registrations {
             rng: 0x2545_F491_4F6C_DD1D,
             entries: BTreeMap::new(),
             by_key: HashMap::new(),
+            leaving: HashMap::new(),
         }
     }
 
@@ -151,12 +157,20 @@ impl Registrations {
             .map(|(id, _)| *id)
             .collect();
         for id in gone {
-            let r = self.entries.remove(&id).expect("listed above");
-            if let Some(key) = r.pending {
+            let mut r = self.entries.remove(&id).expect("listed above");
+            if let Some(key) = r.pending.take() {
                 self.by_key.remove(&key);
                 calls.tx.terminate(&key);
             }
             tracing::info!(trunk = %r.trunk.name, "trunk registration stopped");
+            // A trunk whose carrier or credentials changed registers again
+            // at once; taking the old binding back could race with it.
+            if !wanted.contains_key(&id) && matches!(r.state, RegistrationState::Registered { .. })
+            {
+                r.expires = 0;
+                r.challenges = 0;
+                self.leave(now, r, calls);
+            }
         }
         for (id, trunk) in wanted {
             if let Some(r) = self.entries.get_mut(&id) {
@@ -208,6 +222,10 @@ impl Registrations {
             | Event::TransportError { key } => key,
             _ => return Some(event),
         };
+        if self.leaving.contains_key(key) {
+            self.on_leaving(now, event, calls);
+            return None;
+        }
         let Some(&id) = self.by_key.get(key) else {
             return Some(event);
         };
@@ -356,6 +374,59 @@ impl Registrations {
             Err(e) => {
                 let reason = format!("cannot send the REGISTER: {e}");
                 self.fail(now, id, None, reason);
+            }
+        }
+    }
+
+    /// Sends the Expires: 0 REGISTER of a removed trunk.
+    fn leave(&mut self, now: Instant, mut r: Registration, calls: &mut Calls) {
+        let branch = format!("z9hG4bK{:016x}", self.random());
+        let cnonce = format!("{:016x}", self.random());
+        r.cseq += 1;
+        let sent_by = calls.sent_by(r.trunk.kind);
+        let Ok(request) = r.request(&sent_by, &branch, &cnonce) else {
+            return;
+        };
+        let peer = Peer {
+            addr: r.trunk.addr,
+            reliable: r.trunk.kind != Kind::Udp,
+            conn: None,
+        };
+        if let Ok(key) = calls.tx.send_request(now, request, peer) {
+            self.leaving.insert(key, r);
+        }
+    }
+
+    /// The carrier's answer to an Expires: 0 REGISTER: a first challenge
+    /// is answered, anything else ends it (the binding expires by itself
+    /// otherwise).
+    fn on_leaving(&mut self, now: Instant, event: Event, calls: &mut Calls) {
+        let Event::Response { key, response } = event else {
+            if let Event::Timeout { key } | Event::TransportError { key } = event {
+                self.leaving.remove(&key);
+            }
+            return;
+        };
+        if response.status.as_u16() < 200 {
+            return;
+        }
+        let mut r = self.leaving.remove(&key).expect("checked by the caller");
+        let proxy = response.status == StatusCode::PROXY_AUTH_REQUIRED;
+        if (response.status == StatusCode::UNAUTHORIZED || proxy) && r.challenges == 0 {
+            let header = if proxy {
+                HeaderName::ProxyAuthenticate
+            } else {
+                HeaderName::WwwAuthenticate
+            };
+            if let Some(c) = response
+                .headers
+                .lines(&header)
+                .find_map(|v| Challenge::parse(v).ok())
+            {
+                r.challenges = 1;
+                r.nc = 0;
+                r.challenge = Some((c, proxy));
+                self.leave(now, r, calls);
             }
         }
     }

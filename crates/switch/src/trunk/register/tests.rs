@@ -392,7 +392,7 @@ fn a_carrier_that_does_not_answer_is_retried_after_the_back_off() {
 }
 
 #[test]
-fn removed_trunks_stop_and_unchanged_ones_are_left_alone() {
+fn removed_trunks_are_unregistered_and_unchanged_ones_left_alone() {
     let mut e = endpoint(Duration::from_secs(30));
     let t0 = Instant::now();
     registered(&mut e, t0, "300");
@@ -412,11 +412,35 @@ fn removed_trunks_stop_and_unchanged_ones_are_left_alone() {
     let t1 = t0 + Duration::from_secs(240);
     e.handle_timeout(t1, WALL);
     let refresh = one(&mut e);
-    e.set_trunks(t1, 3, Arc::new(vec![by_address]));
+    e.set_trunks(t1, 3, Arc::new(vec![by_address.clone()]));
     assert_eq!(state(&e), None);
-    assert_eq!(e.poll_timeout(), None, "nothing left to do");
+    let leave = one(&mut e);
+    assert_eq!(
+        leave.headers.get(&HeaderName::Expires),
+        Some("0"),
+        "the registration is taken back"
+    );
+    assert_eq!(leave.call_id(), refresh.call_id());
+    assert_eq!(authorization(&leave).unwrap().nc, Some(3));
     answer_with(&mut e, t1, &refresh, 200, &[]);
     assert_eq!(state(&e), None, "a late answer is ignored");
+    answer_with(
+        &mut e,
+        t1,
+        &leave,
+        401,
+        &[(HeaderName::WwwAuthenticate, &challenge("n9", false))],
+    );
+    let again = one(&mut e);
+    assert_eq!(again.headers.get(&HeaderName::Expires), Some("0"));
+    assert_eq!(authorization(&again).unwrap().nonce, "n9");
+    answer_with(&mut e, t1, &again, 200, &[]);
+    assert!(sent(&mut e).is_empty());
+    e.handle_timeout(t1 + Duration::from_secs(600), WALL);
+    assert!(
+        sent(&mut e).is_empty(),
+        "nothing more for the removed trunk"
+    );
 
     e.set_trunks(t1, 4, Arc::new(vec![trunk(1, Some("new password"))]));
     let restarted = one(&mut e);
