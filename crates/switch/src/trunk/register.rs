@@ -15,9 +15,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use domain::TrunkId;
-use sip::auth::{Challenge, answer};
+use sip::auth::Challenge;
 use sip::transaction::{Event, Peer, TransactionKey};
-use sip::{Contact, HeaderName, Method, Request, Response, StatusCode, Uri};
+use sip::{HeaderName, Response, StatusCode};
 
 use super::LiveTrunk;
 use crate::calls::Calls;
@@ -258,7 +258,7 @@ impl Registrations {
             return;
         };
         if status.is_success() {
-            let granted = granted_expires(response, r.expires);
+            let granted = message::granted_expires(response, r.expires);
             let until = now + Duration::from_secs(u64::from(granted));
             let next = now + refresh_after(granted);
             tracing::info!(trunk = %r.trunk.name, granted, "registered with the carrier");
@@ -441,96 +441,10 @@ impl Registrations {
     }
 }
 
-impl Registration {
-    /// The REGISTER: `sip:HOST` for the carrier's registrar, the trunk's
-    /// user at the carrier's host as To and From, the switch as Contact.
-    fn request(
-        &mut self,
-        sent_by: &str,
-        branch: &str,
-        cnonce: &str,
-    ) -> Result<Request, sip::UriError> {
-        let t = &self.trunk;
-        let creds = t
-            .credentials
-            .as_ref()
-            .expect("only trunks with credentials register");
-        let host = if t.host.contains(':') && !t.host.starts_with('[') {
-            format!("[{}]", t.host)
-        } else {
-            t.host.clone()
-        };
-        let param = match t.kind {
-            Kind::Tcp => ";transport=tcp",
-            Kind::Tls => ";transport=tls",
-            _ => "",
-        };
-        let uri_text = format!("sip:{host}{param}");
-        let mut r = Request::new(Method::Register, Uri::parse(&uri_text)?);
-        let h = &mut r.headers;
-        h.push(
-            HeaderName::Via,
-            format!(
-                "SIP/2.0/{} {sent_by};branch={branch};rport",
-                t.kind.via_token()
-            ),
-        );
-        h.push(HeaderName::MaxForwards, "70");
-        let aor = format!("<sip:{}@{host}>", creds.username);
-        h.push(HeaderName::From, format!("{aor};tag={}", self.from_tag));
-        h.push(HeaderName::To, aor);
-        h.push(HeaderName::CallId, self.call_id.clone());
-        h.push(HeaderName::CSeq, format!("{} REGISTER", self.cseq));
-        h.push(
-            HeaderName::Contact,
-            format!("<sip:{}@{sent_by}{param}>", creds.username),
-        );
-        h.push(HeaderName::Expires, self.expires.to_string());
-        h.push(HeaderName::Allow, crate::endpoint::ALLOW);
-        if let Some((challenge, proxy)) = &self.challenge {
-            self.nc += 1;
-            let credentials = answer(
-                challenge,
-                &creds.username,
-                &creds.password,
-                "REGISTER",
-                &uri_text,
-                cnonce,
-                self.nc,
-            );
-            let name = if *proxy {
-                HeaderName::ProxyAuthorization
-            } else {
-                HeaderName::Authorization
-            };
-            h.push(name, credentials.to_string());
-        }
-        Ok(r)
-    }
-}
-
 /// Whether two versions of a trunk register the same way (else the
 /// registration starts over).
 fn same_registration(a: &LiveTrunk, b: &LiveTrunk) -> bool {
     a.host == b.host && a.addr == b.addr && a.kind == b.kind && a.credentials == b.credentials
-}
-
-/// The time the carrier granted (RFC 3261 §10.2.4): the `expires` of the
-/// first Contact that has one, else the Expires header, else what was
-/// asked.
-fn granted_expires(response: &Response, asked: u32) -> u32 {
-    response
-        .headers
-        .values(&HeaderName::Contact)
-        .filter_map(|v| Contact::parse(v).ok())
-        .find_map(|c| c.expires())
-        .or_else(|| {
-            response
-                .headers
-                .get(&HeaderName::Expires)
-                .and_then(|v| v.trim().parse().ok())
-        })
-        .unwrap_or(asked)
 }
 
 /// When to refresh a registration granted for `granted` seconds: at 80 %
@@ -549,5 +463,6 @@ pub fn back_off(base: Duration, failures: u32) -> Duration {
     base.saturating_mul(1 << doublings).min(MAX_RETRY)
 }
 
+mod message;
 #[cfg(test)]
 mod tests;
