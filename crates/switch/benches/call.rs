@@ -78,11 +78,13 @@ fn main_bench(c: &mut Criterion) {
         ha1_sha256: pw.ha1_sha256(&username, "switchboard"),
         username,
         realm: "switchboard".into(),
+        suspended: false,
     });
     let party = |n: &str| Party {
         extension: Some(ExtensionNumber::parse(n).unwrap()),
         name: format!("User {n}"),
         number: n.into(),
+        public: None,
     };
     let res = Resolution {
         caller: Arc::new(party("201")),
@@ -91,6 +93,7 @@ fn main_bench(c: &mut Criterion) {
             user: None,
             devices: vec![DeviceId::from_raw(2)],
             ring: Duration::from_secs(25),
+            forward: None,
         }),
     };
     let mut sent_by = std::collections::HashMap::new();

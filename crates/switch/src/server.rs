@@ -14,10 +14,11 @@ use domain::UnixMillis;
 use tokio::sync::{mpsc, watch};
 
 use crate::cdr::CdrWriter;
-use crate::dialplan::{Dialplan, Resolution};
+use crate::dialplan::{Dialplan, InboundRoute, Resolution};
 use crate::directory::{DeviceCredentials, Directory};
 use crate::endpoint::{
-    Action, Caches, Counters, Endpoint, PendingCall, PendingRegister, Step, Transmit,
+    Action, Caches, Counters, Endpoint, PendingCall, PendingInbound, PendingRegister, Step,
+    Transmit,
 };
 use crate::media::MediaEvent;
 use crate::persist::BindingWriter;
@@ -41,6 +42,9 @@ type Resolved = (
     Option<Resolution>,
 );
 
+/// Click-to-calls asked for by the web side, with their ids.
+pub type ClickRequests = mpsc::UnboundedReceiver<(u64, domain::ClickToCall)>;
+
 /// What the SIP task works with.
 pub struct SipTask {
     pub endpoint: Endpoint,
@@ -59,6 +63,8 @@ pub struct SipTask {
     pub store: storage::Store,
     /// How often the trunks are loaded again.
     pub trunk_reload: Duration,
+    /// Click-to-call: where progress goes, and the requests.
+    pub clicks: Option<(Arc<crate::clicks::Clicks>, ClickRequests)>,
 }
 
 /// The caches as the endpoint reads them.
@@ -75,6 +81,10 @@ impl Caches for Cached<'_> {
 
     fn resolution(&self, device: &DeviceCredentials, dialled: &str) -> Option<Resolution> {
         self.dialplan.cached(device, dialled, self.now)
+    }
+
+    fn inbound(&self, number: &domain::E164) -> Option<Option<InboundRoute>> {
+        self.dialplan.cached_inbound(number, self.now)
     }
 }
 
@@ -95,7 +105,31 @@ pub async fn run(task: SipTask) -> Counters {
         clock,
         store,
         trunk_reload,
+        clicks,
     } = task;
+    let (clicks, mut click_requests) = match clicks {
+        Some((c, rx)) => (Some(c), rx),
+        None => (None, mpsc::unbounded_channel().1),
+    };
+    let (originate_tx, mut originate_rx) = mpsc::unbounded_channel::<crate::calls::Originate>();
+    let look_up_click = |id: u64, click: domain::ClickToCall| {
+        let plan = dialplan.clone();
+        let done = originate_tx.clone();
+        let clicks = clicks.clone();
+        tokio::spawn(async move {
+            match plan.originate(id, &click).await {
+                Ok(o) => {
+                    let _ = done.send(o);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "click-to-call look-up failed");
+                    if let Some(c) = clicks {
+                        c.report(id, domain::CallProgress::Ended(domain::CallEnd::Failed));
+                    }
+                }
+            }
+        });
+    };
     let mut media_events = media_events.unwrap_or_else(|| mpsc::unbounded_channel().1);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<LookedUp>();
     let (resolved_tx, mut resolved_rx) = mpsc::unbounded_channel::<Resolved>();
@@ -111,6 +145,22 @@ pub async fn run(task: SipTask) -> Counters {
             }
         }
     });
+    let (inbound_tx, mut inbound_rx) =
+        mpsc::unbounded_channel::<(Box<PendingInbound>, Option<Option<InboundRoute>>)>();
+    let resolve_inbound = |pending: Box<PendingInbound>| {
+        let plan = dialplan.clone();
+        let done = inbound_tx.clone();
+        tokio::spawn(async move {
+            let found = match plan.resolve_inbound(&pending.number).await {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    tracing::warn!(error = %e, "number look-up failed");
+                    None
+                }
+            };
+            let _ = done.send((pending, found));
+        });
+    };
     let mut sweep = tokio::time::interval(SWEEP_EVERY);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let lookups = |pending: Box<PendingRegister>| {
@@ -173,6 +223,12 @@ pub async fn run(task: SipTask) -> Counters {
                 }
                 Action::Cdr(e) => cdr.queue(e),
                 Action::Resolve(p) => resolve(p),
+                Action::ResolveInbound(p) => resolve_inbound(p),
+                Action::Progress(id, p) => {
+                    if let Some(c) = &clicks {
+                        c.report(id, p);
+                    }
+                }
             }
         }
     };
@@ -219,11 +275,28 @@ pub async fn run(task: SipTask) -> Counters {
                 endpoint.resume_call(Instant::now(), clock(), rand::random(), *pending, device, resolution);
                 drain(&mut endpoint);
             }
+            Some((id, click)) = click_requests.recv() => look_up_click(id, click),
+            Some(o) = originate_rx.recv() => {
+                endpoint.originate(Instant::now(), clock(), rand::random(), o);
+                drain(&mut endpoint);
+            }
+            Some((pending, found)) = inbound_rx.recv() => {
+                endpoint.resume_inbound(Instant::now(), clock(), rand::random(), *pending, found);
+                drain(&mut endpoint);
+            }
             Some(event) = media_events.recv() => {
-                if let MediaEvent::RtpTimeout { id } = event {
-                    endpoint.media_timeout(Instant::now(), clock(), id);
-                    drain(&mut endpoint);
+                match event {
+                    MediaEvent::RtpTimeout { id } => endpoint.media_timeout(Instant::now(), clock(), id),
+                    MediaEvent::Dtmf { id, leg, digit } => {
+                        let side = match leg {
+                            crate::media::Leg::A => crate::calls::Side::A,
+                            crate::media::Leg::B => crate::calls::Side::B,
+                        };
+                        endpoint.media_dtmf(Instant::now(), clock(), id, side, digit);
+                    }
+                    _ => {}
                 }
+                drain(&mut endpoint);
             }
             _ = tokio::time::sleep_until(deadline) => {
                 endpoint.handle_timeout(Instant::now(), clock());

@@ -165,6 +165,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         clock: now,
         store: store.clone(),
         trunk_reload: config.trunk_reload,
+        clicks: None,
     }));
 
     tracing::info!(http = %http.local_addr()?, sip = %sip_addr, "switchboard is serving");

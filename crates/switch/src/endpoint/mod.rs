@@ -19,7 +19,7 @@ use domain::{BindingChange, UnixMillis};
 use sip::auth::{Algorithm, DigestServer};
 use sip::{HeaderName, Message, Method, Request, Response, SipMessage, StatusCode, Via};
 
-pub use invite::PendingCall;
+pub use invite::{PendingCall, PendingInbound, public_number};
 pub use register::PendingRegister;
 use retransmit::ResponseCache;
 
@@ -57,6 +57,11 @@ pub enum Action {
     /// Look the calling device and the dialled string up, then call
     /// [`Endpoint::resume_call`].
     Resolve(Box<PendingCall>),
+    /// Look the number a carrier's call is for up, then call
+    /// [`Endpoint::resume_inbound`].
+    ResolveInbound(Box<PendingInbound>),
+    /// Where a click-to-call is.
+    Progress(u64, domain::CallProgress),
 }
 
 /// The caches the endpoint may read without waiting.
@@ -66,6 +71,11 @@ pub trait Caches {
     fn device(&self, username: &str) -> Option<Option<Arc<DeviceCredentials>>>;
     /// Who calls and what the dialled string reaches, when cached.
     fn resolution(&self, _device: &DeviceCredentials, _dialled: &str) -> Option<Resolution> {
+        None
+    }
+    /// What a call from the public network to `number` reaches, when
+    /// cached (`Some(None)`: no account holds it).
+    fn inbound(&self, _number: &domain::E164) -> Option<Option<crate::dialplan::InboundRoute>> {
         None
     }
 }
@@ -112,6 +122,8 @@ pub struct Counters {
     pub retransmissions: u64,
     pub registrations: u64,
     pub auth_failures: u64,
+    /// Calls refused because they came from neither a carrier nor a phone.
+    pub untrusted_calls: u64,
 }
 
 /// Where a request came from, and where its responses go.
@@ -239,6 +251,9 @@ impl Endpoint {
         if let Some(t) = self.calls.tx.poll_transmit() {
             return Some(Action::SendTx(t));
         }
+        if let Some((id, p)) = self.calls.poll_progress() {
+            return Some(Action::Progress(id, p));
+        }
         self.calls.poll_cdr().map(Action::Cdr)
     }
 
@@ -253,6 +268,37 @@ impl Endpoint {
     /// The relay saw no media on a call for too long: it is hung up.
     pub fn media_timeout(&mut self, instant: Instant, now: UnixMillis, media: u64) {
         self.calls.on_media_timeout(instant, now, media);
+    }
+
+    /// Places a click-to-call whose look-ups are done.
+    pub fn originate(
+        &mut self,
+        instant: Instant,
+        now: UnixMillis,
+        random: u64,
+        o: crate::calls::Originate,
+    ) {
+        self.calls.seed(random);
+        let location = &self.location;
+        self.calls.originate(
+            instant,
+            now,
+            o,
+            |d| location.live(d, now).into_iter().cloned().collect(),
+            &self.trunks,
+        );
+    }
+
+    /// A key pressed on a call's leg, heard by the relay.
+    pub fn media_dtmf(
+        &mut self,
+        instant: Instant,
+        now: UnixMillis,
+        media: u64,
+        side: Side,
+        digit: char,
+    ) {
+        self.calls.on_dtmf(instant, now, media, side, digit);
     }
 
     /// Fires due call timers and sends due registrations.
