@@ -22,7 +22,7 @@ use crate::endpoint::{
 };
 use crate::media::MediaEvent;
 use crate::persist::BindingWriter;
-use crate::transport::{Inbound, Transports, UdpReceiver};
+use crate::transport::{Inbound, Kind, SendError, Transports, UdpReceiver};
 use crate::trunk::LiveTrunk;
 
 /// Datagrams handled per wake-up before the other inputs get a turn.
@@ -212,13 +212,22 @@ pub async fn run(task: SipTask) -> Counters {
         while let Some(action) = endpoint.poll_action() {
             match action {
                 Action::SendTx(t) => {
-                    if let Err(e) = transports.send_peer(
-                        t.to.reliable,
-                        t.to.addr,
-                        t.to.conn,
-                        Bytes::from(t.bytes),
-                    ) {
-                        tracing::debug!(error = %e, "request or response not sent");
+                    let bytes = Bytes::from(t.bytes);
+                    match transports.send_peer(t.to.reliable, t.to.addr, t.to.conn, bytes.clone()) {
+                        Ok(()) => {}
+                        // A carrier reached over TCP: the switch opens the
+                        // connection (a phone's connection, once gone, is
+                        // not reopened).
+                        Err(SendError::NoConnection(dest, _))
+                            if t.to.conn.is_none()
+                                && endpoint
+                                    .trunks()
+                                    .iter()
+                                    .any(|c| c.addr == dest && c.kind == Kind::Tcp) =>
+                        {
+                            connect_and_send(&transports, dest, bytes);
+                        }
+                        Err(e) => tracing::debug!(error = %e, "request or response not sent"),
                     }
                 }
                 Action::Cdr(e) => cdr.queue(e),
@@ -314,6 +323,23 @@ pub async fn run(task: SipTask) -> Counters {
     }
     loader.abort();
     endpoint.counters
+}
+
+/// Opens a TCP connection to a carrier, then sends `bytes` on it. A
+/// failure is only logged: the transaction times out and, for a
+/// registration, is retried after the back-off.
+fn connect_and_send(transports: &Transports, dest: std::net::SocketAddr, bytes: Bytes) {
+    let transports = transports.clone();
+    tokio::spawn(async move {
+        match transports.connect_tcp(dest).await {
+            Ok(id) => {
+                if let Err(e) = transports.send(Kind::Tcp, dest, Some(id), bytes) {
+                    tracing::debug!(error = %e, "request to the carrier not sent");
+                }
+            }
+            Err(e) => tracing::warn!(%dest, error = %e, "cannot connect to the carrier"),
+        }
+    });
 }
 
 fn send(transports: &Transports, t: Transmit) {

@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::net::UdpSocket;
+use std::net::{TcpListener, UdpSocket};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -20,12 +20,18 @@ struct Carrier {
 }
 
 impl Carrier {
+    /// Over UDP.
     fn start(name: &str, port: u16) -> Carrier {
+        Self::start_on(name, port, "u1")
+    }
+
+    /// `transport` is sipp's `-t`: `u1` (UDP) or `t1` (TCP).
+    fn start_on(name: &str, port: u16, transport: &str) -> Carrier {
         let dir = tempfile::tempdir().unwrap();
         let child = Command::new("sipp")
             .current_dir(dir.path())
             .args(["-sf", scenario(name).to_str().unwrap()])
-            .args(["-t", "u1", "-i", "127.0.0.1", "-m", "1"])
+            .args(["-t", transport, "-i", "127.0.0.1", "-m", "1"])
             .args(["-p", &port.to_string()])
             .args(["-timeout", "30s", "-timeout_error", "-nostdin"])
             .args(["-trace_err", "-trace_logs"])
@@ -35,7 +41,11 @@ impl Carrier {
             .expect("sipp runs (ensure-packages.sh installs sip-tester)");
         // The switch's first REGISTER must find it listening.
         let start = Instant::now();
-        while UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+        let free = |port| match transport {
+            "t1" => TcpListener::bind(("127.0.0.1", port)).is_ok(),
+            _ => UdpSocket::bind(("127.0.0.1", port)).is_ok(),
+        };
+        while free(port) {
             assert!(
                 start.elapsed() < Duration::from_secs(5),
                 "sipp binds {port}"
@@ -87,8 +97,9 @@ impl Drop for Carrier {
     }
 }
 
-/// `trunks add` with credentials for the carrier on `port`.
-fn add_registering_trunk(data: &Path, port: u16) {
+/// `trunks add` with credentials for the carrier on `port`, over
+/// `transport`.
+fn add_registering_trunk(data: &Path, port: u16, transport: &str) {
     run_ok(
         data,
         &[
@@ -100,6 +111,8 @@ fn add_registering_trunk(data: &Path, port: u16) {
             "127.0.0.1",
             "--port",
             &port.to_string(),
+            "--transport",
+            transport,
             "--username",
             "acme",
             "--password",
@@ -112,7 +125,7 @@ fn add_registering_trunk(data: &Path, port: u16) {
 fn the_switch_answers_the_carriers_challenge_and_refreshes_a_short_grant() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    add_registering_trunk(dir.path(), port);
+    add_registering_trunk(dir.path(), port, "udp");
     let carrier = Carrier::start("carrier_register", port);
     let server = Server::start(dir.path());
 
@@ -125,10 +138,26 @@ fn the_switch_answers_the_carriers_challenge_and_refreshes_a_short_grant() {
 }
 
 #[test]
+fn a_trunk_over_tcp_registers_on_a_connection_the_switch_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    add_registering_trunk(dir.path(), port, "tcp");
+    let carrier = Carrier::start_on("carrier_register", port, "t1");
+    let server = Server::start(dir.path());
+
+    let (ok, logs) = carrier.finish();
+
+    assert!(ok, "the carrier's scenario ran to its end over TCP");
+    assert!(logs.contains("registered user=acme digest=true"), "{logs}");
+    assert!(logs.contains("refreshed nc=00000002 digest=true"), "{logs}");
+    assert!(server.terminate().success());
+}
+
+#[test]
 fn a_carrier_out_of_service_is_registered_with_again_after_the_back_off() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    add_registering_trunk(dir.path(), port);
+    add_registering_trunk(dir.path(), port, "udp");
     let carrier = Carrier::start("carrier_register_retry", port);
     let server = Server::start_with(dir.path(), &["--trunk-retry-seconds", "1"]);
 
