@@ -258,7 +258,8 @@ impl Registrations {
             return;
         };
         if status.is_success() {
-            let granted = message::granted_expires(response, r.expires);
+            let ours = message::contact_uri(r, &calls.sent_by(r.trunk.kind));
+            let granted = message::granted_expires(response, &ours, r.expires);
             let until = now + Duration::from_secs(u64::from(granted));
             let next = now + refresh_after(granted);
             tracing::info!(trunk = %r.trunk.name, granted, "registered with the carrier");

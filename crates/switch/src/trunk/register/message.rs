@@ -48,7 +48,7 @@ impl Registration {
         h.push(HeaderName::CSeq, format!("{} REGISTER", self.cseq));
         h.push(
             HeaderName::Contact,
-            format!("<sip:{}@{sent_by}{param}>", creds.username),
+            format!("<{}{param}>", contact_uri(self, sent_by)),
         );
         h.push(HeaderName::Expires, self.expires.to_string());
         h.push(HeaderName::Allow, crate::endpoint::ALLOW);
@@ -74,15 +74,34 @@ impl Registration {
     }
 }
 
-/// The time the carrier granted (RFC 3261 §10.2.4): the `expires` of the
-/// first Contact that has one, else the Expires header, else what was
-/// asked.
-pub(super) fn granted_expires(response: &Response, asked: u32) -> u32 {
+/// The switch's Contact URI for the trunk, without parameters.
+pub(super) fn contact_uri(r: &Registration, sent_by: &str) -> String {
+    let user = r
+        .trunk
+        .credentials
+        .as_ref()
+        .map_or("", |c| c.username.as_str());
+    format!("sip:{user}@{sent_by}")
+}
+
+/// The time the carrier granted (RFC 3261 §10.2.4): the `expires` of our
+/// Contact (`sip:USER@SENT_BY`, whatever its parameters) among the
+/// bindings listed, else the Expires header, else what was asked.
+pub(super) fn granted_expires(response: &Response, ours: &str, asked: u32) -> u32 {
+    let is_ours = |uri: &str| {
+        uri.get(..ours.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(ours))
+            && matches!(uri.as_bytes().get(ours.len()), None | Some(b';'))
+    };
     response
         .headers
         .values(&HeaderName::Contact)
-        .filter_map(|v| Contact::parse(v).ok())
-        .find_map(|c| c.expires())
+        .filter_map(|v| match Contact::parse(v) {
+            Ok(Contact::Addr(a)) => Some(a),
+            _ => None,
+        })
+        .find(|a| is_ours(&a.uri.to_string()))
+        .and_then(|a| a.params.value("expires").and_then(|v| v.parse().ok()))
         .or_else(|| {
             response
                 .headers

@@ -223,7 +223,7 @@ fn the_granted_time_wins_and_the_registration_is_refreshed_before_it_ends() {
 }
 
 #[test]
-fn the_expires_of_our_contact_beats_the_expires_header() {
+fn the_expires_of_our_own_contact_beats_other_bindings_and_the_expires_header() {
     let mut e = endpoint(Duration::from_secs(30));
     let t0 = Instant::now();
     e.set_trunks(t0, 1, Arc::new(vec![trunk(1, Some("secret"))]));
@@ -234,7 +234,9 @@ fn the_expires_of_our_contact_beats_the_expires_header() {
         &first,
         200,
         &[
+            (HeaderName::Contact, "<sip:acme@127.0.0.1:50600>;expires=10"),
             (HeaderName::Contact, "<sip:acme@127.0.0.1:5060>;expires=60"),
+            (HeaderName::Contact, "<sip:acme@192.0.2.9:5060>;expires=20"),
             (HeaderName::Expires, "3600"),
         ],
     );
@@ -449,4 +451,24 @@ fn removed_trunks_are_unregistered_and_unchanged_ones_left_alone() {
         "changed credentials start over"
     );
     assert_ne!(restarted.call_id(), refresh.call_id());
+}
+
+#[test]
+fn a_too_brief_interval_is_asked_again_with_the_carriers_minimum() {
+    let mut e = endpoint(Duration::from_secs(30));
+    let t0 = Instant::now();
+    e.set_trunks(t0, 1, Arc::new(vec![trunk(1, Some("secret"))]));
+    let first = one(&mut e);
+    answer_with(&mut e, t0, &first, 423, &[(HeaderName::MinExpires, "900")]);
+    let second = one(&mut e);
+    assert_eq!(second.headers.get(&HeaderName::Expires), Some("900"));
+    answer_with(&mut e, t0, &second, 423, &[(HeaderName::MinExpires, "900")]);
+    assert!(sent(&mut e).is_empty(), "asked once, then a failure");
+    assert!(matches!(
+        state(&e),
+        Some(RegistrationState::Failed {
+            status: Some(423),
+            ..
+        })
+    ));
 }
