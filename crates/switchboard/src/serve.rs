@@ -140,7 +140,8 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         },
         location,
     )
-    .with_calls(calls);
+    .with_calls(calls)
+    .with_trunk_retry(config.trunk_retry);
     let directory = Arc::new(Directory::new(store.clone(), Duration::from_secs(60)));
     // The web layer tells the switch which devices' credentials changed.
     let forget = {
@@ -164,6 +165,8 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         media_events: Some(media_events),
         shutdown: shutdown_rx,
         clock: now,
+        store: store.clone(),
+        trunk_reload: config.trunk_reload,
         clicks: Some((clicks.clone(), click_requests)),
     }));
 

@@ -867,10 +867,14 @@ fn ended(h: &Harness) -> (Disposition, String) {
 fn outbound_calls_show_the_caller_id_and_fail_over_to_the_next_carrier_on_503() {
     let mut h = harness(&[]);
     with_target(&mut h, public("0612345678"));
-    h.ep.set_trunks(Arc::new(vec![
-        carrier(1, CARRIER1, false),
-        carrier(2, CARRIER2, false),
-    ]));
+    h.ep.set_trunks(
+        h.t0,
+        0,
+        Arc::new(vec![
+            carrier(1, CARRIER1, false),
+            carrier(2, CARRIER2, false),
+        ]),
+    );
     let forks = dial(&mut h);
     assert_eq!(forks.len(), 1, "one carrier at a time");
     let (to, inv) = &forks[0];
@@ -912,10 +916,14 @@ fn outbound_calls_show_the_caller_id_and_fail_over_to_the_next_carrier_on_503() 
 fn a_refusal_from_the_carrier_is_not_failed_over() {
     let mut h = harness(&[]);
     with_target(&mut h, public("0612345678"));
-    h.ep.set_trunks(Arc::new(vec![
-        carrier(1, CARRIER1, false),
-        carrier(2, CARRIER2, false),
-    ]));
+    h.ep.set_trunks(
+        h.t0,
+        0,
+        Arc::new(vec![
+            carrier(1, CARRIER1, false),
+            carrier(2, CARRIER2, false),
+        ]),
+    );
     let forks = dial(&mut h);
     let out = h.input(50, CARRIER1, &reply(&forks[0].1, 404, "c1", None, CARRIER1));
     assert!(requests(&out, CARRIER2).is_empty());
@@ -969,7 +977,7 @@ fn without_a_carrier_an_outbound_call_gets_503_and_a_failed_record() {
 fn a_carriers_challenge_to_the_invite_is_answered_with_the_trunk_credentials() {
     let mut h = harness(&[]);
     with_target(&mut h, public("0044207946000"));
-    h.ep.set_trunks(Arc::new(vec![carrier(1, CARRIER1, true)]));
+    h.ep.set_trunks(h.t0, 0, Arc::new(vec![carrier(1, CARRIER1, true)]));
     let forks = dial(&mut h);
     let inv = &forks[0].1;
     assert_eq!(inv.uri.to_string(), "sip:+44207946000@carrier.test:7001");
@@ -1172,7 +1180,7 @@ fn forwarding(key_press: bool) -> Target {
 fn a_forwarded_call_carries_diversion_and_joins_when_1_is_pressed() {
     let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
     with_target(&mut h, forwarding(true));
-    h.ep.set_trunks(Arc::new(vec![carrier(1, CARRIER1, false)]));
+    h.ep.set_trunks(h.t0, 0, Arc::new(vec![carrier(1, CARRIER1, false)]));
     let forks = dial(&mut h);
     assert_eq!(forks.len(), 1, "forward-all: the phone does not ring");
     let inv = &forks[0].1;
@@ -1221,7 +1229,7 @@ fn a_forwarded_call_carries_diversion_and_joins_when_1_is_pressed() {
 fn a_forwarded_party_that_does_not_press_1_is_let_go_and_the_caller_hears_480() {
     let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
     with_target(&mut h, forwarding(true));
-    h.ep.set_trunks(Arc::new(vec![carrier(1, CARRIER1, false)]));
+    h.ep.set_trunks(h.t0, 0, Arc::new(vec![carrier(1, CARRIER1, false)]));
     let forks = dial(&mut h);
     h.input(
         100,
@@ -1294,7 +1302,7 @@ fn a_suspended_accounts_phone_calls_emergency_numbers_only() {
             dialled: domain::Dialled::Emergency("112"),
         },
     );
-    h.ep.set_trunks(Arc::new(vec![carrier(1, CARRIER1, false)]));
+    h.ep.set_trunks(h.t0, 0, Arc::new(vec![carrier(1, CARRIER1, false)]));
     let out = dial_number(&mut h, "112");
     assert_eq!(responses(&out, CALLER)[0].status, StatusCode::TRYING);
     assert_eq!(

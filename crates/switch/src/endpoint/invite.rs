@@ -116,6 +116,9 @@ impl Endpoint {
         cached: &impl Caches,
     ) {
         while let Some(event) = self.calls.tx.poll_event() {
+            let Some(event) = self.offer_to_registrations(instant, random, event) else {
+                continue;
+            };
             match event {
                 Event::NewRequest { key, request, from }
                     if request.method == Method::Invite
