@@ -91,6 +91,16 @@ impl Caches for TestCaches<'_> {
     fn resolution(&self, _device: &DeviceCredentials, dialled: &str) -> Option<Resolution> {
         (dialled == "202" || dialled == "112").then(|| self.1.clone())
     }
+    fn inbound(&self, number: &domain::E164) -> Option<Option<crate::dialplan::InboundRoute>> {
+        // +33199000202 is the account's number for the target.
+        Some(
+            (number.as_str() == "+33199000202").then(|| crate::dialplan::InboundRoute {
+                account: AccountId::from_raw(1),
+                number: number.clone(),
+                target: self.1.target.clone(),
+            }),
+        )
+    }
 }
 
 fn harness(forks: &[(&str, &str)]) -> Harness {
@@ -1308,5 +1318,51 @@ fn a_suspended_accounts_phone_calls_emergency_numbers_only() {
     assert_eq!(
         requests(&out, CARRIER1)[0].uri.to_string(),
         "sip:112@carrier.test:7001"
+    );
+}
+
+#[test]
+fn a_carriers_call_rings_the_number_target_and_its_record_says_inbound() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    let mut trunk = carrier(1, CARRIER1, false);
+    trunk.sources = vec![CARRIER1.parse().unwrap()];
+    h.ep.set_trunks(h.t0, 0, Arc::new(vec![trunk]));
+    // Sent from the carrier's port; its Via names another (no rport): the
+    // packet's source is what makes it the carrier's.
+    let text = |number: &str| {
+        format!(
+            "INVITE sip:{number}@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:7999;branch=z9hG4bKin{number}\r\n\
+             From: \"Client\" <sip:0612345678@carrier.test>;tag=car\r\nTo: <sip:{number}@127.0.0.1>\r\n\
+             Call-ID: in-{number}\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContact: <sip:c@127.0.0.1:7001>\r\n\
+             Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{OFFER}",
+            OFFER.len()
+        )
+    };
+    let out = h.input(0, CARRIER1, &text("33199000202"));
+    assert_eq!(
+        responses(&out, "127.0.0.1:7999")[0].status,
+        StatusCode::TRYING
+    );
+    let fork = &requests(&out, FORK1)[0];
+    assert!(
+        fork.headers
+            .get(&HeaderName::From)
+            .unwrap()
+            .contains("<sip:+33612345678@"),
+        "the caller's number in E.164"
+    );
+    match &h.cdr[0] {
+        CdrEvent::Start { record, .. } => {
+            assert_eq!(record.direction, domain::CallDirection::Inbound);
+            assert_eq!(record.caller_number, "+33612345678");
+            assert_eq!(record.callee_number, "+33199000202");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A number no account holds.
+    let out = h.input(10, CARRIER1, &text("0199009999"));
+    assert_eq!(
+        responses(&out, "127.0.0.1:7999")[0].status,
+        StatusCode::NOT_FOUND
     );
 }

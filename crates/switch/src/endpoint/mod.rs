@@ -180,6 +180,8 @@ pub struct Endpoint {
     pub(crate) calls: Calls,
     /// The carriers, in failover order.
     pub(crate) trunks: crate::trunk::TrunkSet,
+    /// The source of the packet being handled, while its events drain.
+    packet_source: Option<SocketAddr>,
     /// The switch's registrations with the carriers that want one.
     pub(crate) registrations: Registrations,
     out: VecDeque<Action>,
@@ -200,6 +202,7 @@ impl Endpoint {
             cache: ResponseCache::default(),
             calls: Calls::new(CallsConfig::default(), Box::new(NoMedia)),
             trunks: Default::default(),
+            packet_source: None,
             registrations: Registrations::new(crate::trunk::register::DEFAULT_RETRY_BASE),
             out: VecDeque::new(),
             counters: Counters::default(),
