@@ -56,9 +56,15 @@ pub fn fork_invite(
             };
             r.headers
                 .push(HeaderName::To, format!("<sip:{to_user}@{host}>"));
+            // The asserted identity is always E.164 (RFC 3325, as carriers
+            // check it), whatever the From shows.
+            let asserted = caller
+                .public
+                .as_ref()
+                .map_or_else(|| caller.number.clone(), |n| n.as_str().to_owned());
             r.headers.push(
                 HeaderName::Other("P-Asserted-Identity".into()),
-                format!("<sip:{shown}@{host}>"),
+                format!("<sip:{asserted}@{host}>"),
             );
             if let Some(by) = &fork.diverted_by {
                 r.headers.push(
