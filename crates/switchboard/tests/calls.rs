@@ -8,229 +8,23 @@
 
 mod support;
 
-use std::net::{SocketAddr, UdpSocket};
+use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{Server, free_media_port, free_port, run_ok, scenario, seed_account};
+use support::sipp::{Cdr, Sipp, TEST_RTP_PORTS, callee, device_call, logged};
+use support::{Server, run_ok, seed_account};
 
 const ACCOUNT: &str = "+33199000200";
 
-/// Media ports of the servers under test: out of the default 10000-20000,
-/// which a relay benchmark on the same machine may fill (the switch then
-/// answers 503).
-const TEST_RTP_PORTS: &str = "20000-29999";
-
-/// One sipp process with its own working folder (logs, error traces);
-/// killed if the test ends before it does.
-struct Sipp {
-    name: String,
-    child: Option<Child>,
-    dir: tempfile::TempDir,
-    started: Instant,
-    /// Its `-mp`, the port its SDP offers or answers.
-    media_port: u16,
-}
-
-/// How a sipp run ended.
-struct Finished {
-    ok: bool,
-    /// What the scenario's `<log>` actions wrote.
-    logs: String,
-    elapsed: Duration,
-    media_port: String,
-}
-
-impl Sipp {
-    /// Starts sipp on `port` with `scenario`; `args` add the rest.
-    fn spawn(name: &str, port: u16, args: &[&str]) -> Sipp {
-        let dir = tempfile::tempdir().unwrap();
-        let media_port = free_media_port();
-        let child = Command::new("sipp")
-            .current_dir(dir.path())
-            .args(["-sf", scenario(name).to_str().unwrap()])
-            .args(["-t", "u1", "-i", "127.0.0.1", "-m", "1"])
-            .args(["-p", &port.to_string(), "-mp", &media_port.to_string()])
-            .args(["-timeout", "30s", "-timeout_error", "-nostdin"])
-            .args(["-trace_err", "-trace_logs"])
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("sipp runs (ensure-packages.sh installs sip-tester)");
-        Sipp {
-            name: name.to_owned(),
-            child: Some(child),
-            dir,
-            started: Instant::now(),
-            media_port,
-        }
-    }
-
-    /// Waits for sipp to end (its own -timeout bounds this), printing its
-    /// error trace when it failed.
-    fn finish(mut self) -> Finished {
-        let media_port = self.media_port.to_string();
-        let child = self.child.take().expect("sipp is running");
-        let out = child.wait_with_output().unwrap();
-        let elapsed = self.started.elapsed();
-        let mut logs = String::new();
-        let mut traces = String::new();
-        for entry in std::fs::read_dir(self.dir.path()).unwrap().flatten() {
-            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-            let file = entry.file_name().to_string_lossy().into_owned();
-            if file.ends_with("_logs.log") {
-                logs.push_str(&text);
-            } else {
-                traces.push_str(&format!("--- {file}\n{text}\n"));
-            }
-        }
-        let ok = out.status.success();
-        if !ok {
-            eprintln!(
-                "=== sipp {} failed ({}):\n{}\n{traces}",
-                self.name,
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        Finished {
-            ok,
-            logs,
-            elapsed,
-            media_port,
-        }
-    }
-}
-
-impl Drop for Sipp {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            c.kill().ok();
-            c.wait().ok();
-        }
-    }
-}
-
-/// Device `devNNN` (password `sippassNNN`) registered on a fresh port,
-/// then a sipp UAS running `name` on that port; `pause_ms` is its `-d`.
-fn callee(server: &Server, device: &str, name: &str, pause_ms: u32) -> Sipp {
-    let password = format!("sippass{}", device.trim_start_matches("dev"));
-    let port = free_port();
-    let registration = Sipp::spawn(
-        "register",
-        port,
-        &[
-            &server.sip.to_string(),
-            "-s",
-            device,
-            "-au",
-            device,
-            "-ap",
-            &password,
-            "-key",
-            "expires",
-            "600",
-        ],
-    )
-    .finish();
-    assert!(registration.ok, "{device} registers");
-    let uas = Sipp::spawn(name, port, &["-s", device, "-d", &pause_ms.to_string()]);
-    // The INVITE must find the UAS listening: wait until it holds the port.
-    let start = Instant::now();
-    while UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "sipp binds {port}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    uas
-}
-
 /// dev201 calls `extension` with the caller scenario `name`.
 fn call(server: SocketAddr, extension: &str, name: &str, pause_ms: u32) -> Sipp {
-    let auth_uri = format!("{extension}@{server}");
-    Sipp::spawn(
-        name,
-        free_port(),
-        &[
-            &server.to_string(),
-            "-s",
-            extension,
-            "-key",
-            "caller",
-            "dev201",
-            "-au",
-            "dev201",
-            "-ap",
-            "sippass201",
-            "-auth_uri",
-            &auth_uri,
-            "-d",
-            &pause_ms.to_string(),
-        ],
-    )
+    device_call(server, "dev201", extension, name, pause_ms)
 }
 
-/// One row of `calls list`.
-#[derive(Debug)]
-struct Cdr {
-    direction: String,
-    caller_number: String,
-    caller_extension: String,
-    callee_number: String,
-    callee_extension: String,
-    started_at: i64,
-    answered_at: Option<i64>,
-    ended_at: Option<i64>,
-    disposition: String,
-    hangup_cause: String,
-}
-
-impl Cdr {
-    fn parse(line: &str) -> Cdr {
-        let f: Vec<&str> = line.split('\t').collect();
-        assert_eq!(f.len(), 10, "ten fields in {line:?}");
-        let time = |s: &str| (s != "-").then(|| s.parse().expect("unix millis"));
-        Cdr {
-            direction: f[0].into(),
-            caller_number: f[1].into(),
-            caller_extension: f[2].into(),
-            callee_number: f[3].into(),
-            callee_extension: f[4].into(),
-            started_at: f[5].parse().expect("unix millis"),
-            answered_at: time(f[6]),
-            ended_at: time(f[7]),
-            disposition: f[8].into(),
-            hangup_cause: f[9].into(),
-        }
-    }
-
-    /// Talk time in milliseconds.
-    fn talk_ms(&self) -> i64 {
-        self.ended_at.expect("ended") - self.answered_at.expect("answered")
-    }
-}
-
-/// The one call record of the account, once it is closed (records are
-/// written behind the SIP exchange).
+/// The one call record of the account, once it is closed.
 fn only_call(data: &Path) -> Cdr {
-    let start = Instant::now();
-    loop {
-        let list = run_ok(data, &["calls", "list", "--account", ACCOUNT]);
-        let rows: Vec<Cdr> = list.lines().map(Cdr::parse).collect();
-        if rows.len() == 1 && rows[0].disposition != "in_progress" {
-            eprintln!("call record: {:?}", rows[0]);
-            return rows.into_iter().next().unwrap();
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "one closed call record, got:\n{list}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    support::sipp::only_call(data, ACCOUNT)
 }
 
 /// Checks the record of an internal call from 201 to 202.
@@ -267,14 +61,6 @@ fn switch(dir: &Path, setup: &[&[&str]]) -> Server {
         run_ok(dir, args);
     }
     Server::start_with(dir, &["--rtp-ports", TEST_RTP_PORTS])
-}
-
-/// What a scenario logged as `"{what} VALUE"`.
-fn logged<'a>(logs: &'a str, what: &str) -> &'a str {
-    logs.lines()
-        .find_map(|l| l.trim().strip_prefix(what)?.strip_prefix(' '))
-        .map(str::trim)
-        .unwrap_or_else(|| panic!("{what} in {logs:?}"))
 }
 
 #[test]
