@@ -114,8 +114,13 @@ inbound_run() {
   echo "runs: $jsonl" >&2
 }
 
-cargo build --release --locked -p switchboard
-BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/switchboard
+# BENCH_BIN runs that binary instead of building the release one.
+if [ -n "${BENCH_BIN:-}" ]; then
+  BIN=$BENCH_BIN
+else
+  cargo build --release --locked -p switchboard
+  BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/switchboard
+fi
 "$KIT/make_users.py" --users "$USERS" --password-pattern "$PATTERN" \
   --callee-password "$CALLEE_PW" --out "$BENCH_OUT/users" >/dev/null
 
