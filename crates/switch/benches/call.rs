@@ -83,6 +83,7 @@ fn main_bench(c: &mut Criterion) {
         extension: Some(ExtensionNumber::parse(n).unwrap()),
         name: format!("User {n}"),
         number: n.into(),
+        public: None,
     };
     let res = Resolution {
         caller: Arc::new(party("201")),
@@ -91,6 +92,7 @@ fn main_bench(c: &mut Criterion) {
             user: None,
             devices: vec![DeviceId::from_raw(2)],
             ring: Duration::from_secs(25),
+            forward: None,
         }),
     };
     let mut sent_by = std::collections::HashMap::new();

@@ -8,7 +8,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use domain::{AccountId, DeviceId, ExtensionKind, ExtensionNumber, UserId};
+use domain::{
+    AccountId, AccountStatus, DeviceId, Dialled, E164, ExtensionKind, ExtensionNumber, Language,
+    RingStrategy, User, UserId,
+};
 use storage::{StorageError, Store};
 
 use crate::directory::DeviceCredentials;
@@ -20,25 +23,85 @@ pub struct Party {
     /// Shown as the display name.
     pub name: String,
     /// The number written in the call record: the extension for a person
-    /// of the account, else the device's SIP username.
+    /// of the account, else the device's SIP username; for a party on the
+    /// public network, its number.
     pub number: String,
+    /// The number the public network sees for this party: a user's chosen
+    /// caller ID, else the account's main number; an outside caller's own
+    /// number.
+    pub public: Option<E164>,
 }
 
 /// Where a dialled string leads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
-    /// Ring these devices together for `ring`.
+    /// Ring these devices together for `ring`, unless the user forwards
+    /// their calls.
     Devices {
         party: Party,
         user: Option<UserId>,
         devices: Vec<DeviceId>,
         ring: Duration,
+        forward: Option<Forward>,
     },
+    /// A ring group's members (SPEC T5), each with their devices.
+    Group {
+        party: Party,
+        strategy: RingStrategy,
+        /// All at once, or each member in turn.
+        ring: Duration,
+        members: Vec<Member>,
+    },
+    /// A number of the public network (or an emergency service): out
+    /// through the trunks.
+    Public { party: Party, dialled: Dialled },
     /// An extension of a kind calls do not reach yet (conference, virtual
     /// receptionist).
     Unavailable { party: Party, kind: ExtensionKind },
     /// Nothing of the account answers to it.
     Unknown,
+}
+
+/// A member of a ring group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub party: Party,
+    pub devices: Vec<DeviceId>,
+}
+
+/// A user's call forwarding as routing needs it (SPEC T8, U7).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Forward {
+    pub to: ForwardTo,
+    /// The user's own devices ring too.
+    pub simultaneous: bool,
+    /// The forwarded party must press 1 to take the call.
+    pub key_press: bool,
+    /// The forwarding user's public number, for the Diversion header.
+    pub by: Option<E164>,
+    /// The prompts' language.
+    pub language: Language,
+}
+
+/// Where forwarded calls go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ForwardTo {
+    /// A number of the same account: its user's devices.
+    Devices {
+        party: Party,
+        devices: Vec<DeviceId>,
+    },
+    /// Out through the trunks.
+    Public(Dialled),
+}
+
+/// A call from the public network to a number of the installation.
+#[derive(Clone, Debug)]
+pub struct InboundRoute {
+    pub account: AccountId,
+    /// The number called.
+    pub number: E164,
+    pub target: Arc<Target>,
 }
 
 /// The caller and the callee of a new call.
@@ -57,6 +120,7 @@ pub struct Dialplan {
     ttl: Duration,
     targets: Mutex<HashMap<(AccountId, String), Entry<Target>>>,
     callers: Mutex<HashMap<DeviceId, Entry<Party>>>,
+    inbound: Mutex<HashMap<E164, Entry<Option<InboundRoute>>>>,
 }
 
 const MAX_ENTRIES: usize = 100_000;
@@ -72,7 +136,51 @@ impl Dialplan {
             ttl,
             targets: Mutex::new(HashMap::new()),
             callers: Mutex::new(HashMap::new()),
+            inbound: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The cached answer for a call from the public network to `number`.
+    pub fn cached_inbound(&self, number: &E164, now: Instant) -> Option<Option<InboundRoute>> {
+        let map = self.inbound.lock().expect("dialplan lock is not poisoned");
+        let (at, i) = map.get(number)?;
+        (now.duration_since(*at) < self.ttl).then(|| (**i).clone())
+    }
+
+    /// What a call from the public network to `number` reaches: `None`
+    /// when no active account holds the number.
+    pub async fn resolve_inbound(
+        &self,
+        number: &E164,
+    ) -> Result<Option<InboundRoute>, StorageError> {
+        let found = match self.store.number(number).await? {
+            Some(n) => match n.account {
+                Some(account) => {
+                    let scope = self.store.account(account);
+                    let active = scope.details().await?.status == AccountStatus::Active;
+                    let target = match n.target {
+                        Some(ext) if active => {
+                            let ext = scope.extension(ext).await?;
+                            self.target(account, ext.number.as_str()).await?
+                        }
+                        _ => Target::Unknown,
+                    };
+                    active.then(|| InboundRoute {
+                        account,
+                        number: number.clone(),
+                        target: Arc::new(target),
+                    })
+                }
+                None => None,
+            },
+            None => None,
+        };
+        let mut map = self.inbound.lock().expect("dialplan lock is not poisoned");
+        if map.len() >= MAX_ENTRIES {
+            map.clear();
+        }
+        map.insert(number.clone(), (Instant::now(), Arc::new(found.clone())));
+        Ok(found)
     }
 
     /// The cached answer for a call from `device` to `dialed`, if both
@@ -124,65 +232,88 @@ impl Dialplan {
 
     async fn caller(&self, device: &DeviceCredentials) -> Result<Party, StorageError> {
         let scope = self.store.account(device.account);
+        let main = scope.details().await?.main_number;
         if let Some(user) = device.user {
             let u = scope.user(user).await?;
             return Ok(Party {
                 number: u.extension_number.as_str().to_owned(),
                 extension: Some(u.extension_number),
                 name: u.name,
+                public: Some(u.caller_id.unwrap_or(main)),
             });
         }
         Ok(Party {
             extension: None,
             name: device.username.as_str().to_owned(),
             number: device.username.as_str().to_owned(),
+            public: Some(main),
         })
     }
 
     async fn target(&self, account: AccountId, dialed: &str) -> Result<Target, StorageError> {
         let scope = self.store.account(account);
-        if let Ok(number) = ExtensionNumber::parse(dialed) {
-            let Some(ext) = scope.extension_by_number(&number).await? else {
-                return Ok(Target::Unknown);
-            };
-            let party = Party {
-                extension: Some(ext.number.clone()),
-                name: ext.name.clone(),
-                number: ext.number.as_str().to_owned(),
-            };
-            return match ext.kind {
-                ExtensionKind::User => {
-                    let Some(user) = scope.user_by_extension(&number).await? else {
-                        return Ok(Target::Unknown);
-                    };
-                    let devices = scope.devices_of(user.id).await?;
-                    Ok(Target::Devices {
-                        party,
-                        user: Some(user.id),
-                        devices: devices.iter().map(|d| d.id).collect(),
-                        ring: Duration::from_secs(u64::from(user.voicemail.ring_seconds.get())),
-                    })
-                }
-                ExtensionKind::RingGroup => {
-                    // Every member's devices at once; the strategies come
-                    // with the ring group feature.
-                    let group = scope.ring_group(ext.id).await?;
-                    let users = scope.users().await?;
-                    let mut devices = Vec::new();
-                    for member in &group.members {
-                        if let Some(user) = users.iter().find(|u| u.extension == *member) {
-                            devices.extend(scope.devices_of(user.id).await?.iter().map(|d| d.id));
-                        }
+        match Dialled::parse(dialed) {
+            Ok(Dialled::Extension(number)) => {
+                let Some(ext) = scope.extension_by_number(&number).await? else {
+                    return Ok(Target::Unknown);
+                };
+                let party = Party {
+                    extension: Some(ext.number.clone()),
+                    name: ext.name.clone(),
+                    number: ext.number.as_str().to_owned(),
+                    public: None,
+                };
+                return match ext.kind {
+                    ExtensionKind::User => {
+                        let Some(user) = scope.user_by_extension(&number).await? else {
+                            return Ok(Target::Unknown);
+                        };
+                        self.user_target(account, user, party).await
                     }
-                    Ok(Target::Devices {
-                        party,
-                        user: None,
-                        devices,
-                        ring: Duration::from_secs(u64::from(group.ring_seconds)),
-                    })
-                }
-                kind => Ok(Target::Unavailable { party, kind }),
-            };
+                    ExtensionKind::RingGroup => {
+                        let group = scope.ring_group(ext.id).await?;
+                        let users = scope.users().await?;
+                        let mut members = Vec::new();
+                        for member in &group.members {
+                            if let Some(user) = users.iter().find(|u| u.extension == *member) {
+                                let devices = scope.devices_of(user.id).await?;
+                                members.push(Member {
+                                    party: Party {
+                                        extension: Some(user.extension_number.clone()),
+                                        name: user.name.clone(),
+                                        number: user.extension_number.as_str().to_owned(),
+                                        public: None,
+                                    },
+                                    devices: devices.iter().map(|d| d.id).collect(),
+                                });
+                            }
+                        }
+                        Ok(Target::Group {
+                            party,
+                            strategy: group.strategy,
+                            ring: Duration::from_secs(u64::from(group.ring_seconds)),
+                            members,
+                        })
+                    }
+                    kind => Ok(Target::Unavailable { party, kind }),
+                };
+            }
+            Ok(dialled) => {
+                let public = match &dialled {
+                    Dialled::Public(n) => Some(n.clone()),
+                    _ => None,
+                };
+                return Ok(Target::Public {
+                    party: Party {
+                        extension: None,
+                        name: String::new(),
+                        number: dialled.as_text().to_owned(),
+                        public,
+                    },
+                    dialled,
+                });
+            }
+            Err(_) => {}
         }
         // A device of the account dialled by its SIP username.
         let Ok(username) = domain::SipUsername::parse(dialed) else {
@@ -202,13 +333,73 @@ impl Dialplan {
                         extension,
                         name: d.label.clone(),
                         number,
+                        public: None,
                     },
                     user: d.user,
                     devices: vec![d.id],
                     ring: DEFAULT_RING,
+                    forward: None,
                 })
             }
             _ => Ok(Target::Unknown),
         }
+    }
+
+    /// A user's devices, and their forwarding when it is on.
+    async fn user_target(
+        &self,
+        account: AccountId,
+        user: User,
+        party: Party,
+    ) -> Result<Target, StorageError> {
+        let scope = self.store.account(account);
+        let devices = scope.devices_of(user.id).await?;
+        let forward = match user.forwarding.number() {
+            Some(number) if user.forwarding.enabled() => {
+                let details = scope.details().await?;
+                let to = match self.store.number(number).await? {
+                    Some(n) if n.account == Some(account) && n.target.is_some() => {
+                        let ext = scope.extension(n.target.expect("checked")).await?;
+                        match scope.user_by_extension(&ext.number).await? {
+                            Some(u) => ForwardTo::Devices {
+                                party: Party {
+                                    extension: Some(u.extension_number.clone()),
+                                    name: u.name.clone(),
+                                    number: u.extension_number.as_str().to_owned(),
+                                    public: None,
+                                },
+                                devices: scope
+                                    .devices_of(u.id)
+                                    .await?
+                                    .iter()
+                                    .map(|d| d.id)
+                                    .collect(),
+                            },
+                            None => ForwardTo::Public(Dialled::Public(number.clone())),
+                        }
+                    }
+                    _ => ForwardTo::Public(Dialled::Public(number.clone())),
+                };
+                let by = match scope.numbers_of(user.extension).await?.into_iter().next() {
+                    Some(n) => n,
+                    None => user.caller_id.clone().unwrap_or(details.main_number),
+                };
+                Some(Forward {
+                    to,
+                    simultaneous: user.forwarding.simultaneous(),
+                    key_press: user.forwarding.key_press_required(),
+                    by: Some(by),
+                    language: details.language,
+                })
+            }
+            _ => None,
+        };
+        Ok(Target::Devices {
+            party,
+            user: Some(user.id),
+            devices: devices.iter().map(|d| d.id).collect(),
+            ring: Duration::from_secs(u64::from(user.voicemail.ring_seconds.get())),
+            forward,
+        })
     }
 }

@@ -16,5 +16,5 @@ pub mod media;
 pub mod persist;
 pub mod registrar;
 pub mod server;
-pub mod trunk;
 pub mod transport;
+pub mod trunk;

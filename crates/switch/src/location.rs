@@ -11,6 +11,7 @@
 //! refreshing.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 
 use domain::{Binding, BindingChange, DeviceId, UnixMillis};
 
@@ -36,6 +37,24 @@ pub struct Location {
     by_device: HashMap<DeviceId, Vec<Binding>>,
     /// The expiry of each binding as last written to storage.
     stored: HashMap<(DeviceId, String), UnixMillis>,
+    /// How many bindings were registered from each address.
+    sources: HashMap<IpAddr, u32>,
+}
+
+fn source_ip(b: &Binding) -> Option<IpAddr> {
+    b.source.parse::<SocketAddr>().ok().map(|a| a.ip())
+}
+
+fn count(sources: &mut HashMap<IpAddr, u32>, b: &Binding, up: bool) {
+    let Some(ip) = source_ip(b) else { return };
+    if up {
+        *sources.entry(ip).or_default() += 1;
+    } else if let Some(n) = sources.get_mut(&ip) {
+        *n -= 1;
+        if *n == 0 {
+            sources.remove(&ip);
+        }
+    }
 }
 
 impl Location {
@@ -43,11 +62,23 @@ impl Location {
     pub fn load(bindings: Vec<Binding>) -> Self {
         let mut by_device: HashMap<DeviceId, Vec<Binding>> = HashMap::new();
         let mut stored = HashMap::new();
+        let mut sources = HashMap::new();
         for b in bindings {
             stored.insert((b.device, b.contact.clone()), b.expires_at);
+            count(&mut sources, &b, true);
             by_device.entry(b.device).or_default().push(b);
         }
-        Self { by_device, stored }
+        Self {
+            by_device,
+            stored,
+            sources,
+        }
+    }
+
+    /// Whether some device is registered from `ip` (requests from
+    /// anywhere else that do not authenticate are not phones of ours).
+    pub fn knows_address(&self, ip: IpAddr) -> bool {
+        self.sources.contains_key(&ip)
     }
 
     /// The device's bindings (possibly some already expired: callers filter
@@ -71,6 +102,12 @@ impl Location {
     /// returns the changes to store.
     pub fn replace(&mut self, device: DeviceId, new: Vec<Binding>) -> Vec<BindingChange> {
         let old = self.by_device.remove(&device).unwrap_or_default();
+        for o in &old {
+            count(&mut self.sources, o, false);
+        }
+        for n in &new {
+            count(&mut self.sources, n, true);
+        }
         let mut changes: Vec<BindingChange> = old
             .iter()
             .filter(|o| !new.iter().any(|n| n.contact == o.contact))
@@ -107,10 +144,12 @@ impl Location {
     pub fn expire(&mut self, now: UnixMillis) -> Vec<BindingChange> {
         let mut changes = Vec::new();
         let stored = &mut self.stored;
+        let sources = &mut self.sources;
         self.by_device.retain(|device, list| {
             list.retain(|b| {
                 let keep = b.expires_at > now;
                 if !keep {
+                    count(sources, b, false);
                     stored.remove(&(*device, b.contact.clone()));
                     changes.push(BindingChange::Remove {
                         device: *device,

@@ -12,10 +12,11 @@ use domain::UnixMillis;
 use tokio::sync::{mpsc, watch};
 
 use crate::cdr::CdrWriter;
-use crate::dialplan::{Dialplan, Resolution};
+use crate::dialplan::{Dialplan, InboundRoute, Resolution};
 use crate::directory::{DeviceCredentials, Directory};
 use crate::endpoint::{
-    Action, Caches, Counters, Endpoint, PendingCall, PendingRegister, Step, Transmit,
+    Action, Caches, Counters, Endpoint, PendingCall, PendingInbound, PendingRegister, Step,
+    Transmit,
 };
 use crate::media::MediaEvent;
 use crate::persist::BindingWriter;
@@ -69,6 +70,10 @@ impl Caches for Cached<'_> {
     fn resolution(&self, device: &DeviceCredentials, dialled: &str) -> Option<Resolution> {
         self.dialplan.cached(device, dialled, self.now)
     }
+
+    fn inbound(&self, number: &domain::E164) -> Option<Option<InboundRoute>> {
+        self.dialplan.cached_inbound(number, self.now)
+    }
 }
 
 /// Runs the SIP endpoint until `shutdown` turns true or the transports
@@ -90,6 +95,22 @@ pub async fn run(task: SipTask) -> Counters {
     let mut media_events = media_events.unwrap_or_else(|| mpsc::unbounded_channel().1);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<LookedUp>();
     let (resolved_tx, mut resolved_rx) = mpsc::unbounded_channel::<Resolved>();
+    let (inbound_tx, mut inbound_rx) =
+        mpsc::unbounded_channel::<(Box<PendingInbound>, Option<Option<InboundRoute>>)>();
+    let resolve_inbound = |pending: Box<PendingInbound>| {
+        let plan = dialplan.clone();
+        let done = inbound_tx.clone();
+        tokio::spawn(async move {
+            let found = match plan.resolve_inbound(&pending.number).await {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    tracing::warn!(error = %e, "number look-up failed");
+                    None
+                }
+            };
+            let _ = done.send((pending, found));
+        });
+    };
     let mut sweep = tokio::time::interval(SWEEP_EVERY);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let lookups = |pending: Box<PendingRegister>| {
@@ -152,6 +173,7 @@ pub async fn run(task: SipTask) -> Counters {
                 }
                 Action::Cdr(e) => cdr.queue(e),
                 Action::Resolve(p) => resolve(p),
+                Action::ResolveInbound(p) => resolve_inbound(p),
             }
         }
     };
@@ -198,11 +220,23 @@ pub async fn run(task: SipTask) -> Counters {
                 endpoint.resume_call(Instant::now(), clock(), rand::random(), *pending, device, resolution);
                 drain(&mut endpoint);
             }
+            Some((pending, found)) = inbound_rx.recv() => {
+                endpoint.resume_inbound(Instant::now(), clock(), rand::random(), *pending, found);
+                drain(&mut endpoint);
+            }
             Some(event) = media_events.recv() => {
-                if let MediaEvent::RtpTimeout { id } = event {
-                    endpoint.media_timeout(Instant::now(), clock(), id);
-                    drain(&mut endpoint);
+                match event {
+                    MediaEvent::RtpTimeout { id } => endpoint.media_timeout(Instant::now(), clock(), id),
+                    MediaEvent::Dtmf { id, leg, digit } => {
+                        let side = match leg {
+                            crate::media::Leg::A => crate::calls::Side::A,
+                            crate::media::Leg::B => crate::calls::Side::B,
+                        };
+                        endpoint.media_dtmf(Instant::now(), clock(), id, side, digit);
+                    }
+                    _ => {}
                 }
+                drain(&mut endpoint);
             }
             _ = tokio::time::sleep_until(deadline) => {
                 endpoint.handle_timeout(Instant::now(), clock());

@@ -1,9 +1,12 @@
 //! The media relay behind the call engine: `switch::media::Media` seen
 //! through the engine's `MediaPlane`.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use switch::calls::{LegMedia, MediaPlane, MediaPorts, Side};
+use media::prompt::{Playlist, Prompt};
+use media::tone::Tone;
+use switch::calls::{Announcement, LegMedia, MediaPlane, MediaPorts, Side};
 use switch::media::{Codec, Latching, Leg, LegParams, Media, MediaConfig, MediaEvent};
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -12,7 +15,41 @@ use crate::config::Config;
 /// A call whose legs sent nothing for this long is hung up.
 const RTP_TIMEOUT: Duration = Duration::from_secs(60);
 
-struct Relay(Media);
+/// Where Debian's `asterisk-core-sounds-{fr,en}-wav` put their prompts
+/// (8 kHz WAV, CC-BY-SA).
+const SOUNDS: &str = "/usr/share/asterisk/sounds";
+
+struct Relay(Media, PathBuf);
+
+/// One recorded prompt of a language, if installed.
+fn prompt(root: &Path, language: domain::Language, name: &str) -> Option<Prompt> {
+    let folder = match language {
+        domain::Language::Fr => "fr_CA_f_June",
+        domain::Language::En => "en_US_f_Allison",
+    };
+    Prompt::open(&root.join(folder).join(name)).ok()
+}
+
+/// "Press 1", a pause, three times (the caller waits
+/// `switch::calls::KEY_PRESS_WAIT` for the key). Beeps when the prompts
+/// are not installed.
+fn press_one(root: &Path, language: domain::Language) -> Playlist {
+    let mut list = Playlist::new();
+    for _ in 0..3 {
+        match (
+            prompt(root, language, "vm-press.wav"),
+            prompt(root, language, "digits/1.wav"),
+        ) {
+            (Some(press), Some(one)) => {
+                list.push(press);
+                list.push(one);
+            }
+            _ => list.push(Tone::beep()),
+        }
+        list.push(Tone::silence(Duration::from_millis(1500)));
+    }
+    list
+}
 
 impl MediaPlane for Relay {
     fn allocate(&mut self) -> std::io::Result<MediaPorts> {
@@ -51,6 +88,18 @@ impl MediaPlane for Relay {
     fn release(&mut self, id: u64) {
         self.0.release(id);
     }
+
+    fn announce(&mut self, id: u64, side: Side, what: Announcement) {
+        let source = match what {
+            Announcement::PressOne(language) => press_one(&self.1, language),
+        };
+        self.0.play(id, leg_of(side), Box::new(source));
+    }
+
+    fn silence(&mut self, id: u64, side: Side) {
+        self.0
+            .play(id, leg_of(side), Box::new(Tone::silence(Duration::ZERO)));
+    }
 }
 
 fn leg_of(side: Side) -> Leg {
@@ -73,5 +122,5 @@ pub fn start(
         rtp_timeout: RTP_TIMEOUT,
     })
     .map_err(|e| anyhow::anyhow!("cannot start the media relay (media_address, rtp_ports): {e}"))?;
-    Ok((Box::new(Relay(media)), events))
+    Ok((Box::new(Relay(media, PathBuf::from(SOUNDS))), events))
 }

@@ -5,7 +5,7 @@
 use media::sdp::{Codec, Format, SessionDescription};
 use sip::{HeaderName, Method, Request, Response, SipMessage, Uri};
 
-use super::route::Fork;
+use super::route::{Dest, Fork};
 use crate::dialplan::Party;
 use crate::transport::Kind;
 
@@ -22,6 +22,7 @@ pub fn fork_invite(
     callee: &Party,
     call_id: &str,
     from_tag: &str,
+    cseq: u32,
     sdp: Vec<u8>,
 ) -> Request {
     let uri = Uri::parse(&fork.contact).unwrap_or_else(|_| a.uri.clone());
@@ -34,18 +35,59 @@ pub fn fork_invite(
         .unwrap_or(70)
         .saturating_sub(1);
     r.headers.push(HeaderName::MaxForwards, hops.to_string());
-    r.headers.push(
-        HeaderName::From,
-        format!(
-            "{} <sip:{}@{domain}>;tag={from_tag}",
-            quoted(&caller.name),
-            caller.number
-        ),
-    );
-    r.headers
-        .push(HeaderName::To, format!("<sip:{}@{domain}>", callee.number));
+    match &fork.dest {
+        Dest::Trunk { host, format, .. } => {
+            // The carrier sees the caller's public number, asserted (RFC
+            // 3325), and the number called as it wants it written.
+            let shown = caller
+                .public
+                .as_ref()
+                .map_or_else(|| caller.number.clone(), |n| format.format(n));
+            r.headers.push(
+                HeaderName::From,
+                format!(
+                    "{} <sip:{shown}@{host}>;tag={from_tag}",
+                    quoted(&caller.name)
+                ),
+            );
+            let to_user = match &Uri::parse(&fork.contact) {
+                Ok(Uri::Sip(u)) => u.user_unescaped().unwrap_or_default(),
+                _ => callee.number.clone(),
+            };
+            r.headers
+                .push(HeaderName::To, format!("<sip:{to_user}@{host}>"));
+            r.headers.push(
+                HeaderName::Other("P-Asserted-Identity".into()),
+                format!("<sip:{shown}@{host}>"),
+            );
+            if let Some(by) = &fork.diverted_by {
+                r.headers.push(
+                    HeaderName::Other("Diversion".into()),
+                    format!("<sip:{}@{host}>;reason=unconditional", format.format(by)),
+                );
+            }
+        }
+        Dest::Device(_) => {
+            r.headers.push(
+                HeaderName::From,
+                format!(
+                    "{} <sip:{}@{domain}>;tag={from_tag}",
+                    quoted(&caller.name),
+                    caller.number
+                ),
+            );
+            r.headers
+                .push(HeaderName::To, format!("<sip:{}@{domain}>", callee.number));
+            if let Some(by) = &fork.diverted_by {
+                r.headers.push(
+                    HeaderName::Other("Diversion".into()),
+                    format!("<sip:{by}@{domain}>;reason=unconditional"),
+                );
+            }
+        }
+    }
     r.headers.push(HeaderName::CallId, call_id);
-    r.headers.push(HeaderName::CSeq, "1 INVITE");
+    r.headers.push(HeaderName::CSeq, format!("{cseq} INVITE"));
     r.headers.push(
         HeaderName::Contact,
         format!("<sip:switch@{sent_by}{}>", transport_param(fork.kind)),

@@ -21,7 +21,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use domain::{AccountId, CallDirection, Disposition, NewCallRecord, UnixMillis};
+use domain::{AccountId, CallDirection, Disposition, Language, NewCallRecord, UnixMillis};
 use media::sdp::{self, Agreement, Codec, Direction, Format, SessionDescription};
 use sip::dialog::Dialog;
 use sip::transaction::{Config as TxConfig, Event, Peer, Timers, TransactionKey, Transactions};
@@ -29,7 +29,7 @@ use sip::{HeaderName, Method, Request, Response, SipMessage, StatusCode};
 
 use crate::dialplan::{Party, Resolution};
 use crate::transport::Kind;
-use route::{Decision, Fork as ForkTarget};
+use route::{Decision, Dest, Fork as ForkTarget, Stage};
 
 /// Which leg of a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -73,11 +73,23 @@ pub struct LegMedia {
     pub recv: bool,
 }
 
+/// What the switch says to a leg.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Announcement {
+    /// "Press 1 to accept the call", to a forwarded party (SPEC U7),
+    /// repeated until stopped.
+    PressOne(Language),
+}
+
 /// The media relay as the call engine drives it.
 pub trait MediaPlane: Send {
     fn allocate(&mut self) -> std::io::Result<MediaPorts>;
     fn update(&mut self, id: u64, side: Side, leg: LegMedia);
     fn release(&mut self, id: u64);
+    /// Plays `what` to one leg (instead of what the other leg sends).
+    fn announce(&mut self, _id: u64, _side: Side, _what: Announcement) {}
+    /// Stops what [`MediaPlane::announce`] started.
+    fn silence(&mut self, _id: u64, _side: Side) {}
 }
 
 /// A change to a call's record, written by the storage side in order.
@@ -168,6 +180,11 @@ struct Fork {
     state: ForkState,
     cancel_wanted: bool,
     status: Option<StatusCode>,
+    /// The carrier's challenge was answered once already.
+    authenticated: bool,
+    /// The dialog and answer of a fork answered while it must still press
+    /// 1.
+    held: Option<(Dialog, Response)>,
 }
 
 #[derive(Debug)]
@@ -218,6 +235,19 @@ struct Pending2xx {
 struct Call {
     id: u64,
     phase: Phase,
+    /// The stages not tried yet.
+    stages: VecDeque<Stage>,
+    /// The first fork of the stage ringing now.
+    stage_start: usize,
+    /// Whether the stage ringing now moves on only after a server failure.
+    failover_only: bool,
+    /// Stages started so far (each INVITE's CSeq).
+    stage_no: u32,
+    /// The fork answered that must still press 1.
+    confirming: Option<usize>,
+    confirm_deadline: Option<Instant>,
+    /// Devices this call keeps busy once answered.
+    busy: Vec<domain::DeviceId>,
     caller: Arc<Party>,
     callee: Party,
     a: ALeg,
@@ -284,6 +314,7 @@ enum TimerKind {
     Retransmit,
     Session,
     Linger,
+    Confirm,
 }
 
 /// A new call's INVITE once the caller is authenticated and the dialled
@@ -295,10 +326,18 @@ pub struct NewCall {
     pub from: Peer,
     pub kind: Kind,
     pub account: AccountId,
-    /// The calling device, which is never rung by its own call.
-    pub device: domain::DeviceId,
+    /// The calling device, which is never rung by its own call (`None`:
+    /// the call comes from a carrier).
+    pub device: Option<domain::DeviceId>,
     pub resolution: Resolution,
+    pub direction: CallDirection,
+    /// The number the record shows as called, when it is not the
+    /// target's (the number dialled from the public network).
+    pub called: Option<String>,
 }
+
+/// How long a forwarded party has to press 1.
+pub const KEY_PRESS_WAIT: Duration = Duration::from_secs(10);
 
 /// The engine.
 pub struct Calls {
@@ -317,6 +356,8 @@ pub struct Calls {
     cancelled: std::collections::HashSet<TransactionKey>,
     timers: BinaryHeap<Reverse<(Instant, u64, TimerKind)>>,
     cdr: VecDeque<CdrEvent>,
+    /// Devices in answered calls, with how many.
+    busy: HashMap<domain::DeviceId, u32>,
     pub counters: CallCounters,
 }
 
@@ -349,6 +390,7 @@ impl Calls {
             cancelled: std::collections::HashSet::new(),
             timers: BinaryHeap::new(),
             cdr: VecDeque::new(),
+            busy: HashMap::new(),
             counters: CallCounters::default(),
         }
     }
@@ -481,6 +523,7 @@ impl Calls {
         wall: UnixMillis,
         new: NewCall,
         bindings: impl Fn(domain::DeviceId) -> Vec<domain::Binding>,
+        trunks: &[crate::trunk::LiveTrunk],
     ) {
         let NewCall {
             key,
@@ -490,25 +533,36 @@ impl Calls {
             account,
             device: caller_device,
             resolution,
+            direction,
+            called,
         } = new;
         let id = self.next_id;
         self.next_id += 1;
         self.counters.started += 1;
+        use crate::dialplan::Target;
         let callee_party = match &*resolution.target {
-            crate::dialplan::Target::Devices { party, .. }
-            | crate::dialplan::Target::Unavailable { party, .. } => party.clone(),
-            crate::dialplan::Target::Unknown => Party {
+            Target::Devices { party, .. }
+            | Target::Group { party, .. }
+            | Target::Public { party, .. }
+            | Target::Unavailable { party, .. } => party.clone(),
+            Target::Unknown => Party {
                 extension: None,
                 name: String::new(),
                 number: dialled(&request),
+                public: None,
             },
+        };
+        // A call from an extension to the public network goes out.
+        let direction = match (&*resolution.target, direction) {
+            (Target::Public { .. }, CallDirection::Internal) => CallDirection::Outbound,
+            (_, d) => d,
         };
         let record = NewCallRecord {
             call_id: request.call_id().unwrap_or_default().to_owned(),
-            direction: CallDirection::Internal,
+            direction,
             caller_number: resolution.caller.number.clone(),
             caller_extension: resolution.caller.extension.clone(),
-            callee_number: callee_party.number.clone(),
+            callee_number: called.unwrap_or_else(|| callee_party.number.clone()),
             callee_extension: callee_party.extension.clone(),
             started_at: wall,
         };
@@ -592,29 +646,35 @@ impl Calls {
             });
             return;
         }
-        let bound: Vec<Vec<domain::Binding>>;
         let decision = {
-            let devices = match &*resolution.target {
-                crate::dialplan::Target::Devices { devices, .. } => devices.clone(),
-                _ => Vec::new(),
-            };
-            bound = devices.iter().map(|d| bindings(*d)).collect();
-            route::decide(&resolution.target, Some(caller_device), |d| {
-                devices
-                    .iter()
-                    .position(|x| *x == d)
-                    .map(|i| bound[i].iter().collect())
-                    .unwrap_or_default()
-            })
+            let devices = target_devices(&resolution.target);
+            let bound: Vec<Vec<domain::Binding>> = devices.iter().map(|d| bindings(*d)).collect();
+            let busy = &self.busy;
+            route::decide(
+                &resolution.target,
+                &route::Context {
+                    caller: caller_device,
+                    bindings: |d| {
+                        devices
+                            .iter()
+                            .position(|x| *x == d)
+                            .map(|i| bound[i].iter().collect())
+                            .unwrap_or_default()
+                    },
+                    busy: |d| busy.contains_key(&d),
+                    trunks,
+                },
+            )
         };
-        let (forks, ring) = match decision {
+        let mut stages: VecDeque<Stage> = match decision {
             Decision::Reject {
                 status,
                 disposition,
                 cause,
             } => return end(self, &request, status, disposition, cause),
-            Decision::Ring { forks, ring } => (forks, ring),
+            Decision::Ring(stages) => stages.into(),
         };
+        let first = stages.pop_front().expect("a decision to ring has a stage");
         let media = match self.media.allocate() {
             Ok(m) => m,
             Err(e) => {
@@ -637,6 +697,13 @@ impl Calls {
         let mut call = Call {
             id,
             phase: Phase::Ringing,
+            stages,
+            stage_start: 0,
+            failover_only: first.failover_only,
+            stage_no: 0,
+            confirming: None,
+            confirm_deadline: None,
+            busy: caller_device.into_iter().collect(),
             caller: resolution.caller.clone(),
             callee: callee_party,
             a: ALeg {
@@ -650,7 +717,7 @@ impl Calls {
             },
             b_call_id: b_call_id.clone(),
             b_tag,
-            forks: Vec::with_capacity(forks.len()),
+            forks: Vec::with_capacity(first.forks.len()),
             winner: None,
             b_dialog: None,
             media,
@@ -665,7 +732,7 @@ impl Calls {
                     .unwrap_or(self.config.session_expires)
                     .max(self.config.min_se)
             }),
-            ring_deadline: now + ring,
+            ring_deadline: now,
             end_deadline: None,
         };
         call.legs[0].session = self.random() >> 1;
@@ -682,43 +749,14 @@ impl Calls {
             true,
             Direction::SendRecv,
         );
-        call.legs[1].local = Some(b_offer.clone());
-        let body = b_offer.to_string().into_bytes();
-        for (i, target) in forks.into_iter().enumerate() {
-            let branch = format!("z9hG4bK{}", self.token());
-            let sent_by = self.sent_by(target.kind);
-            let invite = build::fork_invite(
-                &call.a.invite,
-                &target,
-                &sent_by,
-                &branch,
-                &self.config.domain,
-                &call.caller,
-                &call.callee,
-                &b_call_id,
-                &call.b_tag,
-                body.clone(),
-            );
-            let peer = Peer {
-                addr: target.peer,
-                reliable: target.kind.is_reliable(),
-                conn: None,
-            };
-            let Some(fkey) = self.send(now, invite.clone(), peer.clone(), id, Purpose::Fork(i))
-            else {
-                continue;
-            };
-            call.forks.push(Fork {
-                target,
-                invite,
-                key: fkey,
-                peer,
-                state: ForkState::Calling,
-                cancel_wanted: false,
-                status: None,
-            });
+        call.legs[1].local = Some(b_offer);
+        self.start_stage(now, &mut call, first);
+        while call.forks.len() == call.stage_start && !call.stages.is_empty() {
+            // No fork of that stage could be sent: the next one.
+            let next = call.stages.pop_front().expect("not empty");
+            self.start_stage(now, &mut call, next);
         }
-        if call.forks.is_empty() {
+        if call.forks.len() == call.stage_start {
             self.media.release(media.id);
             return end(
                 self,
@@ -733,9 +771,129 @@ impl Calls {
         self.respond(now, &key, trying);
         self.by_a_invite.insert(key, id);
         self.by_b_call_id.insert(b_call_id, id);
-        self.arm(call.ring_deadline, id, TimerKind::Ring);
         self.counters.active += 1;
         self.calls.insert(id, call);
+    }
+
+    /// Sends the INVITEs of one stage and arms its ring timer.
+    fn start_stage(&mut self, now: Instant, call: &mut Call, stage: Stage) {
+        call.stage_start = call.forks.len();
+        call.failover_only = stage.failover_only;
+        call.stage_no += 1;
+        call.ring_deadline = now + stage.ring;
+        self.arm(call.ring_deadline, call.id, TimerKind::Ring);
+        let body = call.legs[1]
+            .local
+            .as_ref()
+            .map(|o| o.to_string().into_bytes())
+            .unwrap_or_default();
+        for target in stage.forks {
+            let branch = format!("z9hG4bK{}", self.token());
+            let sent_by = self.sent_by(target.kind);
+            let invite = build::fork_invite(
+                &call.a.invite,
+                &target,
+                &sent_by,
+                &branch,
+                &self.config.domain,
+                &call.caller,
+                &call.callee,
+                &call.b_call_id,
+                &call.b_tag,
+                call.stage_no,
+                body.clone(),
+            );
+            let peer = Peer {
+                addr: target.peer,
+                reliable: target.kind.is_reliable(),
+                conn: None,
+            };
+            let i = call.forks.len();
+            let Some(fkey) =
+                self.send(now, invite.clone(), peer.clone(), call.id, Purpose::Fork(i))
+            else {
+                continue;
+            };
+            call.forks.push(Fork {
+                target,
+                invite,
+                key: fkey,
+                peer,
+                state: ForkState::Calling,
+                cancel_wanted: false,
+                status: None,
+                authenticated: false,
+                held: None,
+            });
+        }
+    }
+
+    /// The stage ringing now rang its time: its forks are cancelled and
+    /// the next stage rings (not after a carrier: its far end rang).
+    fn ring_expired(&mut self, now: Instant, wall: UnixMillis, id: u64) {
+        let Some(mut call) = self.calls.remove(&id) else {
+            return;
+        };
+        for j in call.stage_start..call.forks.len() {
+            self.cancel_fork(now, &mut call, j);
+            let f = &mut call.forks[j];
+            if f.state != ForkState::Answered {
+                f.status.get_or_insert(StatusCode::REQUEST_TIMEOUT);
+            }
+        }
+        if call.failover_only {
+            call.stages.clear();
+        }
+        self.calls.insert(id, call);
+        self.stage_failed(now, wall, id);
+    }
+
+    /// The forks of the stage ringing now have all failed: the next stage
+    /// rings, or the caller hears why nobody answered.
+    fn stage_failed(&mut self, now: Instant, wall: UnixMillis, id: u64) {
+        let Some(mut call) = self.calls.remove(&id) else {
+            return;
+        };
+        if call.confirming.is_some() {
+            self.calls.insert(id, call);
+            return;
+        }
+        let statuses: Vec<StatusCode> = call.forks[call.stage_start..]
+            .iter()
+            .filter_map(|f| f.status)
+            .filter(|s| *s != StatusCode::REQUEST_TERMINATED)
+            .collect();
+        let go_on = !call.failover_only || statuses.iter().all(|s| route::fails_over(*s));
+        while go_on && let Some(next) = call.stages.pop_front() {
+            self.start_stage(now, &mut call, next);
+            if call.forks.len() > call.stage_start {
+                self.calls.insert(id, call);
+                return;
+            }
+        }
+        let all: Vec<StatusCode> = call
+            .forks
+            .iter()
+            .filter_map(|f| f.status)
+            .filter(|s| *s != StatusCode::REQUEST_TERMINATED)
+            .collect();
+        self.calls.insert(id, call);
+        let (status, disposition, cause) = if all.contains(&StatusCode::TEMPORARILY_UNAVAILABLE)
+            && self.calls[&id]
+                .forks
+                .iter()
+                .any(|f| f.target.confirm.is_some() && f.held.is_some())
+        {
+            (
+                StatusCode::TEMPORARILY_UNAVAILABLE,
+                Disposition::Missed,
+                "forward not accepted",
+            )
+        } else {
+            route::best_failure(&all)
+        };
+        self.fail_a(now, id, status);
+        self.finish(now, wall, id, disposition, cause);
     }
 
     /// Formats offered to the callee.
@@ -905,6 +1063,16 @@ impl Calls {
             self.calls.insert(id, call);
             return;
         }
+        if call.phase == Phase::Answered {
+            for d in &call.busy {
+                if let Some(n) = self.busy.get_mut(d) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.busy.remove(d);
+                    }
+                }
+            }
+        }
         call.phase = Phase::Ended;
         self.counters.active = self.counters.active.saturating_sub(1);
         for i in 0..call.forks.len() {
@@ -1004,26 +1172,107 @@ impl Calls {
             self.on_fork_answer(now, wall, call, i, response);
             return;
         }
+        if matches!(status.as_u16(), 401 | 407)
+            && call.phase == Phase::Ringing
+            && !call.forks[i].authenticated
+            && !call.forks[i].cancel_wanted
+            && self.authenticate_fork(now, &mut call, i, &response)
+        {
+            self.calls.insert(id, call);
+            return;
+        }
         call.forks[i].state = ForkState::Done;
-        call.forks[i].status = Some(status);
+        call.forks[i].status.get_or_insert(status);
+        self.fork_ended(now, wall, call, i);
+    }
+
+    /// After a fork ended: forgets a finished call once every fork is in,
+    /// or moves on when the stage ringing now has no fork left.
+    fn fork_ended(&mut self, now: Instant, wall: UnixMillis, call: Call, i: usize) {
+        let id = call.id;
         let all_done = call.forks.iter().all(|f| f.state == ForkState::Done);
-        let ringing = call.phase == Phase::Ringing;
         if call.phase == Phase::Ended && all_done {
             self.forget(call);
             return;
         }
-        self.calls.insert(id, call);
-        if ringing && all_done {
-            let statuses: Vec<StatusCode> = self.calls[&id]
-                .forks
+        let stage_done = i >= call.stage_start
+            && call.forks[call.stage_start..]
                 .iter()
-                .filter_map(|f| f.status)
-                .filter(|s| *s != StatusCode::REQUEST_TERMINATED)
-                .collect();
-            let (status, disposition, cause) = route::best_failure(&statuses);
-            self.fail_a(now, id, status);
-            self.finish(now, wall, id, disposition, cause);
+                .all(|f| f.state == ForkState::Done || f.cancel_wanted);
+        let ringing = call.phase == Phase::Ringing;
+        self.calls.insert(id, call);
+        if ringing && stage_done {
+            self.stage_failed(now, wall, id);
         }
+    }
+
+    /// Answers a carrier's digest challenge to an INVITE (RFC 3261 §22.2):
+    /// the same INVITE again, CSeq one up, with credentials. False when
+    /// the fork has none to give.
+    fn authenticate_fork(
+        &mut self,
+        now: Instant,
+        call: &mut Call,
+        i: usize,
+        response: &Response,
+    ) -> bool {
+        let Dest::Trunk {
+            credentials: Some(creds),
+            ..
+        } = &call.forks[i].target.dest
+        else {
+            return false;
+        };
+        let (ask, answer_header) = if response.status.as_u16() == 407 {
+            (
+                HeaderName::ProxyAuthenticate,
+                HeaderName::ProxyAuthorization,
+            )
+        } else {
+            (HeaderName::WwwAuthenticate, HeaderName::Authorization)
+        };
+        let Some(challenge) = response
+            .headers
+            .values(&ask)
+            .find_map(|v| sip::auth::Challenge::parse(v).ok())
+        else {
+            return false;
+        };
+        let cnonce = self.token();
+        let mut invite = call.forks[i].invite.clone();
+        let uri = invite.uri.to_string();
+        let credentials = sip::auth::answer(
+            &challenge,
+            &creds.username,
+            &creds.password,
+            "INVITE",
+            &uri,
+            &cnonce,
+            1,
+        );
+        invite.headers.pop_first_value(&HeaderName::Via);
+        let branch = format!("z9hG4bK{}", self.token());
+        build::push_via(
+            &mut invite,
+            &self.sent_by(call.forks[i].target.kind),
+            call.forks[i].target.kind,
+            &branch,
+        );
+        let seq = invite.cseq().map(|c| c.seq).unwrap_or(1) + 1;
+        invite
+            .headers
+            .set(HeaderName::CSeq, format!("{seq} INVITE"));
+        invite.headers.set(answer_header, credentials.to_string());
+        let peer = call.forks[i].peer.clone();
+        let Some(key) = self.send(now, invite.clone(), peer, call.id, Purpose::Fork(i)) else {
+            return false;
+        };
+        let fork = &mut call.forks[i];
+        fork.invite = invite;
+        fork.key = key;
+        fork.state = ForkState::Calling;
+        fork.authenticated = true;
+        true
     }
 
     /// A 180 or 183 from a fork: the caller hears it ring (the phone makes
@@ -1154,10 +1403,117 @@ impl Calls {
             }
             return;
         }
+        if let Some(language) = call.forks[i].target.confirm {
+            if call.confirming.is_some() {
+                // One party is asked at a time; this one is let go.
+                self.release_fork(now, &mut call, i, dialog);
+                self.fork_ended(now, wall, call, i);
+                return;
+            }
+            // The forwarded party hears the question and must press 1.
+            let Some(d) = dialog else {
+                self.calls.insert(id, call);
+                return;
+            };
+            let b = self.b_agreement(&call, &response);
+            call.legs[1].agreement = b;
+            self.push_leg(&call, Side::B);
+            self.media
+                .announce(call.media.id, Side::B, Announcement::PressOne(language));
+            call.forks[i].held = Some((d, response));
+            call.confirming = Some(i);
+            let deadline = now + KEY_PRESS_WAIT;
+            call.confirm_deadline = Some(deadline);
+            self.arm(deadline, id, TimerKind::Confirm);
+            self.calls.insert(id, call);
+            return;
+        }
+        self.accept(now, wall, call, i, dialog, response);
+    }
+
+    /// Lets an answered fork go (BYE) and counts it as not available.
+    fn release_fork(&mut self, now: Instant, call: &mut Call, i: usize, dialog: Option<Dialog>) {
+        if let Some(mut d) = dialog
+            && let Ok(mut bye) = d.request(Method::Bye)
+        {
+            self.stamp(&mut bye, call.forks[i].target.kind);
+            let peer = call.forks[i].peer.clone();
+            self.send(now, bye, peer, call.id, Purpose::Other);
+        }
+        call.forks[i].state = ForkState::Done;
+        call.forks[i].status = Some(StatusCode::TEMPORARILY_UNAVAILABLE);
+    }
+
+    /// A key from a leg's media: the forwarded party's answer to "press 1".
+    pub fn on_dtmf(&mut self, now: Instant, wall: UnixMillis, media: u64, side: Side, digit: char) {
+        if side != Side::B {
+            return;
+        }
+        let Some(id) = self
+            .calls
+            .values()
+            .find(|c| c.media.id == media && c.confirming.is_some())
+            .map(|c| c.id)
+        else {
+            return;
+        };
+        let mut call = self.calls.remove(&id).expect("present");
+        let i = call.confirming.take().expect("confirming");
+        call.confirm_deadline = None;
+        self.media.silence(call.media.id, Side::B);
+        let (dialog, response) = call.forks[i].held.take().expect("held while confirming");
+        if digit == '1' {
+            self.accept(now, wall, call, i, Some(dialog), response);
+        } else {
+            call.forks[i].held = Some((dialog.clone(), response));
+            self.release_fork(now, &mut call, i, Some(dialog));
+            self.fork_ended(now, wall, call, i);
+        }
+    }
+
+    /// The forwarded party did not press 1 in time.
+    fn confirm_expired(&mut self, now: Instant, wall: UnixMillis, id: u64) {
+        let Some(mut call) = self.calls.remove(&id) else {
+            return;
+        };
+        let Some(i) = call.confirming.take() else {
+            self.calls.insert(id, call);
+            return;
+        };
+        call.confirm_deadline = None;
+        self.media.silence(call.media.id, Side::B);
+        let dialog = call.forks[i].held.as_ref().map(|(d, _)| d.clone());
+        self.release_fork(now, &mut call, i, dialog);
+        self.fork_ended(now, wall, call, i);
+    }
+
+    /// Joins fork `i` to the caller: it wins, the others are cancelled.
+    fn accept(
+        &mut self,
+        now: Instant,
+        wall: UnixMillis,
+        mut call: Call,
+        i: usize,
+        dialog: Option<Dialog>,
+        response: Response,
+    ) {
+        let id = call.id;
+        // A party still asked to press 1 is let go.
+        if let Some(c) = call.confirming.take() {
+            self.media.silence(call.media.id, Side::B);
+            let d = call.forks[c].held.as_ref().map(|(d, _)| d.clone());
+            self.release_fork(now, &mut call, c, d);
+        }
         call.winner = Some(i);
         call.b_dialog = dialog;
         call.phase = Phase::Answered;
         self.counters.answered += 1;
+        if let Some(d) = call.forks[i].target.device() {
+            call.busy.push(d);
+        }
+        for d in &call.busy {
+            *self.busy.entry(*d).or_default() += 1;
+        }
         for j in 0..call.forks.len() {
             if j != i {
                 self.cancel_fork(now, &mut call, j);
@@ -1674,9 +2030,11 @@ impl Calls {
             };
             match kind {
                 TimerKind::Ring => {
-                    if call.phase == Phase::Ringing && call.ring_deadline <= now {
-                        self.fail_a(now, id, StatusCode::TEMPORARILY_UNAVAILABLE);
-                        self.finish(now, wall, id, Disposition::Missed, "no answer");
+                    if call.phase == Phase::Ringing
+                        && call.ring_deadline <= now
+                        && call.confirming.is_none()
+                    {
+                        self.ring_expired(now, wall, id);
                     }
                 }
                 TimerKind::Session => {
@@ -1698,6 +2056,13 @@ impl Calls {
                     }
                 }
                 TimerKind::Retransmit => self.retransmit(now, wall, id),
+                TimerKind::Confirm => {
+                    if call.phase == Phase::Ringing
+                        && call.confirm_deadline.is_some_and(|d| d <= now)
+                    {
+                        self.confirm_expired(now, wall, id);
+                    }
+                }
                 TimerKind::Linger => {
                     if call.end_deadline.is_some_and(|d| d <= now) {
                         let call = self.calls.remove(&id).expect("present");
@@ -1811,5 +2176,30 @@ pub fn dialled(request: &Request) -> String {
         sip::Uri::Sip(u) => u.user_unescaped().unwrap_or_default(),
         sip::Uri::Tel(t) => t.to_string().trim_start_matches("tel:").to_owned(),
         other => other.to_string(),
+    }
+}
+
+/// Every device a target may ring, whose bindings routing reads.
+fn target_devices(target: &crate::dialplan::Target) -> Vec<domain::DeviceId> {
+    use crate::dialplan::{ForwardTo, Target};
+    match target {
+        Target::Devices {
+            devices, forward, ..
+        } => {
+            let mut all = devices.clone();
+            if let Some(crate::dialplan::Forward {
+                to: ForwardTo::Devices { devices, .. },
+                ..
+            }) = forward
+            {
+                all.extend(devices.iter().copied());
+            }
+            all
+        }
+        Target::Group { members, .. } => members
+            .iter()
+            .flat_map(|m| m.devices.iter().copied())
+            .collect(),
+        _ => Vec::new(),
     }
 }

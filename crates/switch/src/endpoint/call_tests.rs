@@ -100,6 +100,7 @@ fn harness(forks: &[(&str, &str)]) -> Harness {
         extension: Some(ExtensionNumber::parse(n).unwrap()),
         name: format!("User {n}"),
         number: n.into(),
+        public: None,
     };
     let resolution = Resolution {
         caller: Arc::new(party("201")),
@@ -108,6 +109,7 @@ fn harness(forks: &[(&str, &str)]) -> Harness {
             user: None,
             devices: vec![DeviceId::from_raw(2)],
             ring: Duration::from_secs(5),
+            forward: None,
         }),
     };
     let media: Updates = Arc::default();
@@ -122,7 +124,16 @@ fn harness(forks: &[(&str, &str)]) -> Harness {
         },
         Box::new(Recording(media.clone(), released.clone())),
     );
-    let location = Location::load(forks.iter().map(|(c, s)| binding(c, s)).collect());
+    // The caller registered too (its address is a phone's).
+    let mut caller_binding = binding("sip:dev201@127.0.0.1:5071", CALLER);
+    caller_binding.device = DeviceId::from_raw(1);
+    let location = Location::load(
+        forks
+            .iter()
+            .map(|(c, s)| binding(c, s))
+            .chain([caller_binding])
+            .collect(),
+    );
     let ep = Endpoint::new(
         EndpointConfig {
             realm: REALM.into(),
@@ -177,6 +188,7 @@ impl Harness {
                 Action::SendTx(t) => out.push((t.to.addr, sip::parse(&t.bytes).unwrap())),
                 Action::Cdr(e) => self.cdr.push(e),
                 Action::Resolve(p) => panic!("unexpected look-up of {}", p.username()),
+                Action::ResolveInbound(p) => panic!("unexpected look-up of {}", p.number),
             }
         }
         out
@@ -442,6 +454,22 @@ fn unanswered_call_is_cancelled_after_the_ring_time() {
     );
     assert!(
         matches!(h.cdr.last(), Some(CdrEvent::End { disposition: Disposition::Missed, cause, .. }) if cause == "no answer")
+    );
+}
+
+#[test]
+fn a_call_from_neither_a_carrier_nor_a_phone_is_refused_and_counted() {
+    let mut h = harness(&[]);
+    let stranger = "127.0.0.2:5060";
+    let bytes = invite("z9hG4bKx1", 1, None, None, OFFER).replace("127.0.0.1:5071", stranger);
+    let out = h.input(0, stranger, &bytes);
+    assert_eq!(responses(&out, stranger)[0].status, StatusCode::FORBIDDEN);
+    assert_eq!(h.ep.counters.untrusted_calls, 1);
+    // A phone's address is challenged as usual.
+    let out = h.input(0, CALLER, &invite("z9hG4bKx2", 1, None, None, OFFER));
+    assert_eq!(
+        responses(&out, CALLER)[0].status,
+        StatusCode::PROXY_AUTH_REQUIRED
     );
 }
 

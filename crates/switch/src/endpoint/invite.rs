@@ -6,14 +6,14 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use domain::UnixMillis;
+use domain::{E164, UnixMillis};
 use sip::auth::{Algorithm, Credentials, Verdict};
 use sip::transaction::{Event, Peer, TransactionKey};
 use sip::{HeaderName, Method, Request, SipMessage, StatusCode};
 
 use super::{Action, Caches, Endpoint, SUPPORTED, Source, Step};
 use crate::calls::{NewCall, dialled};
-use crate::dialplan::Resolution;
+use crate::dialplan::{InboundRoute, Party, Resolution};
 use crate::directory::DeviceCredentials;
 use crate::transport::Kind;
 
@@ -28,6 +28,36 @@ pub struct PendingCall {
     pub credentials: Credentials,
     /// Set once the digest was checked against a cached device.
     pub device: Option<Arc<DeviceCredentials>>,
+}
+
+/// A call from a carrier waiting for its number to be looked up.
+#[derive(Debug)]
+pub struct PendingInbound {
+    pub key: TransactionKey,
+    pub request: Request,
+    pub from: Peer,
+    pub kind: Kind,
+    /// The number called, in E.164.
+    pub number: E164,
+    pub caller: Party,
+}
+
+/// A number as carriers write it: E.164 with or without `+`, French
+/// national, or `00` and the digits.
+pub fn public_number(text: &str) -> Option<E164> {
+    let t = text.trim();
+    if t.len() >= 8 && t.bytes().all(|b| b.is_ascii_digit()) && !t.starts_with('0') {
+        return E164::parse(&format!("+{t}")).ok();
+    }
+    E164::parse(t).ok()
+}
+
+fn user_of(uri: &sip::Uri) -> Option<String> {
+    match uri {
+        sip::Uri::Sip(u) => u.user_unescaped(),
+        sip::Uri::Tel(t) => Some(t.to_string().trim_start_matches("tel:").to_owned()),
+        _ => None,
+    }
 }
 
 impl PendingCall {
@@ -114,7 +144,20 @@ impl Endpoint {
         cached: &impl Caches,
     ) {
         let tag = format!("{random:016x}");
+        if crate::trunk::carrier_of(&self.trunks, from.addr).is_some() {
+            return self.inbound_call(instant, now, random, key, request, from, kind, cached);
+        }
         let Some(value) = request.headers.get(&HeaderName::ProxyAuthorization) else {
+            if !self.location.knows_address(from.addr.ip()) {
+                // Neither a carrier nor where any phone registered from: a
+                // call from the public network that did not come through
+                // a carrier of ours.
+                self.counters.untrusted_calls += 1;
+                tracing::info!(peer = %from.addr, "call from an unknown address refused");
+                let mut resp = request.response(StatusCode::FORBIDDEN, Some(&tag));
+                resp.reason = "Forbidden (not a carrier of this switch)".into();
+                return self.respond_call(instant, &key, resp);
+            }
             return self.challenge_call(instant, now, random, &key, &request, false);
         };
         let credentials = match Credentials::parse(value) {
@@ -235,12 +278,144 @@ impl Endpoint {
             from: p.from,
             kind: p.kind,
             account: device.account,
-            device: device.device,
+            device: Some(device.device),
             resolution,
+            direction: domain::CallDirection::Internal,
+            called: None,
         };
-        self.calls.start(instant, now, new, |d| {
-            location.live(d, now).into_iter().cloned().collect()
+        self.calls.start(
+            instant,
+            now,
+            new,
+            |d| location.live(d, now).into_iter().cloned().collect(),
+            &self.trunks,
+        );
+    }
+
+    /// A call from a carrier: the number called picks the account and
+    /// what it rings (SPEC T3, A6).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one INVITE and where it came from"
+    )]
+    fn inbound_call(
+        &mut self,
+        instant: Instant,
+        now: UnixMillis,
+        random: u64,
+        key: TransactionKey,
+        request: Request,
+        from: Peer,
+        kind: Kind,
+        cached: &impl Caches,
+    ) {
+        let number = public_number(&dialled(&request)).or_else(|| {
+            request
+                .to()
+                .ok()
+                .and_then(|t| user_of(&t.uri))
+                .and_then(|u| public_number(&u))
         });
+        let Some(number) = number else {
+            let resp = request.response(StatusCode::NOT_FOUND, Some(&format!("{random:016x}")));
+            return self.respond_call(instant, &key, resp);
+        };
+        let caller = request.from().ok();
+        let caller_user = caller
+            .as_ref()
+            .and_then(|f| user_of(&f.uri))
+            .unwrap_or_default();
+        let public = public_number(&caller_user);
+        let party = Party {
+            extension: None,
+            name: caller
+                .as_ref()
+                .and_then(|f| f.display.clone())
+                .unwrap_or_default(),
+            number: public
+                .as_ref()
+                .map_or(caller_user, |n| n.as_str().to_owned()),
+            public,
+        };
+        let pending = PendingInbound {
+            key,
+            request,
+            from,
+            kind,
+            number,
+            caller: party,
+        };
+        match cached.inbound(&pending.number) {
+            Some(found) => self.start_inbound(instant, now, random, pending, found),
+            None => self
+                .out
+                .push_back(Action::ResolveInbound(Box::new(pending))),
+        }
+    }
+
+    /// Finishes a call from a carrier once the number is looked up
+    /// (`None`: storage failed).
+    pub fn resume_inbound(
+        &mut self,
+        instant: Instant,
+        now: UnixMillis,
+        random: u64,
+        pending: PendingInbound,
+        found: Option<Option<InboundRoute>>,
+    ) {
+        self.calls.seed(random);
+        match found {
+            Some(found) => self.start_inbound(instant, now, random, pending, found),
+            None => {
+                self.calls.abandon(&pending.key);
+                let resp = pending.request.response(
+                    StatusCode::SERVER_INTERNAL_ERROR,
+                    Some(&format!("{random:016x}")),
+                );
+                self.respond_call(instant, &pending.key, resp);
+            }
+        }
+    }
+
+    fn start_inbound(
+        &mut self,
+        instant: Instant,
+        now: UnixMillis,
+        random: u64,
+        p: PendingInbound,
+        found: Option<InboundRoute>,
+    ) {
+        let Some(inbound) = found else {
+            // No account of this installation holds the number.
+            self.calls.abandon(&p.key);
+            let mut resp = p
+                .request
+                .response(StatusCode::NOT_FOUND, Some(&format!("{random:016x}")));
+            resp.reason = "Not Found (number not in service)".into();
+            return self.respond_call(instant, &p.key, resp);
+        };
+        let location = &self.location;
+        let new = NewCall {
+            key: p.key,
+            request: p.request,
+            from: p.from,
+            kind: p.kind,
+            account: inbound.account,
+            device: None,
+            resolution: Resolution {
+                caller: Arc::new(p.caller),
+                target: inbound.target,
+            },
+            direction: domain::CallDirection::Inbound,
+            called: Some(p.number.as_str().to_owned()),
+        };
+        self.calls.start(
+            instant,
+            now,
+            new,
+            |d| location.live(d, now).into_iter().cloned().collect(),
+            &self.trunks,
+        );
     }
 
     fn challenge_call(

@@ -19,7 +19,7 @@ use domain::{BindingChange, UnixMillis};
 use sip::auth::{Algorithm, DigestServer};
 use sip::{HeaderName, Message, Method, Request, Response, SipMessage, StatusCode, Via};
 
-pub use invite::PendingCall;
+pub use invite::{PendingCall, PendingInbound, public_number};
 pub use register::PendingRegister;
 use retransmit::ResponseCache;
 
@@ -56,6 +56,9 @@ pub enum Action {
     /// Look the calling device and the dialled string up, then call
     /// [`Endpoint::resume_call`].
     Resolve(Box<PendingCall>),
+    /// Look the number a carrier's call is for up, then call
+    /// [`Endpoint::resume_inbound`].
+    ResolveInbound(Box<PendingInbound>),
 }
 
 /// The caches the endpoint may read without waiting.
@@ -65,6 +68,11 @@ pub trait Caches {
     fn device(&self, username: &str) -> Option<Option<Arc<DeviceCredentials>>>;
     /// Who calls and what the dialled string reaches, when cached.
     fn resolution(&self, _device: &DeviceCredentials, _dialled: &str) -> Option<Resolution> {
+        None
+    }
+    /// What a call from the public network to `number` reaches, when
+    /// cached (`Some(None)`: no account holds it).
+    fn inbound(&self, _number: &domain::E164) -> Option<Option<crate::dialplan::InboundRoute>> {
         None
     }
 }
@@ -111,6 +119,8 @@ pub struct Counters {
     pub retransmissions: u64,
     pub registrations: u64,
     pub auth_failures: u64,
+    /// Calls refused because they came from neither a carrier nor a phone.
+    pub untrusted_calls: u64,
 }
 
 /// Where a request came from, and where its responses go.
@@ -230,6 +240,18 @@ impl Endpoint {
     /// The relay saw no media on a call for too long: it is hung up.
     pub fn media_timeout(&mut self, instant: Instant, now: UnixMillis, media: u64) {
         self.calls.on_media_timeout(instant, now, media);
+    }
+
+    /// A key pressed on a call's leg, heard by the relay.
+    pub fn media_dtmf(
+        &mut self,
+        instant: Instant,
+        now: UnixMillis,
+        media: u64,
+        side: Side,
+        digit: char,
+    ) {
+        self.calls.on_dtmf(instant, now, media, side, digit);
     }
 
     /// Fires due call timers.

@@ -45,7 +45,7 @@ impl std::fmt::Debug for TrunkCredentials {
 /// The trunks in failover order (the first is tried first).
 pub type TrunkSet = Arc<Vec<LiveTrunk>>;
 
-/// The carrier a request from `ip` comes from, if any.
-pub fn carrier_of(trunks: &[LiveTrunk], ip: IpAddr) -> Option<&LiveTrunk> {
-    trunks.iter().find(|t| t.sources.contains(&ip))
+/// The carrier a request from `peer` comes from, if any.
+pub fn carrier_of(trunks: &[LiveTrunk], peer: SocketAddr) -> Option<&LiveTrunk> {
+    trunks.iter().find(|t| t.sources.contains(&peer.ip()))
 }
