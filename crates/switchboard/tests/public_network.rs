@@ -8,8 +8,8 @@
 //! (`carrier_answer`, `carrier_busy`, `carrier_unavailable`,
 //! `carrier_press_one`), which logs
 //! the Request-URI, From, P-Asserted-Identity and Diversion it was sent.
-//! Everything is set up in storage (or with the CLI) before the server
-//! starts, since trunks are loaded at start.
+//! Everything is set up before the server starts (trunks with `switchboard
+//! trunks add`, the rest in storage), since trunks are loaded at start.
 
 mod support;
 
@@ -19,10 +19,7 @@ use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use domain::{
-    AccountId, E164, ExtensionId, ExtensionNumber, ForwardingSettings, NewTrunk, NumberFormat,
-    RingStrategy, TrunkAuth, TrunkTransport,
-};
+use domain::{AccountId, E164, ExtensionId, ExtensionNumber, ForwardingSettings, RingStrategy};
 use storage::{Store, UserSettings};
 use support::sipp::{Cdr, Finished, Sipp, TEST_RTP_PORTS, callee, device_call, logged};
 use support::{Server, free_port, run_ok, seed_account};
@@ -92,21 +89,6 @@ impl Db {
             scope.route_number(&n, target).await
         })
         .unwrap();
-    }
-
-    /// A carrier at 127.0.0.1:`port`, which also calls from there.
-    fn trunk(&self, name: &str, port: u16, format: &str) {
-        let new = NewTrunk {
-            name: name.to_owned(),
-            host: "127.0.0.1".to_owned(),
-            port,
-            transport: TrunkTransport::parse("udp").unwrap(),
-            auth: TrunkAuth::Ip {
-                addresses: vec!["127.0.0.1".parse().unwrap()],
-            },
-            number_format: NumberFormat::parse(format).unwrap(),
-        };
-        self.run(self.store.create_trunk(&new)).unwrap();
     }
 
     /// Ring group 600 with `members` ringing for 3 s each (or together),
@@ -180,11 +162,28 @@ fn switch(dir: &Path, trunks: &[(&str, u16, &str)], setup: impl FnOnce(&Db)) -> 
     seed_account(dir, &[201, 202, 203]);
     let db = Db::open(dir);
     db.number(DID_201, Some("201"));
-    for (name, port, format) in trunks {
-        db.trunk(name, *port, format);
-    }
     setup(&db);
     drop(db);
+    for (name, port, format) in trunks {
+        let (port, source) = (port.to_string(), format!("127.0.0.1:{port}"));
+        run_ok(
+            dir,
+            &[
+                "trunks",
+                "add",
+                "--name",
+                name,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port,
+                "--ip",
+                &source,
+                "--format",
+                format,
+            ],
+        );
+    }
     Server::start_with(dir, &["--rtp-ports", TEST_RTP_PORTS])
 }
 
