@@ -21,7 +21,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use domain::{AccountId, E164, ExtensionId, ExtensionNumber, ForwardingSettings, RingStrategy};
 use storage::{Store, UserSettings};
-use support::sipp::{Cdr, Finished, Sipp, TEST_RTP_PORTS, callee, device_call, logged};
+use support::sipp::{Cdr, Finished, Sipp, TEST_RTP_PORTS, callee, device_call, logged, register};
 use support::{Server, free_port, run_ok, seed_account};
 
 const ACCOUNT: &str = "+33199000200";
@@ -506,6 +506,13 @@ fn a_ring_group_nobody_answers_is_unavailable() {
 
 // ---- Outbound (SPEC T4, U8) ----
 
+/// User 201 dials `dialled` from a registered desk phone (digest
+/// authenticated), with the caller scenario `name`.
+fn dial(server: &Server, dialled: &str, name: &str, pause_ms: u32) -> Sipp {
+    register(server, "dev201", free_port());
+    device_call(server.sip, "dev201", dialled, name, pause_ms)
+}
+
 /// What the carrier was sent for one call: Request-URI, From and
 /// P-Asserted-Identity users.
 fn sent(logs: &str, call: usize) -> [&str; 3] {
@@ -524,7 +531,7 @@ fn national_and_international_numbers_go_out_in_e164_with_the_main_number_as_cal
     let server = switch(dir.path(), &[("carrier", port, "e164")], |_| {});
     let carrier = carrier(port, "carrier_answer", &["-m", "2", "-d", "0"]);
     for dialled in ["0612345678", "0044207946000"] {
-        let call = device_call(server.sip, "dev201", dialled, "caller_talk", 300).finish();
+        let call = dial(&server, dialled, "caller_talk", 300).finish();
         assert!(call.ok, "{dialled}: answered by the carrier, hung up");
     }
     let carrier = carrier.finish();
@@ -553,7 +560,7 @@ fn a_national_trunk_is_sent_national_numbers_and_the_users_chosen_caller_id() {
         db.settings("201", |s| s.caller_id = Some(E164::parse(DID_201).unwrap()));
     });
     let carrier = carrier(port, "carrier_answer", &["-d", "0"]);
-    let call = device_call(server.sip, "dev201", "0612345678", "caller_talk", 300).finish();
+    let call = dial(&server, "0612345678", "caller_talk", 300).finish();
     assert!(call.ok, "answered by the carrier");
     let carrier = carrier.finish();
     assert!(carrier.ok);
@@ -575,7 +582,7 @@ fn an_e164_without_plus_trunk_is_sent_numbers_without_the_plus() {
     let port = free_port();
     let server = switch(dir.path(), &[("carrier", port, "e164_no_plus")], |_| {});
     let carrier = carrier(port, "carrier_answer", &["-d", "0"]);
-    let call = device_call(server.sip, "dev201", "0612345678", "caller_talk", 300).finish();
+    let call = dial(&server, "0612345678", "caller_talk", 300).finish();
     assert!(call.ok, "answered by the carrier");
     let carrier = carrier.finish();
     assert!(carrier.ok);
@@ -592,7 +599,7 @@ fn an_emergency_number_goes_out_as_dialled() {
     let port = free_port();
     let server = switch(dir.path(), &[("carrier", port, "e164")], |_| {});
     let carrier = carrier(port, "carrier_answer", &["-d", "0"]);
-    let call = device_call(server.sip, "dev201", "112", "caller_talk", 300).finish();
+    let call = dial(&server, "112", "caller_talk", 300).finish();
     assert!(call.ok, "answered by the carrier");
     let carrier = carrier.finish();
     assert!(carrier.ok);
@@ -608,7 +615,7 @@ fn an_emergency_number_goes_out_as_dialled() {
 fn without_a_trunk_an_outside_call_fails_with_503() {
     let dir = tempfile::tempdir().unwrap();
     let server = switch(dir.path(), &[], |_| {});
-    let call = device_call(server.sip, "dev201", "0612345678", "caller_refused", 0).finish();
+    let call = dial(&server, "0612345678", "caller_refused", 0).finish();
     assert!(call.ok, "refused");
     assert_eq!(final_status(&call), "503", "{}", call.logs);
     assert_outbound(
@@ -631,7 +638,7 @@ fn a_trunk_answering_503_hands_the_call_to_the_next_one() {
     );
     let refusing = carrier(first, "carrier_unavailable", &[]);
     let answering = carrier(second, "carrier_answer", &["-d", "0"]);
-    let call = device_call(server.sip, "dev201", "0612345678", "caller_talk", 300).finish();
+    let call = dial(&server, "0612345678", "caller_talk", 300).finish();
     assert!(call.ok, "the caller is answered through the second trunk");
     let refusing = refusing.finish();
     let answering = answering.finish();
@@ -658,7 +665,7 @@ fn a_busy_destination_is_not_tried_on_the_next_trunk() {
         |_| {},
     );
     let busy = carrier(first, "carrier_busy", &[]);
-    let call = device_call(server.sip, "dev201", "0612345678", "caller_refused", 0).finish();
+    let call = dial(&server, "0612345678", "caller_refused", 0).finish();
     assert!(busy.finish().ok, "the first carrier said busy");
     assert!(call.ok, "refused");
     assert_eq!(final_status(&call), "486", "the caller hears busy");

@@ -121,11 +121,9 @@ impl Drop for Sipp {
     }
 }
 
-/// Device `devNNN` (password `sippassNNN`) registered on a fresh port,
-/// then a sipp UAS running `name` on that port; `pause_ms` is its `-d`.
-pub fn callee(server: &Server, device: &str, name: &str, pause_ms: u32) -> Sipp {
+/// Registers device `devNNN` (password `sippassNNN`) from 127.0.0.1:`port`.
+pub fn register(server: &Server, device: &str, port: u16) {
     let password = format!("sippass{}", device.trim_start_matches("dev"));
-    let port = free_port();
     let registration = Sipp::spawn(
         "register",
         port,
@@ -144,6 +142,13 @@ pub fn callee(server: &Server, device: &str, name: &str, pause_ms: u32) -> Sipp 
     )
     .finish();
     assert!(registration.ok, "{device} registers");
+}
+
+/// Device `devNNN` registered on a fresh port, then a sipp UAS running
+/// `name` on that port; `pause_ms` is its `-d`.
+pub fn callee(server: &Server, device: &str, name: &str, pause_ms: u32) -> Sipp {
+    let port = free_port();
+    register(server, device, port);
     Sipp::listen(name, port, &["-s", device, "-d", &pause_ms.to_string()])
 }
 
