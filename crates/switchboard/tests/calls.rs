@@ -8,18 +8,19 @@
 
 mod support;
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use support::sipp::{Cdr, Sipp, TEST_RTP_PORTS, callee, device_call, logged};
-use support::{Server, run_ok, seed_account};
+use support::sipp::{Cdr, Sipp, TEST_RTP_PORTS, callee, device_call, logged, register};
+use support::{Server, free_port, run_ok, seed_account};
 
 const ACCOUNT: &str = "+33199000200";
 
-/// dev201 calls `extension` with the caller scenario `name`.
-fn call(server: SocketAddr, extension: &str, name: &str, pause_ms: u32) -> Sipp {
-    device_call(server, "dev201", extension, name, pause_ms)
+/// dev201, registered (the switch refuses calls from an address no phone
+/// registered from), calls `extension` with the caller scenario `name`.
+fn call(server: &Server, extension: &str, name: &str, pause_ms: u32) -> Sipp {
+    register(server, "dev201", free_port());
+    device_call(&server, "dev201", extension, name, pause_ms)
 }
 
 /// The one call record of the account, once it is closed.
@@ -68,7 +69,7 @@ fn caller_hangs_up_an_answered_call_and_the_record_has_its_talk_time() {
     let dir = tempfile::tempdir().unwrap();
     let server = switch(dir.path(), &[]);
     let callee = callee(&server, "dev202", "callee_answer", 300);
-    let caller = call(server.sip, "202", "caller_talk", 2000).finish();
+    let caller = call(&server, "202", "caller_talk", 2000).finish();
     let callee = callee.finish();
     assert!(caller.ok, "caller: INVITE, 407, INVITE, 200, ACK, BYE, 200");
     assert!(callee.ok, "callee: INVITE, 180, 200, ACK, BYE, 200");
@@ -103,7 +104,7 @@ fn callee_hangs_up_and_the_caller_gets_the_bye() {
     let dir = tempfile::tempdir().unwrap();
     let server = switch(dir.path(), &[]);
     let callee = callee(&server, "dev202", "callee_hangup", 1500);
-    let caller = call(server.sip, "202", "caller_listens", 0).finish();
+    let caller = call(&server, "202", "caller_listens", 0).finish();
     let callee = callee.finish();
     assert!(caller.ok, "caller: ..., 200, ACK, BYE from the switch, 200");
     assert!(callee.ok, "callee: INVITE, 180, 200, ACK, BYE, 200");
@@ -120,7 +121,7 @@ fn busy_callee_makes_the_caller_hear_busy() {
     let dir = tempfile::tempdir().unwrap();
     let server = switch(dir.path(), &[]);
     let callee = callee(&server, "dev202", "callee_busy", 0);
-    let caller = call(server.sip, "202", "caller_refused", 0).finish();
+    let caller = call(&server, "202", "caller_refused", 0).finish();
     assert!(callee.finish().ok, "callee: INVITE, 486, ACK");
     assert!(
         caller.ok && caller.logs.contains("final 486"),
@@ -146,7 +147,7 @@ fn unanswered_call_stops_ringing_after_the_ring_time() {
     ];
     let server = switch(dir.path(), &[&ring]);
     let callee = callee(&server, "dev202", "callee_ring", 0);
-    let caller = call(server.sip, "202", "caller_refused", 0).finish();
+    let caller = call(&server, "202", "caller_refused", 0).finish();
     assert!(
         callee.finish().ok,
         "callee: INVITE, 180, CANCEL, 200, 487, ACK"
@@ -170,7 +171,7 @@ fn caller_cancels_while_it_rings() {
     let dir = tempfile::tempdir().unwrap();
     let server = switch(dir.path(), &[]);
     let callee = callee(&server, "dev202", "callee_ring", 0);
-    let caller = call(server.sip, "202", "caller_cancel", 500).finish();
+    let caller = call(&server, "202", "caller_cancel", 500).finish();
     assert!(caller.ok, "caller: ..., 180, CANCEL, 200, 487, ACK");
     assert!(
         callee.finish().ok,
@@ -184,7 +185,7 @@ fn hold_and_resume_reach_the_callee_as_re_invites() {
     let dir = tempfile::tempdir().unwrap();
     let server = switch(dir.path(), &[]);
     let callee = callee(&server, "dev202", "callee_hold", 0);
-    let caller = call(server.sip, "202", "caller_hold", 300).finish();
+    let caller = call(&server, "202", "caller_hold", 300).finish();
     assert!(
         caller.ok,
         "caller: sendonly answered recvonly, sendrecv answered sendrecv"
@@ -216,7 +217,7 @@ fn every_contact_of_every_device_rings_and_those_not_answering_are_cancelled() {
     // dev202b is registered from two places (two contacts).
     let softphone = callee(&server, "dev202b", "callee_ring", 0);
     let laptop = callee(&server, "dev202b", "callee_ring", 0);
-    let caller = call(server.sip, "202", "caller_talk", 1000).finish();
+    let caller = call(&server, "202", "caller_talk", 1000).finish();
     assert!(caller.ok, "caller: answered, BYE");
     assert!(desk.finish().ok, "dev202 answers after 1 s of ringing");
     for (name, fork) in [("first", softphone), ("second", laptop)] {
@@ -233,7 +234,7 @@ fn every_contact_of_every_device_rings_and_those_not_answering_are_cancelled() {
 fn a_callee_without_a_registered_device_is_unavailable_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let server = switch(dir.path(), &[]);
-    let caller = call(server.sip, "202", "caller_refused", 0).finish();
+    let caller = call(&server, "202", "caller_refused", 0).finish();
     assert!(
         caller.ok && caller.logs.contains("final 480"),
         "{}",
@@ -251,7 +252,7 @@ fn a_callee_without_a_registered_device_is_unavailable_at_once() {
 fn an_unknown_extension_is_not_found() {
     let dir = tempfile::tempdir().unwrap();
     let server = switch(dir.path(), &[]);
-    let caller = call(server.sip, "299", "caller_refused", 0).finish();
+    let caller = call(&server, "299", "caller_refused", 0).finish();
     assert!(
         caller.ok && caller.logs.contains("final 404"),
         "{}",
@@ -279,7 +280,7 @@ fn a_call_still_up_when_the_switch_dies_is_closed_as_failed_at_the_next_start() 
     let dir = tempfile::tempdir().unwrap();
     let mut server = switch(dir.path(), &[]);
     let _callee = callee(&server, "dev202", "callee_answer", 0);
-    let _caller = call(server.sip, "202", "caller_talk", 30_000);
+    let _caller = call(&server, "202", "caller_talk", 30_000);
     // The record is written `in_progress` while the call is up.
     let start = Instant::now();
     loop {
