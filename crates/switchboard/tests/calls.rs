@@ -20,7 +20,7 @@ const ACCOUNT: &str = "+33199000200";
 /// registered from), calls `extension` with the caller scenario `name`.
 fn call(server: &Server, extension: &str, name: &str, pause_ms: u32) -> Sipp {
     register(server, "dev201", free_port());
-    device_call(&server, "dev201", extension, name, pause_ms)
+    device_call(server.sip, "dev201", extension, name, pause_ms)
 }
 
 /// The one call record of the account, once it is closed.
