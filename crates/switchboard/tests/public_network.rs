@@ -477,6 +477,50 @@ fn a_sequential_ring_group_rings_members_in_turn_and_skips_one_without_a_phone()
 }
 
 #[test]
+fn a_sequential_ring_group_skips_a_member_already_on_a_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = switch(dir.path(), &[("carrier", port, "e164")], |db| {
+        db.ring_group(RingStrategy::Sequential, &["202", "203"])
+    });
+    // 201 calls 202, who answers: 202 is busy for 6 s.
+    let busy = callee(&server, "dev202", "callee_answer", 0);
+    let internal = dial(&server, "202", "caller_talk", 6000);
+    let start = Instant::now();
+    while !run_ok(dir.path(), &["calls", "list", "--account", ACCOUNT])
+        .lines()
+        .map(Cdr::parse)
+        .any(|c| c.answered_at.is_some())
+    {
+        assert!(start.elapsed() < Duration::from_secs(5), "202 answers 201");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let next = callee(&server, "dev203", "callee_answer", 0);
+    let dialled_at = now_seconds();
+    let call = carrier_call(
+        &server,
+        port,
+        "carrier_call",
+        [DID_600, DID_600, MOBILE],
+        500,
+    )
+    .finish();
+    assert!(call.ok, "carrier: answered by the group");
+    let next = next.finish();
+    assert!(next.ok, "203 answers");
+    assert!(
+        logged_time(&next.logs, "invite-at") - dialled_at < 3.0,
+        "202, busy, is skipped at once"
+    );
+    assert!(
+        internal.finish().ok && busy.finish().ok,
+        "201 and 202 talked undisturbed"
+    );
+    let cdr = inbound_record(dir.path(), DID_600);
+    assert_inbound(&cdr, DID_600, "600", "answered");
+}
+
+#[test]
 fn a_ring_group_nobody_answers_is_unavailable() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
