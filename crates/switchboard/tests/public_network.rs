@@ -461,16 +461,19 @@ fn a_sequential_ring_group_rings_members_in_turn_and_skips_one_without_a_phone()
     assert!(second.ok, "202 rang, then got CANCEL");
     assert!(third.ok, "203 answers");
     let second_rang = logged_time(&second.logs, "invite-at");
-    let second_stopped = logged_time(&second.logs, "cancel-at");
     let third_rang = logged_time(&third.logs, "invite-at");
     assert!(
         second_rang - dialled_at < 3.0,
         "201, without a phone, is skipped at once: 202 rang {:.1} s after the call",
         second_rang - dialled_at
     );
+    // The switch cancels 202 and invites 203 at the same moment, so the
+    // two arrivals may come in either order: what shows the turn is that
+    // 203 was left alone while 202 rang (3 s, with a second of slack).
     assert!(
-        second_stopped <= third_rang,
-        "203 rings only once 202 has stopped ringing"
+        third_rang - second_rang > 2.0,
+        "203 rings only after 202's turn, not {:.1} s after it",
+        third_rang - second_rang
     );
     let cdr = inbound_record(dir.path(), DID_600);
     assert_inbound(&cdr, DID_600, "600", "answered");
