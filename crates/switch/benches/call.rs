@@ -78,6 +78,7 @@ fn main_bench(c: &mut Criterion) {
         ha1_sha256: pw.ha1_sha256(&username, "switchboard"),
         username,
         realm: "switchboard".into(),
+        suspended: false,
     });
     let party = |n: &str| Party {
         extension: Some(ExtensionNumber::parse(n).unwrap()),

@@ -402,4 +402,33 @@ impl Dialplan {
             forward,
         })
     }
+
+    /// What a click-to-call needs: the user as the destination will see
+    /// them, their phones and ring time, and what the destination reaches.
+    pub async fn originate(
+        &self,
+        id: u64,
+        click: &domain::ClickToCall,
+    ) -> Result<crate::calls::Originate, StorageError> {
+        let scope = self.store.account(click.account);
+        let main = scope.details().await?.main_number;
+        let user = scope.user(click.user).await?;
+        let devices = scope.devices_of(user.id).await?;
+        let target = self
+            .target(click.account, click.destination.as_text())
+            .await?;
+        Ok(crate::calls::Originate {
+            id,
+            account: click.account,
+            user: Arc::new(Party {
+                number: user.extension_number.as_str().to_owned(),
+                extension: Some(user.extension_number.clone()),
+                name: user.name.clone(),
+                public: Some(user.caller_id.clone().unwrap_or(main)),
+            }),
+            devices: devices.iter().map(|d| d.id).collect(),
+            ring: Duration::from_secs(u64::from(user.voicemail.ring_seconds.get())),
+            target: Arc::new(target),
+        })
+    }
 }

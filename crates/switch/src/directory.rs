@@ -1,8 +1,9 @@
 //! Device credentials by SIP username, cached in front of storage so that a
 //! re-registration costs no database round trip. Entries live `ttl`; a
 //! changed password or a deleted device is seen within that time, and so
-//! is a suspended account: its phones are looked up as unknown (issue 6),
-//! so their REGISTER and INVITE end in 403 like a wrong password.
+//! is a suspended account: its phones are marked `suspended`, so their
+//! REGISTER ends in 403 like a wrong password and their INVITE too, except
+//! to an emergency number (SPEC T4: those always go out).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,6 +23,8 @@ pub struct DeviceCredentials {
     pub realm: String,
     pub ha1_md5: String,
     pub ha1_sha256: String,
+    /// The account is suspended: only emergency calls are let through.
+    pub suspended: bool,
 }
 
 /// A cached answer: when it was read, and the device (or `None`: no such
@@ -71,12 +74,15 @@ impl Directory {
         }
         let found = match SipUsername::parse(username) {
             Err(_) => None,
-            Ok(name) => self
-                .store
-                .active_device_by_sip_username(&name)
-                .await?
-                .map(|d| {
-                    Arc::new(DeviceCredentials {
+            Ok(name) => match self.store.device_by_sip_username(&name).await? {
+                None => None,
+                Some(d) => {
+                    let active = self
+                        .store
+                        .active_device_by_sip_username(&name)
+                        .await?
+                        .is_some();
+                    Some(Arc::new(DeviceCredentials {
                         device: d.id,
                         account: d.account,
                         user: d.user,
@@ -84,8 +90,10 @@ impl Directory {
                         realm: d.realm,
                         ha1_md5: d.ha1_md5,
                         ha1_sha256: d.ha1_sha256,
-                    })
-                }),
+                        suspended: !active,
+                    }))
+                }
+            },
         };
         let mut cache = self.cache.lock().expect("directory lock is not poisoned");
         if cache.len() >= MAX_ENTRIES {

@@ -8,6 +8,7 @@
 
 pub mod calls;
 pub mod cdr;
+pub mod clicks;
 pub mod dialplan;
 pub mod directory;
 pub mod endpoint;

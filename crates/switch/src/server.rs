@@ -39,6 +39,9 @@ type Resolved = (
     Option<Resolution>,
 );
 
+/// Click-to-calls asked for by the web side, with their ids.
+pub type ClickRequests = mpsc::UnboundedReceiver<(u64, domain::ClickToCall)>;
+
 /// What the SIP task works with.
 pub struct SipTask {
     pub endpoint: Endpoint,
@@ -53,6 +56,8 @@ pub struct SipTask {
     pub media_events: Option<mpsc::UnboundedReceiver<MediaEvent>>,
     pub shutdown: watch::Receiver<bool>,
     pub clock: fn() -> UnixMillis,
+    /// Click-to-call: where progress goes, and the requests.
+    pub clicks: Option<(Arc<crate::clicks::Clicks>, ClickRequests)>,
 }
 
 /// The caches as the endpoint reads them.
@@ -91,7 +96,31 @@ pub async fn run(task: SipTask) -> Counters {
         media_events,
         mut shutdown,
         clock,
+        clicks,
     } = task;
+    let (clicks, mut click_requests) = match clicks {
+        Some((c, rx)) => (Some(c), rx),
+        None => (None, mpsc::unbounded_channel().1),
+    };
+    let (originate_tx, mut originate_rx) = mpsc::unbounded_channel::<crate::calls::Originate>();
+    let look_up_click = |id: u64, click: domain::ClickToCall| {
+        let plan = dialplan.clone();
+        let done = originate_tx.clone();
+        let clicks = clicks.clone();
+        tokio::spawn(async move {
+            match plan.originate(id, &click).await {
+                Ok(o) => {
+                    let _ = done.send(o);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "click-to-call look-up failed");
+                    if let Some(c) = clicks {
+                        c.report(id, domain::CallProgress::Ended(domain::CallEnd::Failed));
+                    }
+                }
+            }
+        });
+    };
     let mut media_events = media_events.unwrap_or_else(|| mpsc::unbounded_channel().1);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<LookedUp>();
     let (resolved_tx, mut resolved_rx) = mpsc::unbounded_channel::<Resolved>();
@@ -174,6 +203,11 @@ pub async fn run(task: SipTask) -> Counters {
                 Action::Cdr(e) => cdr.queue(e),
                 Action::Resolve(p) => resolve(p),
                 Action::ResolveInbound(p) => resolve_inbound(p),
+                Action::Progress(id, p) => {
+                    if let Some(c) = &clicks {
+                        c.report(id, p);
+                    }
+                }
             }
         }
     };
@@ -218,6 +252,11 @@ pub async fn run(task: SipTask) -> Counters {
             },
             Some((pending, device, resolution)) = resolved_rx.recv() => {
                 endpoint.resume_call(Instant::now(), clock(), rand::random(), *pending, device, resolution);
+                drain(&mut endpoint);
+            }
+            Some((id, click)) = click_requests.recv() => look_up_click(id, click),
+            Some(o) = originate_rx.recv() => {
+                endpoint.originate(Instant::now(), clock(), rand::random(), o);
                 drain(&mut endpoint);
             }
             Some((pending, found)) = inbound_rx.recv() => {

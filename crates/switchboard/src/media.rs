@@ -92,6 +92,11 @@ impl MediaPlane for Relay {
     fn announce(&mut self, id: u64, side: Side, what: Announcement) {
         let source = match what {
             Announcement::PressOne(language) => press_one(&self.1, language),
+            Announcement::Ringback => {
+                let mut list = Playlist::new();
+                list.push(Tone::ringback_fr().duration(Duration::from_secs(180)));
+                list
+            }
         };
         self.0.play(id, leg_of(side), Box::new(source));
     }

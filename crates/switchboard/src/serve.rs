@@ -162,6 +162,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         media_events: Some(media_events),
         shutdown: shutdown_rx,
         clock: now,
+        clicks: None,
     }));
 
     tracing::info!(http = %http.local_addr()?, sip = %sip_addr, "switchboard is serving");

@@ -11,6 +11,7 @@
 //! record events come out. Routing is `route::decide`, a pure function.
 
 mod build;
+mod click;
 pub mod route;
 #[cfg(test)]
 mod tests;
@@ -29,6 +30,7 @@ use sip::{HeaderName, Method, Request, Response, SipMessage, StatusCode};
 
 use crate::dialplan::{Party, Resolution};
 use crate::transport::Kind;
+pub use click::Originate;
 use route::{Decision, Dest, Fork as ForkTarget, Stage};
 
 /// Which leg of a call.
@@ -79,6 +81,9 @@ pub enum Announcement {
     /// "Press 1 to accept the call", to a forwarded party (SPEC U7),
     /// repeated until stopped.
     PressOne(Language),
+    /// The ringing tone, to a click-to-call's user while the destination
+    /// rings.
+    Ringback,
 }
 
 /// The media relay as the call engine drives it.
@@ -155,6 +160,8 @@ pub struct CallCounters {
 /// Where a call is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
+    /// Click-to-call: the user's own phones ring first.
+    CallingUser,
     Ringing,
     Answered,
     /// Finished; kept until the forks' answers are in, to ACK and BYE
@@ -248,6 +255,8 @@ struct Call {
     confirm_deadline: Option<Instant>,
     /// Devices this call keeps busy once answered.
     busy: Vec<domain::DeviceId>,
+    /// Set for a click-to-call: its id and the user's phones' forks.
+    click: Option<click::Click>,
     caller: Arc<Party>,
     callee: Party,
     a: ALeg,
@@ -304,6 +313,8 @@ impl Call {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Purpose {
     Fork(usize),
+    /// One of the user's phones rung first by a click-to-call.
+    UserFork(usize),
     ReInvite(Side),
     Other,
 }
@@ -358,6 +369,8 @@ pub struct Calls {
     cdr: VecDeque<CdrEvent>,
     /// Devices in answered calls, with how many.
     busy: HashMap<domain::DeviceId, u32>,
+    /// Click-to-call progress to report.
+    progress: VecDeque<(u64, domain::CallProgress)>,
     pub counters: CallCounters,
 }
 
@@ -391,6 +404,7 @@ impl Calls {
             timers: BinaryHeap::new(),
             cdr: VecDeque::new(),
             busy: HashMap::new(),
+            progress: VecDeque::new(),
             counters: CallCounters::default(),
         }
     }
@@ -413,6 +427,11 @@ impl Calls {
 
     pub fn is_empty(&self) -> bool {
         self.calls.is_empty()
+    }
+
+    /// The next click-to-call progress to report.
+    pub fn poll_progress(&mut self) -> Option<(u64, domain::CallProgress)> {
+        self.progress.pop_front()
     }
 
     /// The next call record change to write.
@@ -704,6 +723,7 @@ impl Calls {
             confirming: None,
             confirm_deadline: None,
             busy: caller_device.into_iter().collect(),
+            click: None,
             caller: resolution.caller.clone(),
             callee: callee_party,
             a: ALeg {
@@ -1038,6 +1058,9 @@ impl Calls {
 
     /// Sends the caller a final failure.
     fn fail_a(&mut self, now: Instant, id: u64, status: StatusCode) {
+        if self.calls.get(&id).is_some_and(|c| c.click.is_some()) {
+            return self.click_failed(now, id, status);
+        }
         let Some(call) = self.calls.get(&id) else {
             return;
         };
@@ -1062,6 +1085,17 @@ impl Calls {
         if call.phase == Phase::Ended {
             self.calls.insert(id, call);
             return;
+        }
+        if let Some(c) = &call.click {
+            let end = match (call.phase, disposition) {
+                (Phase::Answered, _) => domain::CallEnd::HungUp,
+                (Phase::CallingUser, _) => domain::CallEnd::YouDidNotAnswer,
+                (_, Disposition::Busy) => domain::CallEnd::Busy,
+                (_, Disposition::Missed) => domain::CallEnd::NoAnswer,
+                _ => domain::CallEnd::Failed,
+            };
+            self.progress
+                .push_back((c.id, domain::CallProgress::Ended(end)));
         }
         if call.phase == Phase::Answered {
             for d in &call.busy {
@@ -1106,7 +1140,12 @@ impl Calls {
     }
 
     fn cancel_fork(&mut self, now: Instant, call: &mut Call, i: usize) {
-        let fork = &mut call.forks[i];
+        self.cancel_one(now, call.id, &mut call.forks[i]);
+    }
+
+    /// Cancels one fork: at once once it rang, else at its first
+    /// provisional.
+    fn cancel_one(&mut self, now: Instant, call: u64, fork: &mut Fork) {
         match fork.state {
             ForkState::Calling => fork.cancel_wanted = true,
             ForkState::Proceeding => {
@@ -1114,7 +1153,7 @@ impl Calls {
                 fork.state = ForkState::Done;
                 let cancel = build::cancel_for(&fork.invite);
                 let peer = fork.peer.clone();
-                self.send(now, cancel, peer, call.id, Purpose::Other);
+                self.send(now, cancel, peer, call, Purpose::Other);
             }
             ForkState::Answered | ForkState::Done => {}
         }
@@ -1135,6 +1174,7 @@ impl Calls {
         }
         match purpose {
             Purpose::Fork(i) => self.on_fork_response(now, wall, id, i, response),
+            Purpose::UserFork(i) => self.on_user_fork_response(now, wall, id, i, response),
             Purpose::ReInvite(side) => self.on_reinvite_response(now, id, side, response),
             Purpose::Other => {
                 if response.status.is_final() {
@@ -1278,6 +1318,14 @@ impl Calls {
     /// A 180 or 183 from a fork: the caller hears it ring (the phone makes
     /// the ringback), or early media when the fork sent SDP.
     fn relay_progress(&mut self, now: Instant, call: &mut Call, response: &Response) {
+        if let Some(c) = &mut call.click {
+            if !c.ringing {
+                c.ringing = true;
+                let id = c.id;
+                self.progress.push_back((id, domain::CallProgress::Ringing));
+            }
+            return;
+        }
         let early = !response.body.is_empty() && !call.early_answer && call.a.offer.is_some();
         if early && let Some(b) = self.b_agreement(call, response) {
             let b_codec = b.format.codec;
@@ -1524,6 +1572,15 @@ impl Calls {
         let b_codec = b.as_ref().map(|a| a.format.codec);
         call.legs[1].agreement = b;
         self.push_leg(&call, Side::B);
+        if let Some(c) = &call.click {
+            // The user's phone already answered: the two now talk.
+            self.media.silence(call.media.id, Side::A);
+            self.progress
+                .push_back((c.id, domain::CallProgress::Connected));
+            self.cdr.push_back(CdrEvent::Answer { call: id, at: wall });
+            self.calls.insert(id, call);
+            return;
+        }
         let sdp = if call.early_answer {
             call.legs[0].local.clone()
         } else if call.a.offer.is_some() {
@@ -1660,6 +1717,10 @@ impl Calls {
                 let timeout = Response::new(StatusCode::REQUEST_TIMEOUT);
                 self.on_fork_response(now, wall, id, i, timeout);
             }
+            Purpose::UserFork(i) => {
+                let timeout = Response::new(StatusCode::REQUEST_TIMEOUT);
+                self.on_user_fork_response(now, wall, id, i, timeout);
+            }
             Purpose::ReInvite(side) => {
                 let timeout = Response::new(StatusCode::REQUEST_TIMEOUT);
                 self.on_reinvite_response(now, id, side, timeout);
@@ -1682,6 +1743,11 @@ impl Calls {
         let Some(mut call) = self.calls.remove(&id) else {
             return;
         };
+        if call.phase == Phase::Ringing && side == Side::A && call.click.is_some() {
+            // The user hung up while the destination rang.
+            self.calls.insert(id, call);
+            return self.finish(now, wall, id, Disposition::Missed, "caller hung up");
+        }
         if call.phase != Phase::Answered {
             self.calls.insert(id, call);
             return;
@@ -2029,6 +2095,11 @@ impl Calls {
                 continue;
             };
             match kind {
+                TimerKind::Ring if call.phase == Phase::CallingUser => {
+                    if call.ring_deadline <= now {
+                        self.user_did_not_answer(now, wall, id);
+                    }
+                }
                 TimerKind::Ring => {
                     if call.phase == Phase::Ringing
                         && call.ring_deadline <= now

@@ -27,7 +27,9 @@ const FORK2: &str = "127.0.0.1:6002";
 
 type Updates = Arc<Mutex<Vec<(Side, LegMedia)>>>;
 
-struct Recording(Updates, Arc<Mutex<u32>>);
+struct Recording(Updates, Arc<Mutex<u32>>, Announced);
+
+type Announced = Arc<Mutex<Vec<(Side, Option<crate::calls::Announcement>)>>>;
 
 impl MediaPlane for Recording {
     fn allocate(&mut self) -> std::io::Result<MediaPorts> {
@@ -43,6 +45,12 @@ impl MediaPlane for Recording {
     }
     fn release(&mut self, _id: u64) {
         *self.1.lock().unwrap() += 1;
+    }
+    fn announce(&mut self, _id: u64, side: Side, what: crate::calls::Announcement) {
+        self.2.lock().unwrap().push((side, Some(what)));
+    }
+    fn silence(&mut self, _id: u64, side: Side) {
+        self.2.lock().unwrap().push((side, None));
     }
 }
 
@@ -68,6 +76,7 @@ struct Harness {
     t0: Instant,
     media: Updates,
     released: Arc<Mutex<u32>>,
+    announced: Announced,
     caller: Arc<DeviceCredentials>,
     resolution: Resolution,
     cdr: Vec<CdrEvent>,
@@ -80,7 +89,7 @@ impl Caches for TestCaches<'_> {
         Some((username == self.0.username.as_str()).then(|| self.0.clone()))
     }
     fn resolution(&self, _device: &DeviceCredentials, dialled: &str) -> Option<Resolution> {
-        (dialled == "202").then(|| self.1.clone())
+        (dialled == "202" || dialled == "112").then(|| self.1.clone())
     }
 }
 
@@ -95,6 +104,7 @@ fn harness(forks: &[(&str, &str)]) -> Harness {
         ha1_sha256: pw.ha1_sha256(&username, REALM),
         username,
         realm: REALM.into(),
+        suspended: false,
     });
     let party = |n: &str| Party {
         extension: Some(ExtensionNumber::parse(n).unwrap()),
@@ -114,6 +124,7 @@ fn harness(forks: &[(&str, &str)]) -> Harness {
     };
     let media: Updates = Arc::default();
     let released = Arc::new(Mutex::new(0));
+    let announced: Announced = Arc::default();
     let mut sent_by = std::collections::HashMap::new();
     sent_by.insert(Kind::Udp, "127.0.0.1:5060".to_owned());
     let calls = Calls::new(
@@ -122,7 +133,11 @@ fn harness(forks: &[(&str, &str)]) -> Harness {
             sent_by,
             ..CallsConfig::default()
         },
-        Box::new(Recording(media.clone(), released.clone())),
+        Box::new(Recording(
+            media.clone(),
+            released.clone(),
+            announced.clone(),
+        )),
     );
     // The caller registered too (its address is a phone's).
     let mut caller_binding = binding("sip:dev201@127.0.0.1:5071", CALLER);
@@ -149,6 +164,7 @@ fn harness(forks: &[(&str, &str)]) -> Harness {
         t0: Instant::now(),
         media,
         released,
+        announced,
         caller,
         resolution,
         cdr: Vec::new(),
@@ -189,6 +205,7 @@ impl Harness {
                 Action::Cdr(e) => self.cdr.push(e),
                 Action::Resolve(p) => panic!("unexpected look-up of {}", p.username()),
                 Action::ResolveInbound(p) => panic!("unexpected look-up of {}", p.number),
+                Action::Progress(..) => {}
             }
         }
         out
@@ -793,4 +810,495 @@ fn an_opus_only_caller_talks_to_a_g711_callee_through_the_relay() {
     let (_, b) = media.iter().rfind(|(s, _)| *s == Side::B).unwrap();
     assert_eq!((a.format.codec, a.format.pt), (media::sdp::Codec::Opus, 96));
     assert_eq!((b.format.codec, b.format.pt), (media::sdp::Codec::Pcmu, 0));
+}
+
+// Routing beyond one user's phones: ring groups in turn, carriers with
+// failover and digest, forwarding with "press 1".
+
+const CARRIER1: &str = "127.0.0.1:7001";
+const CARRIER2: &str = "127.0.0.1:7002";
+
+fn carrier(id: i64, addr: &str, credentials: bool) -> crate::trunk::LiveTrunk {
+    crate::trunk::LiveTrunk {
+        id: domain::TrunkId::from_raw(id),
+        name: format!("carrier{id}"),
+        host: "carrier.test".into(),
+        addr: addr.parse().unwrap(),
+        kind: Kind::Udp,
+        format: domain::NumberFormat::E164,
+        credentials: credentials.then(|| crate::trunk::TrunkCredentials {
+            username: "acme".into(),
+            password: "trunkpass".into(),
+        }),
+        sources: Vec::new(),
+    }
+}
+
+fn with_target(h: &mut Harness, target: Target) {
+    h.resolution.target = Arc::new(target);
+    let mut caller = (*h.resolution.caller).clone();
+    caller.public = Some(domain::E164::parse("+33199000201").unwrap());
+    h.resolution.caller = Arc::new(caller);
+}
+
+fn public(number: &str) -> Target {
+    let n = domain::E164::parse(number).unwrap();
+    Target::Public {
+        party: Party {
+            extension: None,
+            name: String::new(),
+            number: n.as_str().to_owned(),
+            public: Some(n.clone()),
+        },
+        dialled: domain::Dialled::Public(n),
+    }
+}
+
+fn ended(h: &Harness) -> (Disposition, String) {
+    match h.cdr.last() {
+        Some(CdrEvent::End {
+            disposition, cause, ..
+        }) => (*disposition, cause.clone()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn outbound_calls_show_the_caller_id_and_fail_over_to_the_next_carrier_on_503() {
+    let mut h = harness(&[]);
+    with_target(&mut h, public("0612345678"));
+    h.ep.set_trunks(Arc::new(vec![
+        carrier(1, CARRIER1, false),
+        carrier(2, CARRIER2, false),
+    ]));
+    let forks = dial(&mut h);
+    assert_eq!(forks.len(), 1, "one carrier at a time");
+    let (to, inv) = &forks[0];
+    assert_eq!(*to, CARRIER1.parse().unwrap());
+    assert_eq!(inv.uri.to_string(), "sip:+33612345678@carrier.test:7001");
+    assert!(
+        inv.headers
+            .get(&HeaderName::From)
+            .unwrap()
+            .contains("<sip:+33199000201@carrier.test>")
+    );
+    assert_eq!(
+        inv.headers
+            .get(&HeaderName::Other("P-Asserted-Identity".into()))
+            .unwrap(),
+        "<sip:+33199000201@carrier.test>"
+    );
+    let out = h.input(50, CARRIER1, &reply(inv, 503, "c1", None, CARRIER1));
+    let next = requests(&out, CARRIER2);
+    assert_eq!(next.len(), 1, "the second carrier gets the call");
+    assert_eq!(
+        next[0].uri.to_string(),
+        "sip:+33612345678@carrier.test:7002"
+    );
+    assert!(responses(&out, CALLER).is_empty(), "the caller still waits");
+    let out = h.input(60, CARRIER2, &reply(&next[0], 486, "c2", None, CARRIER2));
+    assert_eq!(responses(&out, CALLER)[0].status, StatusCode::BUSY_HERE);
+    assert_eq!(ended(&h).0, Disposition::Busy);
+    match &h.cdr[0] {
+        CdrEvent::Start { record, .. } => {
+            assert_eq!(record.direction, domain::CallDirection::Outbound);
+            assert_eq!(record.callee_number, "+33612345678");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_refusal_from_the_carrier_is_not_failed_over() {
+    let mut h = harness(&[]);
+    with_target(&mut h, public("0612345678"));
+    h.ep.set_trunks(Arc::new(vec![
+        carrier(1, CARRIER1, false),
+        carrier(2, CARRIER2, false),
+    ]));
+    let forks = dial(&mut h);
+    let out = h.input(50, CARRIER1, &reply(&forks[0].1, 404, "c1", None, CARRIER1));
+    assert!(requests(&out, CARRIER2).is_empty());
+    assert_eq!(
+        responses(&out, CALLER)[0].status,
+        StatusCode::TEMPORARILY_UNAVAILABLE
+    );
+}
+
+#[test]
+fn without_a_carrier_an_outbound_call_gets_503_and_a_failed_record() {
+    let mut h = harness(&[]);
+    with_target(&mut h, public("0612345678"));
+    let out = h.input(0, CALLER, &invite("z9hG4bKa1", 1, None, None, OFFER));
+    assert_eq!(
+        responses(&out, CALLER)[0].status,
+        StatusCode::PROXY_AUTH_REQUIRED
+    );
+    let forks = {
+        // dial() expects a 100; do the authenticated INVITE by hand.
+        let c = Challenge::parse(
+            responses(&out, CALLER)[0]
+                .headers
+                .get(&HeaderName::ProxyAuthenticate)
+                .unwrap(),
+        )
+        .unwrap();
+        let auth = answer(
+            &c,
+            "dev201",
+            "sippass201",
+            "INVITE",
+            "sip:202@127.0.0.1",
+            "c1",
+            1,
+        );
+        h.input(
+            10,
+            CALLER,
+            &invite("z9hG4bKa2", 2, Some(&auth.to_string()), None, OFFER),
+        )
+    };
+    assert_eq!(
+        responses(&forks, CALLER)[0].status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(ended(&h), (Disposition::Failed, "no carrier".into()));
+}
+
+#[test]
+fn a_carriers_challenge_to_the_invite_is_answered_with_the_trunk_credentials() {
+    let mut h = harness(&[]);
+    with_target(&mut h, public("0044207946000"));
+    h.ep.set_trunks(Arc::new(vec![carrier(1, CARRIER1, true)]));
+    let forks = dial(&mut h);
+    let inv = &forks[0].1;
+    assert_eq!(inv.uri.to_string(), "sip:+44207946000@carrier.test:7001");
+    let mut challenge = inv.response(StatusCode::PROXY_AUTH_REQUIRED, Some("c1"));
+    challenge.headers.push(
+        HeaderName::ProxyAuthenticate,
+        "Digest realm=\"carrier.test\", nonce=\"n0nce\", algorithm=MD5, qop=\"auth\"",
+    );
+    let out = h.input(
+        50,
+        CARRIER1,
+        &String::from_utf8(challenge.to_bytes()).unwrap(),
+    );
+    let again: Vec<Request> = requests(&out, CARRIER1)
+        .into_iter()
+        .filter(|r| r.method == Method::Invite)
+        .collect();
+    assert_eq!(again.len(), 1, "{out:?}");
+    assert_eq!(again[0].cseq().unwrap().seq, 2);
+    let creds = sip::auth::Credentials::parse(
+        again[0]
+            .headers
+            .get(&HeaderName::ProxyAuthorization)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(creds.username, "acme");
+    let ha1 = sip::auth::ha1(
+        sip::auth::Algorithm::Md5,
+        "acme",
+        "carrier.test",
+        "trunkpass",
+    );
+    let expected = sip::auth::response(
+        sip::auth::Algorithm::Md5,
+        &ha1,
+        "INVITE",
+        &creds.uri,
+        "n0nce",
+        Some((creds.nc.unwrap(), creds.cnonce.as_deref().unwrap())),
+    );
+    assert_eq!(creds.response, expected);
+    assert!(responses(&out, CALLER).is_empty());
+}
+
+fn group(strategy: domain::RingStrategy) -> Target {
+    let member = |d: i64, n: &str| crate::dialplan::Member {
+        party: Party {
+            extension: Some(ExtensionNumber::parse(n).unwrap()),
+            name: n.into(),
+            number: n.into(),
+            public: None,
+        },
+        devices: vec![DeviceId::from_raw(d)],
+    };
+    Target::Group {
+        party: Party {
+            extension: Some(ExtensionNumber::parse("600").unwrap()),
+            name: "Accueil".into(),
+            number: "600".into(),
+            public: None,
+        },
+        strategy,
+        ring: Duration::from_secs(3),
+        members: vec![member(2, "202"), member(3, "203")],
+    }
+}
+
+fn two_members() -> Harness {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    let mut b = binding("sip:dev203@127.0.0.1:6002", FORK2);
+    b.device = DeviceId::from_raw(3);
+    h.ep.location.replace(DeviceId::from_raw(3), vec![b]);
+    h
+}
+
+#[test]
+fn a_sequential_ring_group_rings_the_next_member_after_the_ring_time() {
+    let mut h = two_members();
+    with_target(&mut h, group(domain::RingStrategy::Sequential));
+    let forks = dial(&mut h);
+    assert_eq!(forks.len(), 1);
+    assert_eq!(forks[0].0, FORK1.parse().unwrap());
+    h.input(100, FORK1, &reply(&forks[0].1, 180, "m1", None, FORK1));
+    let out = h.tick(3_010);
+    assert_eq!(requests(&out, FORK1)[0].method, Method::Cancel);
+    let next = requests(&out, FORK2);
+    assert_eq!(next.len(), 1, "the second member rings");
+    assert_eq!(next[0].cseq().unwrap().seq, 2);
+    assert!(responses(&out, CALLER).is_empty());
+    let out = h.input(
+        3_100,
+        FORK2,
+        &reply(
+            &next[0],
+            200,
+            "m2",
+            Some(&answer_sdp(41000, 8, "sendrecv")),
+            FORK2,
+        ),
+    );
+    assert_eq!(responses(&out, CALLER)[0].status, StatusCode::OK);
+}
+
+#[test]
+fn a_ring_group_skips_a_member_who_is_in_a_call() {
+    let mut h = two_members();
+    // 203 answers a first call: it is busy.
+    with_target(
+        &mut h,
+        Target::Devices {
+            party: Party {
+                extension: None,
+                name: "203".into(),
+                number: "203".into(),
+                public: None,
+            },
+            user: None,
+            devices: vec![DeviceId::from_raw(3)],
+            ring: Duration::from_secs(5),
+            forward: None,
+        },
+    );
+    let forks = dial(&mut h);
+    assert_eq!(forks[0].0, FORK2.parse().unwrap());
+    h.input(
+        100,
+        FORK2,
+        &reply(
+            &forks[0].1,
+            200,
+            "b1",
+            Some(&answer_sdp(41000, 8, "sendrecv")),
+            FORK2,
+        ),
+    );
+    // A second caller rings the group in turn: only 202 rings.
+    with_target(&mut h, group(domain::RingStrategy::Sequential));
+    let out = h.input(
+        200,
+        CALLER,
+        &invite("z9hG4bKb1", 1, None, None, OFFER).replace("a-leg", "second"),
+    );
+    let c = Challenge::parse(
+        responses(&out, CALLER)[0]
+            .headers
+            .get(&HeaderName::ProxyAuthenticate)
+            .unwrap(),
+    )
+    .unwrap();
+    let auth = answer(
+        &c,
+        "dev201",
+        "sippass201",
+        "INVITE",
+        "sip:202@127.0.0.1",
+        "c2",
+        1,
+    )
+    .to_string();
+    let out = h.input(
+        210,
+        CALLER,
+        &invite("z9hG4bKb2", 2, Some(&auth), None, OFFER).replace("a-leg", "second"),
+    );
+    assert_eq!(requests(&out, FORK1).len(), 1);
+    assert!(requests(&out, FORK2).is_empty(), "203 is busy");
+    // When 202 does not answer either, nobody else is tried.
+    let out = h.tick(3_300);
+    assert_eq!(
+        responses(&out, CALLER).last().unwrap().status,
+        StatusCode::TEMPORARILY_UNAVAILABLE
+    );
+}
+
+fn forwarding(key_press: bool) -> Target {
+    Target::Devices {
+        party: Party {
+            extension: Some(ExtensionNumber::parse("202").unwrap()),
+            name: "User 202".into(),
+            number: "202".into(),
+            public: None,
+        },
+        user: None,
+        devices: vec![DeviceId::from_raw(2)],
+        ring: Duration::from_secs(5),
+        forward: Some(crate::dialplan::Forward {
+            to: crate::dialplan::ForwardTo::Public(domain::Dialled::Public(
+                domain::E164::parse("0698765432").unwrap(),
+            )),
+            simultaneous: false,
+            key_press,
+            by: Some(domain::E164::parse("+33199000202").unwrap()),
+            language: domain::Language::Fr,
+        }),
+    }
+}
+
+#[test]
+fn a_forwarded_call_carries_diversion_and_joins_when_1_is_pressed() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    with_target(&mut h, forwarding(true));
+    h.ep.set_trunks(Arc::new(vec![carrier(1, CARRIER1, false)]));
+    let forks = dial(&mut h);
+    assert_eq!(forks.len(), 1, "forward-all: the phone does not ring");
+    let inv = &forks[0].1;
+    assert_eq!(inv.uri.to_string(), "sip:+33698765432@carrier.test:7001");
+    assert_eq!(
+        inv.headers
+            .get(&HeaderName::Other("Diversion".into()))
+            .unwrap(),
+        "<sip:+33199000202@carrier.test>;reason=unconditional"
+    );
+    let out = h.input(
+        100,
+        CARRIER1,
+        &reply(
+            inv,
+            200,
+            "fw",
+            Some(&answer_sdp(42000, 8, "sendrecv")),
+            CARRIER1,
+        ),
+    );
+    assert!(
+        requests(&out, CARRIER1)
+            .iter()
+            .any(|r| r.method == Method::Ack)
+    );
+    assert!(
+        responses(&out, CALLER).is_empty(),
+        "not joined before the key"
+    );
+    assert_eq!(
+        h.announced.lock().unwrap().as_slice(),
+        [(
+            Side::B,
+            Some(crate::calls::Announcement::PressOne(domain::Language::Fr))
+        )]
+    );
+    let at = h.t0 + Duration::from_millis(2_000);
+    h.ep.media_dtmf(at, NOW, 1, Side::B, '1');
+    let out = h.outputs();
+    assert_eq!(responses(&out, CALLER)[0].status, StatusCode::OK);
+    assert_eq!(h.announced.lock().unwrap().last(), Some(&(Side::B, None)));
+}
+
+#[test]
+fn a_forwarded_party_that_does_not_press_1_is_let_go_and_the_caller_hears_480() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    with_target(&mut h, forwarding(true));
+    h.ep.set_trunks(Arc::new(vec![carrier(1, CARRIER1, false)]));
+    let forks = dial(&mut h);
+    h.input(
+        100,
+        CARRIER1,
+        &reply(
+            &forks[0].1,
+            200,
+            "fw",
+            Some(&answer_sdp(42000, 8, "sendrecv")),
+            CARRIER1,
+        ),
+    );
+    // A wrong key does not join either... but the 10 s wait is what ends it here.
+    let out = h.tick(10_200);
+    assert!(
+        requests(&out, CARRIER1)
+            .iter()
+            .any(|r| r.method == Method::Bye)
+    );
+    assert_eq!(
+        responses(&out, CALLER)[0].status,
+        StatusCode::TEMPORARILY_UNAVAILABLE
+    );
+    assert_eq!(
+        ended(&h),
+        (Disposition::Missed, "forward not accepted".into())
+    );
+}
+
+/// The authenticated INVITE of a caller to `number`; what the switch sent.
+fn dial_number(h: &mut Harness, number: &str) -> Vec<(SocketAddr, Message)> {
+    let uri = format!("sip:{number}@127.0.0.1");
+    let text = |branch: &str, cseq: u32, auth: Option<&str>| {
+        invite(branch, cseq, auth, None, OFFER).replace("sip:202@127.0.0.1", &uri)
+    };
+    let out = h.input(0, CALLER, &text("z9hG4bKe1", 1, None));
+    let c = Challenge::parse(
+        responses(&out, CALLER)[0]
+            .headers
+            .get(&HeaderName::ProxyAuthenticate)
+            .unwrap(),
+    )
+    .unwrap();
+    let auth = answer(&c, "dev201", "sippass201", "INVITE", &uri, "c9", 1).to_string();
+    h.input(10, CALLER, &text("z9hG4bKe2", 2, Some(&auth)))
+}
+
+#[test]
+fn a_suspended_accounts_phone_calls_emergency_numbers_only() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    let mut caller = (*h.caller).clone();
+    caller.suspended = true;
+    h.caller = Arc::new(caller);
+    let out = dial_number(&mut h, "202");
+    assert_eq!(responses(&out, CALLER)[0].status, StatusCode::FORBIDDEN);
+    assert!(requests(&out, FORK1).is_empty());
+    let mut h = harness(&[]);
+    let mut caller = (*h.caller).clone();
+    caller.suspended = true;
+    h.caller = Arc::new(caller);
+    with_target(
+        &mut h,
+        Target::Public {
+            party: Party {
+                extension: None,
+                name: String::new(),
+                number: "112".into(),
+                public: None,
+            },
+            dialled: domain::Dialled::Emergency("112"),
+        },
+    );
+    h.ep.set_trunks(Arc::new(vec![carrier(1, CARRIER1, false)]));
+    let out = dial_number(&mut h, "112");
+    assert_eq!(responses(&out, CALLER)[0].status, StatusCode::TRYING);
+    assert_eq!(
+        requests(&out, CARRIER1)[0].uri.to_string(),
+        "sip:112@carrier.test:7001"
+    );
 }

@@ -148,7 +148,11 @@ impl Endpoint {
             return self.inbound_call(instant, now, random, key, request, from, kind, cached);
         }
         let Some(value) = request.headers.get(&HeaderName::ProxyAuthorization) else {
-            if !self.location.knows_address(from.addr.ip()) {
+            let emergency = matches!(
+                domain::Dialled::parse(&dialled(&request)),
+                Ok(domain::Dialled::Emergency(_))
+            );
+            if !emergency && !self.location.knows_address(from.addr.ip()) {
                 // Neither a carrier nor where any phone registered from: a
                 // call from the public network that did not come through
                 // a carrier of ours.
@@ -211,6 +215,21 @@ impl Endpoint {
             .digest
             .verify(&p.credentials, "INVITE", ha1, now.millis().max(0) as u64)
         {
+            Verdict::Ok
+                if device.as_ref().is_some_and(|d| d.suspended)
+                    && !matches!(
+                        domain::Dialled::parse(&p.dialled()),
+                        Ok(domain::Dialled::Emergency(_))
+                    ) =>
+            {
+                // A suspended account calls emergency numbers only.
+                self.counters.auth_failures += 1;
+                let tag = format!("{random:016x}");
+                let mut resp = p.request.response(StatusCode::FORBIDDEN, Some(&tag));
+                resp.reason = "Forbidden (account suspended)".into();
+                self.respond_call(instant, &p.key, resp);
+                None
+            }
             Verdict::Ok => device,
             Verdict::Stale => {
                 self.challenge_call(instant, now, random, &p.key, &p.request, true);

@@ -59,6 +59,8 @@ pub enum Action {
     /// Look the number a carrier's call is for up, then call
     /// [`Endpoint::resume_inbound`].
     ResolveInbound(Box<PendingInbound>),
+    /// Where a click-to-call is.
+    Progress(u64, domain::CallProgress),
 }
 
 /// The caches the endpoint may read without waiting.
@@ -229,6 +231,9 @@ impl Endpoint {
         if let Some(t) = self.calls.tx.poll_transmit() {
             return Some(Action::SendTx(t));
         }
+        if let Some((id, p)) = self.calls.poll_progress() {
+            return Some(Action::Progress(id, p));
+        }
         self.calls.poll_cdr().map(Action::Cdr)
     }
 
@@ -240,6 +245,25 @@ impl Endpoint {
     /// The relay saw no media on a call for too long: it is hung up.
     pub fn media_timeout(&mut self, instant: Instant, now: UnixMillis, media: u64) {
         self.calls.on_media_timeout(instant, now, media);
+    }
+
+    /// Places a click-to-call whose look-ups are done.
+    pub fn originate(
+        &mut self,
+        instant: Instant,
+        now: UnixMillis,
+        random: u64,
+        o: crate::calls::Originate,
+    ) {
+        self.calls.seed(random);
+        let location = &self.location;
+        self.calls.originate(
+            instant,
+            now,
+            o,
+            |d| location.live(d, now).into_iter().cloned().collect(),
+            &self.trunks,
+        );
     }
 
     /// A key pressed on a call's leg, heard by the relay.

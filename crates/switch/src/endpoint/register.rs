@@ -84,6 +84,9 @@ impl Endpoint {
             random,
             key,
         } = p;
+        // A suspended account's phones do not register (they may still
+        // call an emergency number).
+        let device = device.filter(|d| !d.suspended);
         let ha1 = device.as_deref().map(|d| match credentials.algorithm {
             Algorithm::Md5 => d.ha1_md5.as_str(),
             Algorithm::Sha256 => d.ha1_sha256.as_str(),

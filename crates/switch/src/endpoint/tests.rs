@@ -22,6 +22,7 @@ fn device(name: &str, password: &str) -> Arc<DeviceCredentials> {
         ha1_sha256: pw.ha1_sha256(&username, REALM),
         username,
         realm: REALM.into(),
+        suspended: false,
     })
 }
 
