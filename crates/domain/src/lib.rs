@@ -43,5 +43,7 @@ pub use phone::{E164, PhoneNumber};
 pub use registration::{Binding, BindingChange, NewBinding};
 pub use secret::{Password, PasswordError, PasswordHash, Pin, PinHash};
 pub use time::UnixMillis;
-pub use trunk::{NewTrunk, NumberFormat, Trunk, TrunkAuth, TrunkTransport};
+pub use trunk::{
+    NewTrunk, NumberFormat, Trunk, TrunkAddress, TrunkAddressError, TrunkAuth, TrunkTransport,
+};
 pub use user::{AfterEmail, ForwardingSettings, RingSeconds, User, VoicemailSettings};

@@ -1,8 +1,6 @@
 //! SIP trunks (installation-wide).
 
-use std::net::IpAddr;
-
-use domain::{NewTrunk, NumberFormat, Trunk, TrunkAuth, TrunkId, TrunkTransport};
+use domain::{NewTrunk, NumberFormat, Trunk, TrunkAddress, TrunkAuth, TrunkId, TrunkTransport};
 use sqlx::any::AnyRow;
 
 use crate::row::{flag, get, named, parsed};
@@ -15,16 +13,10 @@ fn trunk_from(row: &AnyRow) -> Result<Trunk, StorageError> {
     let auth = match (username, password, ips) {
         (Some(username), Some(password), _) => TrunkAuth::Credentials { username, password },
         (_, _, Some(list)) => TrunkAuth::Ip {
-            addresses: list
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(|s| {
-                    s.parse::<IpAddr>().map_err(|_| StorageError::Corrupt {
-                        column: "ip_addresses",
-                        value: list.clone(),
-                    })
-                })
-                .collect::<Result<_, _>>()?,
+            addresses: TrunkAddress::parse_list(&list).map_err(|_| StorageError::Corrupt {
+                column: "ip_addresses",
+                value: list.clone(),
+            })?,
         },
         _ => {
             return Err(StorageError::Corrupt {
@@ -95,5 +87,49 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(trunk_from).collect()
+    }
+
+    /// The enabled trunks in failover order: the order they were added in
+    /// (by id), so the first trunk added is tried first.
+    pub async fn enabled_trunks(&self) -> Result<Vec<Trunk>, StorageError> {
+        let rows = sqlx::query("SELECT * FROM trunks WHERE enabled = TRUE ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(trunk_from).collect()
+    }
+
+    /// The trunk called `name`, if any.
+    pub async fn trunk_by_name(&self, name: &str) -> Result<Option<Trunk>, StorageError> {
+        let row = sqlx::query("SELECT * FROM trunks WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(trunk_from).transpose()
+    }
+
+    /// Removes the trunk called `name`; [`StorageError::NotFound`] when
+    /// there is none.
+    pub async fn delete_trunk(&self, name: &str) -> Result<(), StorageError> {
+        let done = sqlx::query("DELETE FROM trunks WHERE name = $1")
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound("trunk"));
+        }
+        Ok(())
+    }
+
+    /// Puts the trunk called `name` in or out of service.
+    pub async fn set_trunk_enabled(&self, name: &str, enabled: bool) -> Result<(), StorageError> {
+        let done = sqlx::query("UPDATE trunks SET enabled = $1 WHERE name = $2")
+            .bind(enabled)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound("trunk"));
+        }
+        Ok(())
     }
 }

@@ -3,6 +3,8 @@
 //! [`Step`] and [`Action`]: sends bytes, queues binding changes and call
 //! records for storage, looks devices and dialled numbers up in the
 //! background when the caches miss, and fires the call engine's timers.
+//! It loads the trunks at start and again every `trunk_reload`, so trunks
+//! added, changed or removed with the CLI take effect without a restart.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,7 +22,8 @@ use crate::endpoint::{
 };
 use crate::media::MediaEvent;
 use crate::persist::BindingWriter;
-use crate::transport::{Inbound, Transports, UdpReceiver};
+use crate::transport::{Inbound, Kind, SendError, Transports, UdpReceiver};
+use crate::trunk::LiveTrunk;
 
 /// Datagrams handled per wake-up before the other inputs get a turn.
 const UDP_BURST: usize = 64;
@@ -56,6 +59,10 @@ pub struct SipTask {
     pub media_events: Option<mpsc::UnboundedReceiver<MediaEvent>>,
     pub shutdown: watch::Receiver<bool>,
     pub clock: fn() -> UnixMillis,
+    /// Where the trunks are loaded from.
+    pub store: storage::Store,
+    /// How often the trunks are loaded again.
+    pub trunk_reload: Duration,
     /// Click-to-call: where progress goes, and the requests.
     pub clicks: Option<(Arc<crate::clicks::Clicks>, ClickRequests)>,
 }
@@ -96,6 +103,8 @@ pub async fn run(task: SipTask) -> Counters {
         media_events,
         mut shutdown,
         clock,
+        store,
+        trunk_reload,
         clicks,
     } = task;
     let (clicks, mut click_requests) = match clicks {
@@ -124,6 +133,18 @@ pub async fn run(task: SipTask) -> Counters {
     let mut media_events = media_events.unwrap_or_else(|| mpsc::unbounded_channel().1);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<LookedUp>();
     let (resolved_tx, mut resolved_rx) = mpsc::unbounded_channel::<Resolved>();
+    let (trunks_tx, mut trunks_rx) = mpsc::channel::<Vec<LiveTrunk>>(1);
+    let loader = tokio::spawn(async move {
+        let mut every = tokio::time::interval(trunk_reload.max(Duration::from_secs(1)));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let trunks = crate::trunk::load::load(&store).await;
+            if trunks_tx.send(trunks).await.is_err() {
+                break;
+            }
+        }
+    });
     let (inbound_tx, mut inbound_rx) =
         mpsc::unbounded_channel::<(Box<PendingInbound>, Option<Option<InboundRoute>>)>();
     let resolve_inbound = |pending: Box<PendingInbound>| {
@@ -191,13 +212,22 @@ pub async fn run(task: SipTask) -> Counters {
         while let Some(action) = endpoint.poll_action() {
             match action {
                 Action::SendTx(t) => {
-                    if let Err(e) = transports.send_peer(
-                        t.to.reliable,
-                        t.to.addr,
-                        t.to.conn,
-                        Bytes::from(t.bytes),
-                    ) {
-                        tracing::debug!(error = %e, "request or response not sent");
+                    let bytes = Bytes::from(t.bytes);
+                    match transports.send_peer(t.to.reliable, t.to.addr, t.to.conn, bytes.clone()) {
+                        Ok(()) => {}
+                        // A carrier reached over TCP: the switch opens the
+                        // connection (a phone's connection, once gone, is
+                        // not reopened).
+                        Err(SendError::NoConnection(dest, _))
+                            if t.to.conn.is_none()
+                                && endpoint
+                                    .trunks()
+                                    .iter()
+                                    .any(|c| c.addr == dest && c.kind == Kind::Tcp) =>
+                        {
+                            connect_and_send(&transports, dest, bytes);
+                        }
+                        Err(e) => tracing::debug!(error = %e, "request or response not sent"),
                     }
                 }
                 Action::Cdr(e) => cdr.queue(e),
@@ -281,13 +311,35 @@ pub async fn run(task: SipTask) -> Counters {
                 endpoint.handle_timeout(Instant::now(), clock());
                 drain(&mut endpoint);
             }
+            Some(trunks) = trunks_rx.recv() => {
+                endpoint.set_trunks(Instant::now(), rand::random(), Arc::new(trunks));
+                drain(&mut endpoint);
+            }
             _ = sweep.tick() => bindings.queue(endpoint.expire(clock())),
             _ = shutdown.changed() => {
                 if *shutdown.borrow() { break }
             }
         }
     }
+    loader.abort();
     endpoint.counters
+}
+
+/// Opens a TCP connection to a carrier, then sends `bytes` on it. A
+/// failure is only logged: the transaction times out and, for a
+/// registration, is retried after the back-off.
+fn connect_and_send(transports: &Transports, dest: std::net::SocketAddr, bytes: Bytes) {
+    let transports = transports.clone();
+    tokio::spawn(async move {
+        match transports.connect_tcp(dest).await {
+            Ok(id) => {
+                if let Err(e) = transports.send(Kind::Tcp, dest, Some(id), bytes) {
+                    tracing::debug!(error = %e, "request to the carrier not sent");
+                }
+            }
+            Err(e) => tracing::warn!(%dest, error = %e, "cannot connect to the carrier"),
+        }
+    });
 }
 
 fn send(transports: &Transports, t: Transmit) {

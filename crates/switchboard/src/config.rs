@@ -6,6 +6,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
@@ -74,6 +75,12 @@ pub struct ConfigFlags {
     /// Base URL of the portals written in e-mailed links [default: http:// and http_listen]
     #[arg(long, global = true, value_name = "URL")]
     pub public_url: Option<String>,
+    /// First wait before registering again with a carrier after a failure, doubling up to 10 minutes [default: 30]
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub trunk_retry_seconds: Option<String>,
+    /// How often the switch reloads the trunks from the database [default: 30]
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub trunk_reload_seconds: Option<String>,
 }
 
 /// The configuration file's shape. Unknown keys are errors.
@@ -99,6 +106,8 @@ struct FileConfig {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     public_url: Option<String>,
+    trunk_retry_seconds: Option<String>,
+    trunk_reload_seconds: Option<String>,
 }
 
 /// Where a value came from, for messages and `switchboard config`.
@@ -155,6 +164,11 @@ pub struct Config {
     pub mail_from: String,
     /// Base URL of the portals, without a trailing slash.
     pub public_url: String,
+    /// First wait before registering again with a carrier after a
+    /// failure (it doubles on each further failure, up to 10 minutes).
+    pub trunk_retry: Duration,
+    /// How often the SIP task reloads the trunks from the database.
+    pub trunk_reload: Duration,
     /// Where each value came from, by key, in display order.
     pub sources: Vec<(&'static str, Source)>,
 }
@@ -386,7 +400,30 @@ impl Config {
             );
         }
         let public_url = public_url.trim_end_matches('/').to_owned();
+        let mut seconds = |key: &'static str, flag: &Option<String>, fv: &Option<String>| {
+            let (v, src) = take(key, flag, fv, "30".into());
+            v.trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=86_400).contains(s))
+                .map(Duration::from_secs)
+                .with_context(|| {
+                    format!("invalid {key} (from {src}): {v:?} must be 1 to 86400 seconds")
+                })
+        };
+        let trunk_retry = seconds(
+            "trunk_retry_seconds",
+            &flags.trunk_retry_seconds,
+            &file.trunk_retry_seconds,
+        )?;
+        let trunk_reload = seconds(
+            "trunk_reload_seconds",
+            &flags.trunk_reload_seconds,
+            &file.trunk_reload_seconds,
+        )?;
         Ok(Self {
+            trunk_retry,
+            trunk_reload,
             smtp_url,
             mail_from,
             public_url,
@@ -437,6 +474,8 @@ impl Config {
             "smtp_url" => self.smtp_url.clone().unwrap_or_default(),
             "mail_from" => self.mail_from.clone(),
             "public_url" => self.public_url.clone(),
+            "trunk_retry_seconds" => self.trunk_retry.as_secs().to_string(),
+            "trunk_reload_seconds" => self.trunk_reload.as_secs().to_string(),
             "sip_digest_algorithms" => self
                 .sip_digest_algorithms
                 .iter()
@@ -473,6 +512,8 @@ fn env_name(key: &str) -> &'static str {
         "smtp_url" => "SWITCHBOARD_SMTP_URL",
         "mail_from" => "SWITCHBOARD_MAIL_FROM",
         "public_url" => "SWITCHBOARD_PUBLIC_URL",
+        "trunk_retry_seconds" => "SWITCHBOARD_TRUNK_RETRY_SECONDS",
+        "trunk_reload_seconds" => "SWITCHBOARD_TRUNK_RELOAD_SECONDS",
         _ => "SWITCHBOARD_UNKNOWN",
     }
 }
@@ -498,6 +539,8 @@ fn flag_name(key: &str) -> &'static str {
         "smtp_url" => "smtp-url",
         "mail_from" => "mail-from",
         "public_url" => "public-url",
+        "trunk_retry_seconds" => "trunk-retry-seconds",
+        "trunk_reload_seconds" => "trunk-reload-seconds",
         _ => "unknown",
     }
 }
@@ -619,6 +662,35 @@ mod tests {
         assert!(
             err.to_string()
                 .contains("invalid smtp_url (from flag --smtp-url)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn trunk_timings_default_to_30_s_and_are_checked() {
+        let c = Config::load(&ConfigFlags::default(), &no_env).unwrap();
+        assert_eq!(c.trunk_retry, Duration::from_secs(30));
+        assert_eq!(c.trunk_reload, Duration::from_secs(30));
+        let env = |k: &str| (k == "SWITCHBOARD_TRUNK_RELOAD_SECONDS").then(|| "5".to_owned());
+        let flags = ConfigFlags {
+            trunk_retry_seconds: Some("1".into()),
+            ..Default::default()
+        };
+        let c = Config::load(&flags, &env).unwrap();
+        assert_eq!(c.trunk_retry, Duration::from_secs(1));
+        assert_eq!(c.trunk_reload, Duration::from_secs(5));
+        assert!(
+            c.describe()
+                .contains("trunk_retry_seconds = \"1\"  # flag --trunk-retry-seconds")
+        );
+        let flags = ConfigFlags {
+            trunk_retry_seconds: Some("0".into()),
+            ..Default::default()
+        };
+        let err = Config::load(&flags, &no_env).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("invalid trunk_retry_seconds (from flag --trunk-retry-seconds)"),
             "{err}"
         );
     }

@@ -11,6 +11,7 @@ mod media;
 mod operators;
 mod secrets;
 mod serve;
+mod trunks;
 mod users;
 
 use std::process::ExitCode;
@@ -28,6 +29,7 @@ use crate::calls::CallsCommand;
 use crate::config::{Config, ConfigFlags};
 use crate::devices::DevicesCommand;
 use crate::operators::OperatorCommand;
+use crate::trunks::TrunksCommand;
 use crate::users::UsersCommand;
 
 #[derive(Parser)]
@@ -69,6 +71,9 @@ enum Command {
     /// Platform operators, who sign in at /operator (issue 6).
     #[command(subcommand)]
     Operator(OperatorCommand),
+    /// SIP trunks to carriers, for calls to and from the public network.
+    #[command(subcommand)]
+    Trunks(TrunksCommand),
 }
 
 #[derive(Subcommand)]
@@ -231,6 +236,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Calls(command) => calls::run(command, &store).await,
         Command::ApiKey(command) => api_keys::run(command, &store).await,
         Command::Operator(command) => operators::run(command, &store).await,
+        Command::Trunks(command) => trunks::run(command, &store).await,
         Command::Numbers(NumbersCommand::AddPool { numbers }) => {
             let parsed = numbers
                 .iter()

@@ -140,7 +140,8 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         },
         location,
     )
-    .with_calls(calls);
+    .with_calls(calls)
+    .with_trunk_retry(config.trunk_retry);
     let directory = Arc::new(Directory::new(store.clone(), Duration::from_secs(60)));
     // The web layer tells the switch which devices' credentials changed.
     let forget = {
@@ -150,6 +151,8 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     let dialplan = Arc::new(Dialplan::new(store.clone(), Duration::from_secs(5)));
     let (writer, writer_task) = BindingWriter::spawn(store.clone());
     let (cdr, cdr_task) = CdrWriter::spawn(store.clone());
+    let (clicks, click_requests) = switch::clicks::Clicks::new();
+    let clicks = Arc::new(clicks);
     let sip_task = tokio::spawn(switch::server::run(SipTask {
         endpoint,
         transports,
@@ -162,7 +165,9 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         media_events: Some(media_events),
         shutdown: shutdown_rx,
         clock: now,
-        clicks: None,
+        store: store.clone(),
+        trunk_reload: config.trunk_reload,
+        clicks: Some((clicks.clone(), click_requests)),
     }));
 
     tracing::info!(http = %http.local_addr()?, sip = %sip_addr, "switchboard is serving");
@@ -186,6 +191,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     );
     state.sip_realm = config.sip_realm.clone();
     state.credentials_changed = Arc::new(forget);
+    state.dialer = Some(Arc::new(SwitchDialer(clicks)));
     let app = web::router(state).merge(api_docs());
     // Connect info gives the web layer the client address (sign-in rate
     // limiting per address).
@@ -227,6 +233,19 @@ async fn nonce_secret(store: &Store) -> anyhow::Result<[u8; 32]> {
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+/// Click-to-call as the web layer asks for it, placed by the SIP task.
+struct SwitchDialer(Arc<switch::clicks::Clicks>);
+
+impl web::dialer::Dialer for SwitchDialer {
+    fn dial(&self, call: domain::ClickToCall) -> Result<u64, web::dialer::DialUnavailable> {
+        self.0.dial(call).ok_or(web::dialer::DialUnavailable)
+    }
+
+    fn progress(&self, account: domain::AccountId, id: u64) -> Option<domain::CallProgress> {
+        self.0.progress(account, id)
+    }
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         tokio::signal::ctrl_c()

@@ -182,3 +182,34 @@ fn every_other_page_in_french() {
         );
     }
 }
+
+/// Click to call (SPEC U2) from the user portal against the real switch:
+/// user 201's phone is not registered, so the call the page follows ends
+/// "no phone registered" and the panel stops polling.
+#[test]
+fn click_to_call_from_the_user_portal_in_french() {
+    let scripts = scripts();
+    let dir = tempfile::tempdir().unwrap();
+    seed_account(dir.path(), &[201, 202]);
+    let server = Server::start(dir.path());
+    let shots = screenshots(dir.path());
+    let out = Command::new("node")
+        .arg(scripts.join("click.mjs"))
+        .arg(format!("http://{}", server.http))
+        .arg(&shots)
+        .args(["01 99 00 02 00", "201", "password201"])
+        .current_dir(&scripts)
+        .output()
+        .expect("node runs");
+    server.terminate();
+    assert!(
+        out.status.success(),
+        "click-to-call scenario failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in ["c03-click-progress", "c04-click-no-phone"] {
+        let png = std::fs::read(shots.join(format!("{name}.png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
+    }
+}

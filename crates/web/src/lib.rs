@@ -25,6 +25,8 @@
 //!   voicemail, forwarding and caller-ID forms both portals show share
 //!   their rules in [`settings_form`], and both CSV exports of calls
 //!   stream through [`call_export`].
+//! - Click to call goes to the switch through [`dialer::Dialer`]
+//!   (`AppState::dialer`); tests use [`dialer::Scripted`].
 //! - Phone numbers are shown with `E164::national_display` ("01 99 00 02 00"),
 //!   times with [`pages::display_time`] in the account's time zone (the tz
 //!   database is bundled through jiff).
@@ -34,6 +36,7 @@ pub mod admin_password;
 pub mod assets;
 pub mod auth;
 pub mod call_export;
+pub mod dialer;
 pub mod error;
 pub mod i18n;
 pub mod local_time;
@@ -77,6 +80,10 @@ pub struct AppState {
     /// once; other nodes see the change when their cache entries expire.
     /// Does nothing unless the binary wires it to the switch.
     pub credentials_changed: CredentialsChanged,
+    /// Places click-to-calls (SPEC U2) on the switch of this node. `None`
+    /// when no switch runs here: the portal's Call form and the API's
+    /// `calls` routes then answer 503.
+    pub dialer: Option<Arc<dyn dialer::Dialer>>,
 }
 
 /// See [`AppState::credentials_changed`].
@@ -93,6 +100,7 @@ impl AppState {
             secure_cookies,
             sip_realm: "switchboard".to_owned(),
             credentials_changed: Arc::new(|_| {}),
+            dialer: None,
         }
     }
 
@@ -212,6 +220,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/user/calls", get(user::calls::page))
         .route("/user/calls.csv", get(user::calls::export))
+        // Click to call (SPEC U2): the form posts here, the page follows.
+        .route("/user/calls/dial", post(user::click::dial))
+        .route("/user/calls/live/{id}", get(user::click::live))
+        .route("/user/calls/live/{id}/panel", get(user::click::panel))
         .route("/user/preferences", get(user::preferences::first))
         .route(
             "/user/preferences/{tab}",

@@ -143,6 +143,20 @@ impl Principal {
 const PRINCIPAL: &str = "principal";
 const LANGUAGE: &str = "lang";
 const CSRF: &str = "csrf";
+const CALLS: &str = "click_calls";
+
+/// How many click-to-calls a session remembers; older ones can no longer
+/// be followed from it.
+pub const REMEMBERED_CALLS: usize = 20;
+
+/// A click-to-call started from this session (SPEC U2): the switch's id
+/// for it, who started it, and the destination as the page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartedCall {
+    pub user: i64,
+    pub id: u64,
+    pub destination: String,
+}
 
 /// Typed access to what the portals keep in a session.
 pub struct SessionData;
@@ -231,6 +245,28 @@ impl SessionData {
         let token = random_token();
         session.insert(CSRF, &token).await?;
         Ok(token)
+    }
+
+    /// Remembers a click-to-call this session's user started, so that
+    /// only they can follow it.
+    pub async fn remember_call(
+        session: &Session,
+        call: StartedCall,
+    ) -> Result<(), tower_sessions::session::Error> {
+        let mut calls: Vec<StartedCall> = session.get(CALLS).await?.unwrap_or_default();
+        calls.retain(|c| c.id != call.id);
+        calls.push(call);
+        let over = calls.len().saturating_sub(REMEMBERED_CALLS);
+        calls.drain(..over);
+        session.insert(CALLS, calls).await
+    }
+
+    /// Click-to-call `id`, if `user` started it from this session.
+    pub async fn started_call(session: &Session, user: UserId, id: u64) -> Option<StartedCall> {
+        let calls: Vec<StartedCall> = session.get(CALLS).await.ok().flatten()?;
+        calls
+            .into_iter()
+            .find(|c| c.id == id && c.user == user.raw())
     }
 
     /// The token already in the session, without creating one.

@@ -26,3 +26,17 @@ document.addEventListener("change", function (event) {
   };
   reader.readAsText(file);
 });
+
+/* Click to call (SPEC U2): a "call back" link of the call log fills the
+   Call form in place instead of loading the page again. */
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest("a[data-dial]");
+  var field = document.getElementById("destination");
+  if (!link || !field) {
+    return;
+  }
+  event.preventDefault();
+  field.value = link.getAttribute("data-dial");
+  field.scrollIntoView({ block: "center" });
+  field.focus();
+});

@@ -232,6 +232,14 @@ const NOT_ACCOUNT_OBJECTS: &[(&str, &str)] = &[
         "the signed-in user's own settings",
     ),
     ("/static/{name}", "the same files for everyone"),
+    (
+        "/user/calls/live/{id}",
+        "a call the signed-in user started, remembered by their session (tests/click_to_call.rs)",
+    ),
+    (
+        "/user/calls/live/{id}/panel",
+        "the same call's panel (tests/click_to_call.rs)",
+    ),
 ];
 
 /// The route patterns with a `{` in `src/lib.rs`.

@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 
 use axum::Router;
 use axum::http::{StatusCode, header};
-use domain::{Disposition, E164, EmailAddress, ExtensionNumber, NewCallRecord, UnixMillis, User};
-use storage::{CallWrite, NewUser, Store};
+use domain::{Disposition, E164, EmailAddress, ExtensionNumber, User};
+use storage::{NewUser, Store};
 
 #[allow(dead_code, reason = "each test file uses part of it")]
 mod support;
@@ -82,36 +82,9 @@ impl Fixture {
             .unwrap()
     }
 
-    /// Writes calls of account `account`: caller, callee, days ago, how
-    /// it ended. Numbers starting with `+` are outside; others extensions.
+    /// Writes calls of account `account`; see [`write_calls`].
     async fn calls(&self, account: domain::AccountId, calls: &[(&str, &str, i64, Disposition)]) {
-        let now = UnixMillis::from_system_time(SystemTime::now()).millis();
-        let party = |n: &str| (!n.starts_with('+')).then(|| ExtensionNumber::parse(n).unwrap());
-        let writes: Vec<_> = calls
-            .iter()
-            .enumerate()
-            .map(|(i, &(from, to, days, disposition))| {
-                let start = now - days * DAY - i as i64 * 1000;
-                CallWrite::Whole {
-                    account,
-                    record: NewCallRecord {
-                        call_id: format!("c{i}"),
-                        direction: domain::CallDirection::Internal,
-                        caller_number: from.into(),
-                        caller_extension: party(from),
-                        callee_number: to.into(),
-                        callee_extension: party(to),
-                        started_at: UnixMillis::from_millis(start),
-                    },
-                    answered_at: (disposition == Disposition::Answered)
-                        .then(|| UnixMillis::from_millis(start + 2_000)),
-                    ended_at: UnixMillis::from_millis(start + 65_000),
-                    disposition,
-                    cause: "BYE".into(),
-                }
-            })
-            .collect();
-        self.store.write_calls(&writes).await.unwrap();
+        write_calls(&self.store, account, calls).await;
     }
 }
 

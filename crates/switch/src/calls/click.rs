@@ -63,7 +63,36 @@ impl Calls {
         let ended = |s: &mut Self, end| {
             s.progress.push_back((o.id, CallProgress::Ended(end)));
         };
-        // The destination first: a number nobody can reach is said at once.
+        // The user's phones first: without one nothing can start.
+        let user_bound: Vec<Vec<domain::Binding>> =
+            o.devices.iter().map(|d| bindings(*d)).collect();
+        let mine = Target::Devices {
+            party: (*o.user).clone(),
+            user: None,
+            devices: o.devices.clone(),
+            ring: o.ring,
+            forward: None,
+        };
+        let user_forks = match route::decide(
+            &mine,
+            &route::Context {
+                caller: None,
+                bindings: |d| {
+                    o.devices
+                        .iter()
+                        .position(|x| *x == d)
+                        .map(|i| user_bound[i].iter().collect())
+                        .unwrap_or_default()
+                },
+                busy: |_| false,
+                trunks: &[],
+            },
+        ) {
+            Decision::Ring(mut s) => s.remove(0).forks,
+            Decision::Reject { .. } => return ended(self, CallEnd::NoPhone),
+        };
+        // Then the destination: a number nobody can reach is said at
+        // once, before the user's phone rings.
         let dest = {
             let devices = super::target_devices(&o.target);
             let bound: Vec<Vec<domain::Binding>> = devices.iter().map(|d| bindings(*d)).collect();
@@ -94,33 +123,6 @@ impl Calls {
                 };
                 return ended(self, end);
             }
-        };
-        let user_bound: Vec<Vec<domain::Binding>> =
-            o.devices.iter().map(|d| bindings(*d)).collect();
-        let mine = Target::Devices {
-            party: (*o.user).clone(),
-            user: None,
-            devices: o.devices.clone(),
-            ring: o.ring,
-            forward: None,
-        };
-        let user_forks = match route::decide(
-            &mine,
-            &route::Context {
-                caller: None,
-                bindings: |d| {
-                    o.devices
-                        .iter()
-                        .position(|x| *x == d)
-                        .map(|i| user_bound[i].iter().collect())
-                        .unwrap_or_default()
-                },
-                busy: |_| false,
-                trunks: &[],
-            },
-        ) {
-            Decision::Ring(mut s) => s.remove(0).forks,
-            Decision::Reject { .. } => return ended(self, CallEnd::NoPhone),
         };
         let media = match self.media.allocate() {
             Ok(m) => m,

@@ -91,6 +91,16 @@ impl Caches for TestCaches<'_> {
     fn resolution(&self, _device: &DeviceCredentials, dialled: &str) -> Option<Resolution> {
         (dialled == "202" || dialled == "112").then(|| self.1.clone())
     }
+    fn inbound(&self, number: &domain::E164) -> Option<Option<crate::dialplan::InboundRoute>> {
+        // +33199000202 is the account's number for the target.
+        Some(
+            (number.as_str() == "+33199000202").then(|| crate::dialplan::InboundRoute {
+                account: AccountId::from_raw(1),
+                number: number.clone(),
+                target: self.1.target.clone(),
+            }),
+        )
+    }
 }
 
 fn harness(forks: &[(&str, &str)]) -> Harness {
@@ -867,10 +877,14 @@ fn ended(h: &Harness) -> (Disposition, String) {
 fn outbound_calls_show_the_caller_id_and_fail_over_to_the_next_carrier_on_503() {
     let mut h = harness(&[]);
     with_target(&mut h, public("0612345678"));
-    h.ep.set_trunks(Arc::new(vec![
-        carrier(1, CARRIER1, false),
-        carrier(2, CARRIER2, false),
-    ]));
+    h.ep.set_trunks(
+        h.t0,
+        0,
+        Arc::new(vec![
+            carrier(1, CARRIER1, false),
+            carrier(2, CARRIER2, false),
+        ]),
+    );
     let forks = dial(&mut h);
     assert_eq!(forks.len(), 1, "one carrier at a time");
     let (to, inv) = &forks[0];
@@ -912,10 +926,14 @@ fn outbound_calls_show_the_caller_id_and_fail_over_to_the_next_carrier_on_503() 
 fn a_refusal_from_the_carrier_is_not_failed_over() {
     let mut h = harness(&[]);
     with_target(&mut h, public("0612345678"));
-    h.ep.set_trunks(Arc::new(vec![
-        carrier(1, CARRIER1, false),
-        carrier(2, CARRIER2, false),
-    ]));
+    h.ep.set_trunks(
+        h.t0,
+        0,
+        Arc::new(vec![
+            carrier(1, CARRIER1, false),
+            carrier(2, CARRIER2, false),
+        ]),
+    );
     let forks = dial(&mut h);
     let out = h.input(50, CARRIER1, &reply(&forks[0].1, 404, "c1", None, CARRIER1));
     assert!(requests(&out, CARRIER2).is_empty());
@@ -969,7 +987,7 @@ fn without_a_carrier_an_outbound_call_gets_503_and_a_failed_record() {
 fn a_carriers_challenge_to_the_invite_is_answered_with_the_trunk_credentials() {
     let mut h = harness(&[]);
     with_target(&mut h, public("0044207946000"));
-    h.ep.set_trunks(Arc::new(vec![carrier(1, CARRIER1, true)]));
+    h.ep.set_trunks(h.t0, 0, Arc::new(vec![carrier(1, CARRIER1, true)]));
     let forks = dial(&mut h);
     let inv = &forks[0].1;
     assert_eq!(inv.uri.to_string(), "sip:+44207946000@carrier.test:7001");
@@ -1172,7 +1190,7 @@ fn forwarding(key_press: bool) -> Target {
 fn a_forwarded_call_carries_diversion_and_joins_when_1_is_pressed() {
     let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
     with_target(&mut h, forwarding(true));
-    h.ep.set_trunks(Arc::new(vec![carrier(1, CARRIER1, false)]));
+    h.ep.set_trunks(h.t0, 0, Arc::new(vec![carrier(1, CARRIER1, false)]));
     let forks = dial(&mut h);
     assert_eq!(forks.len(), 1, "forward-all: the phone does not ring");
     let inv = &forks[0].1;
@@ -1221,7 +1239,7 @@ fn a_forwarded_call_carries_diversion_and_joins_when_1_is_pressed() {
 fn a_forwarded_party_that_does_not_press_1_is_let_go_and_the_caller_hears_480() {
     let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
     with_target(&mut h, forwarding(true));
-    h.ep.set_trunks(Arc::new(vec![carrier(1, CARRIER1, false)]));
+    h.ep.set_trunks(h.t0, 0, Arc::new(vec![carrier(1, CARRIER1, false)]));
     let forks = dial(&mut h);
     h.input(
         100,
@@ -1294,11 +1312,57 @@ fn a_suspended_accounts_phone_calls_emergency_numbers_only() {
             dialled: domain::Dialled::Emergency("112"),
         },
     );
-    h.ep.set_trunks(Arc::new(vec![carrier(1, CARRIER1, false)]));
+    h.ep.set_trunks(h.t0, 0, Arc::new(vec![carrier(1, CARRIER1, false)]));
     let out = dial_number(&mut h, "112");
     assert_eq!(responses(&out, CALLER)[0].status, StatusCode::TRYING);
     assert_eq!(
         requests(&out, CARRIER1)[0].uri.to_string(),
         "sip:112@carrier.test:7001"
+    );
+}
+
+#[test]
+fn a_carriers_call_rings_the_number_target_and_its_record_says_inbound() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    let mut trunk = carrier(1, CARRIER1, false);
+    trunk.sources = vec![CARRIER1.parse().unwrap()];
+    h.ep.set_trunks(h.t0, 0, Arc::new(vec![trunk]));
+    // Sent from the carrier's port; its Via names another (no rport): the
+    // packet's source is what makes it the carrier's.
+    let text = |number: &str| {
+        format!(
+            "INVITE sip:{number}@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:7999;branch=z9hG4bKin{number}\r\n\
+             From: \"Client\" <sip:0612345678@carrier.test>;tag=car\r\nTo: <sip:{number}@127.0.0.1>\r\n\
+             Call-ID: in-{number}\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContact: <sip:c@127.0.0.1:7001>\r\n\
+             Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{OFFER}",
+            OFFER.len()
+        )
+    };
+    let out = h.input(0, CARRIER1, &text("33199000202"));
+    assert_eq!(
+        responses(&out, "127.0.0.1:7999")[0].status,
+        StatusCode::TRYING
+    );
+    let fork = &requests(&out, FORK1)[0];
+    assert!(
+        fork.headers
+            .get(&HeaderName::From)
+            .unwrap()
+            .contains("<sip:+33612345678@"),
+        "the caller's number in E.164"
+    );
+    match &h.cdr[0] {
+        CdrEvent::Start { record, .. } => {
+            assert_eq!(record.direction, domain::CallDirection::Inbound);
+            assert_eq!(record.caller_number, "+33612345678");
+            assert_eq!(record.callee_number, "+33199000202");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A number no account holds.
+    let out = h.input(10, CARRIER1, &text("0199009999"));
+    assert_eq!(
+        responses(&out, "127.0.0.1:7999")[0].status,
+        StatusCode::NOT_FOUND
     );
 }

@@ -101,7 +101,11 @@ impl Endpoint {
             self.counters.bad_requests += 1;
             tracing::debug!(error = %e, "request outside any transaction dropped");
         }
+        // Who sent the packet (not where the Via says to answer): what
+        // tells a carrier or a phone's address apart.
+        self.packet_source = Some(source.peer);
         self.drain_events(instant, now, random, source.kind, cached);
+        self.packet_source = None;
         Step::Nothing
     }
 
@@ -116,6 +120,9 @@ impl Endpoint {
         cached: &impl Caches,
     ) {
         while let Some(event) = self.calls.tx.poll_event() {
+            let Some(event) = self.offer_to_registrations(instant, random, event) else {
+                continue;
+            };
             match event {
                 Event::NewRequest { key, request, from }
                     if request.method == Method::Invite
@@ -144,7 +151,8 @@ impl Endpoint {
         cached: &impl Caches,
     ) {
         let tag = format!("{random:016x}");
-        if crate::trunk::carrier_of(&self.trunks, from.addr).is_some() {
+        let sender = self.packet_source.unwrap_or(from.addr);
+        if crate::trunk::carrier_of(&self.trunks, sender).is_some() {
             return self.inbound_call(instant, now, random, key, request, from, kind, cached);
         }
         let Some(value) = request.headers.get(&HeaderName::ProxyAuthorization) else {
@@ -152,7 +160,7 @@ impl Endpoint {
                 domain::Dialled::parse(&dialled(&request)),
                 Ok(domain::Dialled::Emergency(_))
             );
-            if !emergency && !self.location.knows_address(from.addr.ip()) {
+            if !emergency && !self.location.knows_address(sender.ip()) {
                 // Neither a carrier nor where any phone registered from: a
                 // call from the public network that did not come through
                 // a carrier of ours.

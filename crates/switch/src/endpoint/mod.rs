@@ -29,6 +29,7 @@ use crate::directory::DeviceCredentials;
 use crate::location::Location;
 use crate::registrar::RegistrarPolicy;
 use crate::transport::{ConnId, Inbound, Kind};
+use crate::trunk::register::Registrations;
 
 /// Option tags the switch implements (RFC 3261 §8.2.2.3).
 pub const SUPPORTED: &[&str] = &["path", "outbound"];
@@ -179,6 +180,10 @@ pub struct Endpoint {
     pub(crate) calls: Calls,
     /// The carriers, in failover order.
     pub(crate) trunks: crate::trunk::TrunkSet,
+    /// The source of the packet being handled, while its events drain.
+    packet_source: Option<SocketAddr>,
+    /// The switch's registrations with the carriers that want one.
+    pub(crate) registrations: Registrations,
     out: VecDeque<Action>,
     pub counters: Counters,
 }
@@ -197,6 +202,8 @@ impl Endpoint {
             cache: ResponseCache::default(),
             calls: Calls::new(CallsConfig::default(), Box::new(NoMedia)),
             trunks: Default::default(),
+            packet_source: None,
+            registrations: Registrations::new(crate::trunk::register::DEFAULT_RETRY_BASE),
             out: VecDeque::new(),
             counters: Counters::default(),
         }
@@ -208,9 +215,25 @@ impl Endpoint {
         self
     }
 
-    /// Replaces the carriers (loaded from storage by the shell).
-    pub fn set_trunks(&mut self, trunks: crate::trunk::TrunkSet) {
+    /// The first wait before registering again with a carrier after a
+    /// failure (doubling on each further failure, up to 10 minutes).
+    pub fn with_trunk_retry(mut self, retry_base: std::time::Duration) -> Self {
+        self.registrations.set_retry_base(retry_base);
+        self
+    }
+
+    /// Replaces the carriers (loaded from storage by the shell): new
+    /// trunks with credentials start registering at once, removed ones
+    /// stop.
+    pub fn set_trunks(&mut self, instant: Instant, random: u64, trunks: crate::trunk::TrunkSet) {
+        self.registrations.seed(random);
+        self.registrations.update(instant, &trunks, &mut self.calls);
         self.trunks = trunks;
+    }
+
+    /// Where each registering trunk's registration stands.
+    pub fn registrations(&self) -> &Registrations {
+        &self.registrations
     }
 
     /// The carriers in use.
@@ -237,9 +260,12 @@ impl Endpoint {
         self.calls.poll_cdr().map(Action::Cdr)
     }
 
-    /// The earliest deadline of the call engine.
+    /// The earliest deadline of the call engine and the registrations.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.calls.poll_timeout()
+        match (self.calls.poll_timeout(), self.registrations.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The relay saw no media on a call for too long: it is hung up.
@@ -278,9 +304,10 @@ impl Endpoint {
         self.calls.on_dtmf(instant, now, media, side, digit);
     }
 
-    /// Fires due call timers.
+    /// Fires due call timers and sends due registrations.
     pub fn handle_timeout(&mut self, instant: Instant, now: UnixMillis) {
         self.calls.handle_timeout(instant, now);
+        self.registrations.handle_timeout(instant, &mut self.calls);
         self.drain_events(instant, now, 0, Kind::Udp, &|_: &str| None);
     }
 
@@ -389,6 +416,19 @@ impl Endpoint {
     pub fn expire(&mut self, now: UnixMillis) -> Vec<BindingChange> {
         self.cache.purge(now);
         self.location.expire(now)
+    }
+
+    /// Offers a transaction event to the trunk registrations first; gives
+    /// it back when it is not theirs.
+    fn offer_to_registrations(
+        &mut self,
+        instant: Instant,
+        random: u64,
+        event: sip::transaction::Event,
+    ) -> Option<sip::transaction::Event> {
+        self.registrations.seed(random);
+        self.registrations
+            .handle_event(instant, event, &mut self.calls)
     }
 
     fn cache_forget(&mut self, key: &str) {

@@ -34,7 +34,8 @@ pub struct ErrorBody {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable, for programs: `unauthorized`, `not_found`, `invalid`,
-    /// `conflict`, `bad_request`, `method_not_allowed`, `internal`.
+    /// `conflict`, `bad_request`, `method_not_allowed`, `unavailable`,
+    /// `internal`.
     pub code: String,
     /// For people, in French or English after `Accept-Language`.
     pub message: String,
@@ -91,6 +92,17 @@ impl ApiError {
     /// 409: the write clashes with what exists.
     pub fn conflict(fr: impl Into<String>, en: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "conflict", fr.into(), en.into())
+    }
+
+    /// 503: what the request needs does not run on this node (the switch,
+    /// for click-to-call).
+    pub fn unavailable(fr: impl Into<String>, en: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            fr.into(),
+            en.into(),
+        )
     }
 
     /// 400: the body is not the JSON expected.

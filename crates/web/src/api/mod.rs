@@ -11,6 +11,7 @@
 mod account;
 mod auth;
 mod calls;
+mod click;
 mod devices;
 mod error;
 mod extensions;
@@ -69,8 +70,10 @@ pub fn router() -> Router<AppState> {
             put(devices::assign).delete(devices::unassign),
         )
         .route("/users/{id}/password", post(users::set_password))
+        .route("/users/{id}/calls", post(click::start))
         .route("/calls", get(calls::list))
         .route("/calls.csv", get(calls::export))
+        .route("/calls/live/{id}", get(click::live))
         .route("/api-keys", get(keys::list).post(keys::create))
         .route("/api-keys/{id}", axum::routing::delete(keys::revoke))
         // The platform operator's part, with operator keys.
@@ -115,7 +118,7 @@ pub fn router() -> Router<AppState> {
         numbers::list, numbers::available, numbers::buy, numbers::map,
         devices::list, devices::create, devices::show, devices::assign,
         devices::unassign, devices::delete, users::set_password,
-        calls::list, calls::export,
+        calls::list, calls::export, click::start, click::live,
         keys::list, keys::create, keys::revoke,
         operator::accounts, operator::create_account, operator::suspend,
         operator::reactivate, operator::numbers, operator::add_numbers,

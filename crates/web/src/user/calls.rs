@@ -2,7 +2,9 @@
 //! received, from their point of view (an internal call from 101 to 102 is
 //! outgoing for 101 and incoming for 102), the last 7 days unless another
 //! period is searched, filtered all / incoming / outgoing / missed, one
-//! page at a time, and the same calls as a CSV file.
+//! page at a time, and the same calls as a CSV file. The click-to-call
+//! form (SPEC U2, [`super::click`]) sits above the log, and each call with
+//! a number to dial has a "call back" link that fills it.
 
 use std::sync::Arc;
 
@@ -22,7 +24,7 @@ use crate::call_export::{self, CsvExport, push_line};
 use crate::error::WebError;
 use crate::i18n::Tr;
 use crate::local_time::{DayRangeErrors, Zone};
-use crate::page::{render, render_status};
+use crate::page::render_status;
 use crate::pages::display_duration;
 
 /// How many days the log shows when no period is searched, today included.
@@ -39,6 +41,9 @@ pub struct UserCallQuery {
     /// The last call of the previous page: `<started_at>.<id>`.
     #[serde(default)]
     older: String,
+    /// What the click-to-call form is filled with (a "call back" link).
+    #[serde(default)]
+    dial: String,
 }
 
 /// The filters, value in the query string and label key.
@@ -65,6 +70,15 @@ struct Row {
     result: String,
     missed: bool,
     duration: String,
+    /// What "call back" dials, when the other party can be called.
+    call_back: Option<String>,
+}
+
+/// The click-to-call form: what was typed and, after a refused POST, why.
+pub struct DialBox {
+    pub value: String,
+    /// A message key: the field's error or the switch being away.
+    pub error: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -81,6 +95,7 @@ struct CallLog {
     paged: bool,
     /// The query string of the first page with the same filters.
     first: String,
+    dial: DialBox,
 }
 
 /// What the query asks for, checked: the filter and the fields to show,
@@ -166,11 +181,39 @@ pub async fn page(
     Query(q): Query<UserCallQuery>,
 ) -> Result<Response, WebError> {
     let member = user_or_return!(state, session);
+    let dial = DialBox {
+        value: q.dial.clone(),
+        error: None,
+    };
+    log(&state, &session, &member, &q, dial, StatusCode::OK).await
+}
+
+/// The call log of the default search with the click-to-call form as
+/// `dial` says, answered with `status` (a refused form's).
+pub(super) async fn log_with_form(
+    state: &AppState,
+    session: &Session,
+    member: &Member,
+    dial: DialBox,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let q = UserCallQuery::default();
+    log(state, session, member, &q, dial, status).await
+}
+
+async fn log(
+    state: &AppState,
+    session: &Session,
+    member: &Member,
+    q: &UserCallQuery,
+    dial: DialBox,
+    status: StatusCode,
+) -> Result<Response, WebError> {
     let p = member
-        .page(&session, "user-calls-title", "/user/calls")
+        .page(session, "user-calls-title", "/user/calls")
         .await?;
     let tr = p.tr;
-    let s = search(&member, &q);
+    let s = search(member, q);
     let refused = s.refused;
     let cursor = parse_older(&q.older);
     let mut calls = match refused {
@@ -180,7 +223,7 @@ pub async fn page(
                 limit: PAGE_SIZE + 1,
                 ..s.filter.clone()
             };
-            member.scope(&state).calls_after(&filter, cursor).await?
+            member.scope(state).calls_after(&filter, cursor).await?
         }
     };
     let more = calls.len() > PAGE_SIZE as usize;
@@ -213,13 +256,14 @@ pub async fn page(
         older,
         paged: cursor.is_some(),
         first,
+        dial,
         p,
     };
-    if refused.is_some() {
-        render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
-    } else {
-        render(&page)
-    }
+    let status = match refused {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => status,
+    };
+    render_status(status, &page)
 }
 
 /// `GET /user/calls.csv`: the calls of the same search, every page, as a
@@ -274,26 +318,30 @@ pub async fn export(
 /// One call as the user sees it: outgoing when their extension called.
 fn row(tr: Tr, zone: &Zone, ext: &ExtensionNumber, c: &CallRecord) -> Row {
     let outgoing = c.caller_extension.as_ref() == Some(ext);
-    let (way, key, other) = if outgoing {
+    let (way, key, number, extension) = if outgoing {
         (
             "outgoing",
             "user-calls-way-outgoing",
-            party(&c.callee_number, c.callee_extension.as_ref()),
+            &c.callee_number,
+            c.callee_extension.as_ref(),
         )
     } else {
         (
             "incoming",
             "user-calls-way-incoming",
-            party(&c.caller_number, c.caller_extension.as_ref()),
+            &c.caller_number,
+            c.caller_extension.as_ref(),
         )
     };
+    let other = party(number, extension);
     Row {
         when: zone.display(tr.0, c.started_at),
         way,
         way_label: tr.t(key),
-        other,
         result: tr.t(&format!("disposition-{}", c.disposition.as_str())),
         missed: !outgoing && c.answered_at.is_none(),
         duration: display_duration(c),
+        call_back: super::click::call_back(number, extension),
+        other,
     }
 }

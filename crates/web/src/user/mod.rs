@@ -1,6 +1,7 @@
-//! The user portal beyond sign-in (SPEC U4, U6-U9): the user's own call
-//! log with its CSV export, their preferences (voicemail, forwarding,
-//! caller ID) and their profile (e-mail, password).
+//! The user portal beyond sign-in (SPEC U2, U4, U6-U9): the user's own
+//! call log with its CSV export and the click-to-call form above it,
+//! their preferences (voicemail, forwarding, caller ID) and their profile
+//! (e-mail, password).
 //!
 //! Every handler starts with [`Member::signed_in`] (through
 //! `user_or_return!`), which finds the user of the session and their
@@ -8,6 +9,7 @@
 //! [`storage::AccountScope`], and only the user's own settings and calls.
 
 pub mod calls;
+pub mod click;
 pub mod preferences;
 pub mod profile;
 

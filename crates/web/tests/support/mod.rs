@@ -3,17 +3,17 @@
 //! accounts, users and phones the tests start from.
 
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
 use domain::{
-    AccountId, CompanyName, Device, DeviceModel, E164, EmailAddress, ExtensionNumber, Language,
-    MacAddress, NewAccount, NewDevice, Password, PasswordHash, SipPassword, SipUsername, TimeZone,
-    UnixMillis, User, UserId,
+    AccountId, CompanyName, Device, DeviceModel, Disposition, E164, EmailAddress, ExtensionNumber,
+    Language, MacAddress, NewAccount, NewCallRecord, NewDevice, Password, PasswordHash,
+    SipPassword, SipUsername, TimeZone, UnixMillis, User, UserId,
 };
-use storage::{NewUser, Store};
+use storage::{CallWrite, NewUser, Store};
 use tower::ServiceExt;
 use web::{AppState, router};
 
@@ -123,20 +123,70 @@ pub async fn admin_browser(app: &Router, main: &str) -> Browser {
 /// A browser signed in as user 101 of the account whose main number is
 /// `main`.
 pub async fn user_browser(app: &Router, main: &str) -> Browser {
+    user_browser_as(app, main, "101").await
+}
+
+/// A browser signed in as the user on extension `ext` of the account
+/// whose main number is `main`.
+pub async fn user_browser_as(app: &Router, main: &str, ext: &str) -> Browser {
     let mut b = Browser::new(app);
     b.get("/user").await;
     let (status, res, _) = b
         .post(
             "/user/signin",
-            &[
-                ("number", main),
-                ("extension", "101"),
-                ("password", PASSWORD),
-            ],
+            &[("number", main), ("extension", ext), ("password", PASSWORD)],
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{}", location(&res));
     b
+}
+
+/// Writes calls of `account`, each `(caller, callee, days ago, how it
+/// ended)`, a second apart, a minute long; numbers starting with `+` are
+/// outside, others extensions.
+pub async fn write_calls(
+    store: &Store,
+    account: AccountId,
+    calls: &[(&str, &str, i64, Disposition)],
+) {
+    const DAY: i64 = 86_400_000;
+    let now = UnixMillis::from_system_time(std::time::SystemTime::now()).millis();
+    let party = |n: &str| match n.starts_with('+') {
+        true => None,
+        false => ExtensionNumber::parse(n).ok(),
+    };
+    let writes: Vec<_> = calls
+        .iter()
+        .enumerate()
+        .map(|(i, &(from, to, days, disposition))| {
+            let start = now - days * DAY - i as i64 * 1000;
+            CallWrite::Whole {
+                account,
+                record: NewCallRecord {
+                    call_id: format!("c{i}"),
+                    direction: domain::CallDirection::Internal,
+                    caller_number: from.into(),
+                    caller_extension: party(from),
+                    callee_number: to.into(),
+                    callee_extension: party(to),
+                    started_at: UnixMillis::from_millis(start),
+                },
+                answered_at: (disposition == Disposition::Answered)
+                    .then(|| UnixMillis::from_millis(start + 2_000)),
+                ended_at: UnixMillis::from_millis(start + 65_000),
+                disposition,
+                cause: "BYE".into(),
+            }
+        })
+        .collect();
+    store.write_calls(&writes).await.unwrap();
+}
+
+/// The application over `store` whose click-to-calls go to `dialer`.
+pub fn app_dialling(store: &Store, dir: &Path, dialer: Arc<dyn web::dialer::Dialer>) -> Router {
+    let mut state = AppState::with_outbox(store.clone(), dir.join("outbox"));
+    state.dialer = Some(dialer);
+    router(state)
 }
 
 /// The `.eml` files written to `dir/outbox`, as text.

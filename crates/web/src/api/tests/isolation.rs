@@ -52,6 +52,12 @@ fn urls_of(s: &super::Seeded) -> Vec<(&'static str, String, Option<Value>)> {
             None,
         ),
         ("delete", format!("/api/v1/api-keys/{}", s.key_id), None),
+        (
+            "post",
+            format!("/api/v1/users/{user}/calls"),
+            Some(json!({"destination": "0612345678"})),
+        ),
+        ("get", format!("/api/v1/calls/live/{}", s.call), None),
     ]
 }
 

@@ -2,6 +2,7 @@
 //! (`oneshot`) over a SQLite store seeded with two accounts.
 
 mod calls;
+mod click;
 mod devices;
 mod groups_account;
 mod isolation;
@@ -10,20 +11,21 @@ mod resources;
 mod user_portal;
 mod validation;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use domain::{
-    Account, AccountId, CompanyName, DeviceId, DeviceModel, E164, EmailAddress, ExtensionNumber,
-    Language, NewAccount, NewDevice, Password, PasswordHash, SipPassword, SipUsername, TimeZone,
-    UnixMillis, User,
+    Account, AccountId, ClickToCall, CompanyName, DeviceId, DeviceModel, Dialled, E164,
+    EmailAddress, ExtensionNumber, Language, NewAccount, NewDevice, Password, PasswordHash,
+    SipPassword, SipUsername, TimeZone, UnixMillis, User,
 };
 use serde_json::Value;
 use storage::{ApiKeyToken, NewUser, Store};
 use tower::ServiceExt;
 
+use crate::dialer::{Dialer, Scripted};
 use crate::{AppState, router};
 
 /// Every route the API serves, as the OpenAPI document names it.
@@ -55,6 +57,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/devices/{id}"),
     ("get", "/api/v1/calls"),
     ("get", "/api/v1/calls.csv"),
+    ("post", "/api/v1/users/{id}/calls"),
+    ("get", "/api/v1/calls/live/{id}"),
     ("get", "/api/v1/api-keys"),
     ("post", "/api/v1/api-keys"),
     ("delete", "/api/v1/api-keys/{id}"),
@@ -82,11 +86,15 @@ pub struct Seeded {
     pub device: DeviceId,
     pub number: i64,
     pub key_id: i64,
+    /// A click-to-call the user started, ringing their phones.
+    pub call: u64,
 }
 
 pub struct Fixture {
     pub app: Router,
     pub store: Store,
+    /// The switch as the API sees it: records calls, plays a script.
+    pub dialer: Arc<Scripted>,
     pub a: Seeded,
     pub b: Seeded,
     _dir: TempDir,
@@ -111,7 +119,14 @@ fn e164(s: &str) -> E164 {
     E164::parse(s).unwrap()
 }
 
-async fn seed(store: &Store, main: &str, second: &str, mac: &str, byte: u8) -> Seeded {
+async fn seed(
+    store: &Store,
+    dialer: &Scripted,
+    main: &str,
+    second: &str,
+    mac: &str,
+    byte: u8,
+) -> Seeded {
     let account = store
         .create_account(
             &NewAccount {
@@ -175,7 +190,15 @@ async fn seed(store: &Store, main: &str, second: &str, mac: &str, byte: u8) -> S
         .unwrap()
         .id
         .raw();
+    let call = dialer
+        .dial(ClickToCall {
+            account: account.id,
+            user: user.id,
+            destination: Dialled::parse("0612345678").unwrap(),
+        })
+        .unwrap();
     Seeded {
+        call,
         account,
         key: token.expose(),
         user,
@@ -198,8 +221,10 @@ pub async fn fixture() -> Fixture {
     let store = Store::connect(&format!("sqlite://{}/t.db", dir.display()))
         .await
         .unwrap();
+    let dialer = Arc::new(Scripted::new());
     let a = seed(
         &store,
+        &dialer,
         "+33199000100",
         "+33199000101",
         "00:1A:2B:3C:4D:01",
@@ -208,16 +233,20 @@ pub async fn fixture() -> Fixture {
     .await;
     let b = seed(
         &store,
+        &dialer,
         "+33199000200",
         "+33199000201",
         "00:1A:2B:3C:4D:02",
         2,
     )
     .await;
-    let app = router(AppState::with_outbox(store.clone(), dir.join("outbox")));
+    let mut state = AppState::with_outbox(store.clone(), dir.join("outbox"));
+    state.dialer = Some(dialer.clone());
+    let app = router(state);
     Fixture {
         app,
         store,
+        dialer,
         a,
         b,
         _dir: TempDir(dir),
