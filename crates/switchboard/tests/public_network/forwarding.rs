@@ -43,7 +43,7 @@ fn forward_all_sends_the_call_out_with_the_callers_number_and_a_diversion() {
         "Diversion names 201's number: {diversion:?}"
     );
     let cdr = inbound_record(dir.path(), DID_201);
-    assert_eq!(cdr.disposition, "answered", "{cdr:?}");
+    assert_inbound(&cdr, DID_201, "201", "answered");
 }
 
 #[test]
@@ -64,7 +64,7 @@ fn simultaneous_forwarding_rings_the_phone_and_the_forward_number_together() {
     assert!(mobile.finish().ok, "the forward number answered");
     assert!(phone.finish().ok, "201's phone rang too, then got CANCEL");
     let cdr = inbound_record(dir.path(), DID_201);
-    assert_eq!(cdr.disposition, "answered", "{cdr:?}");
+    assert_inbound(&cdr, DID_201, "201", "answered");
 }
 
 #[test]
@@ -93,7 +93,7 @@ fn a_forward_that_needs_a_key_press_is_connected_when_1_is_pressed() {
     );
     assert!(call.ok, "the caller is connected after the 1");
     let cdr = inbound_record(dir.path(), DID_201);
-    assert_eq!(cdr.disposition, "answered", "{cdr:?}");
+    assert_inbound(&cdr, DID_201, "201", "answered");
 }
 
 #[test]
@@ -113,4 +113,6 @@ fn a_forward_that_needs_a_key_press_is_dropped_without_it() {
     assert!(mobile.finish().ok, "the forward leg got the switch's BYE");
     assert!(call.ok, "the caller is refused");
     assert_eq!(final_status(&call), "480", "{}", call.logs);
+    let cdr = inbound_record(dir.path(), DID_201);
+    assert_inbound(&cdr, DID_201, "201", "missed");
 }
