@@ -8,229 +8,24 @@
 
 mod support;
 
-use std::net::{SocketAddr, UdpSocket};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{Server, free_media_port, free_port, run_ok, scenario, seed_account};
+use support::sipp::{Cdr, Sipp, TEST_RTP_PORTS, callee, device_call, logged, register};
+use support::{Server, free_port, run_ok, seed_account};
 
 const ACCOUNT: &str = "+33199000200";
 
-/// Media ports of the servers under test: out of the default 10000-20000,
-/// which a relay benchmark on the same machine may fill (the switch then
-/// answers 503).
-const TEST_RTP_PORTS: &str = "20000-29999";
-
-/// One sipp process with its own working folder (logs, error traces);
-/// killed if the test ends before it does.
-struct Sipp {
-    name: String,
-    child: Option<Child>,
-    dir: tempfile::TempDir,
-    started: Instant,
-    /// Its `-mp`, the port its SDP offers or answers.
-    media_port: u16,
+/// dev201, registered (the switch refuses calls from an address no phone
+/// registered from), calls `extension` with the caller scenario `name`.
+fn call(server: &Server, extension: &str, name: &str, pause_ms: u32) -> Sipp {
+    register(server, "dev201", free_port());
+    device_call(server.sip, "dev201", extension, name, pause_ms)
 }
 
-/// How a sipp run ended.
-struct Finished {
-    ok: bool,
-    /// What the scenario's `<log>` actions wrote.
-    logs: String,
-    elapsed: Duration,
-    media_port: String,
-}
-
-impl Sipp {
-    /// Starts sipp on `port` with `scenario`; `args` add the rest.
-    fn spawn(name: &str, port: u16, args: &[&str]) -> Sipp {
-        let dir = tempfile::tempdir().unwrap();
-        let media_port = free_media_port();
-        let child = Command::new("sipp")
-            .current_dir(dir.path())
-            .args(["-sf", scenario(name).to_str().unwrap()])
-            .args(["-t", "u1", "-i", "127.0.0.1", "-m", "1"])
-            .args(["-p", &port.to_string(), "-mp", &media_port.to_string()])
-            .args(["-timeout", "30s", "-timeout_error", "-nostdin"])
-            .args(["-trace_err", "-trace_logs"])
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("sipp runs (ensure-packages.sh installs sip-tester)");
-        Sipp {
-            name: name.to_owned(),
-            child: Some(child),
-            dir,
-            started: Instant::now(),
-            media_port,
-        }
-    }
-
-    /// Waits for sipp to end (its own -timeout bounds this), printing its
-    /// error trace when it failed.
-    fn finish(mut self) -> Finished {
-        let media_port = self.media_port.to_string();
-        let child = self.child.take().expect("sipp is running");
-        let out = child.wait_with_output().unwrap();
-        let elapsed = self.started.elapsed();
-        let mut logs = String::new();
-        let mut traces = String::new();
-        for entry in std::fs::read_dir(self.dir.path()).unwrap().flatten() {
-            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-            let file = entry.file_name().to_string_lossy().into_owned();
-            if file.ends_with("_logs.log") {
-                logs.push_str(&text);
-            } else {
-                traces.push_str(&format!("--- {file}\n{text}\n"));
-            }
-        }
-        let ok = out.status.success();
-        if !ok {
-            eprintln!(
-                "=== sipp {} failed ({}):\n{}\n{traces}",
-                self.name,
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        Finished {
-            ok,
-            logs,
-            elapsed,
-            media_port,
-        }
-    }
-}
-
-impl Drop for Sipp {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            c.kill().ok();
-            c.wait().ok();
-        }
-    }
-}
-
-/// Device `devNNN` (password `sippassNNN`) registered on a fresh port,
-/// then a sipp UAS running `name` on that port; `pause_ms` is its `-d`.
-fn callee(server: &Server, device: &str, name: &str, pause_ms: u32) -> Sipp {
-    let password = format!("sippass{}", device.trim_start_matches("dev"));
-    let port = free_port();
-    let registration = Sipp::spawn(
-        "register",
-        port,
-        &[
-            &server.sip.to_string(),
-            "-s",
-            device,
-            "-au",
-            device,
-            "-ap",
-            &password,
-            "-key",
-            "expires",
-            "600",
-        ],
-    )
-    .finish();
-    assert!(registration.ok, "{device} registers");
-    let uas = Sipp::spawn(name, port, &["-s", device, "-d", &pause_ms.to_string()]);
-    // The INVITE must find the UAS listening: wait until it holds the port.
-    let start = Instant::now();
-    while UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "sipp binds {port}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    uas
-}
-
-/// dev201 calls `extension` with the caller scenario `name`.
-fn call(server: SocketAddr, extension: &str, name: &str, pause_ms: u32) -> Sipp {
-    let auth_uri = format!("{extension}@{server}");
-    Sipp::spawn(
-        name,
-        free_port(),
-        &[
-            &server.to_string(),
-            "-s",
-            extension,
-            "-key",
-            "caller",
-            "dev201",
-            "-au",
-            "dev201",
-            "-ap",
-            "sippass201",
-            "-auth_uri",
-            &auth_uri,
-            "-d",
-            &pause_ms.to_string(),
-        ],
-    )
-}
-
-/// One row of `calls list`.
-#[derive(Debug)]
-struct Cdr {
-    direction: String,
-    caller_number: String,
-    caller_extension: String,
-    callee_number: String,
-    callee_extension: String,
-    started_at: i64,
-    answered_at: Option<i64>,
-    ended_at: Option<i64>,
-    disposition: String,
-    hangup_cause: String,
-}
-
-impl Cdr {
-    fn parse(line: &str) -> Cdr {
-        let f: Vec<&str> = line.split('\t').collect();
-        assert_eq!(f.len(), 10, "ten fields in {line:?}");
-        let time = |s: &str| (s != "-").then(|| s.parse().expect("unix millis"));
-        Cdr {
-            direction: f[0].into(),
-            caller_number: f[1].into(),
-            caller_extension: f[2].into(),
-            callee_number: f[3].into(),
-            callee_extension: f[4].into(),
-            started_at: f[5].parse().expect("unix millis"),
-            answered_at: time(f[6]),
-            ended_at: time(f[7]),
-            disposition: f[8].into(),
-            hangup_cause: f[9].into(),
-        }
-    }
-
-    /// Talk time in milliseconds.
-    fn talk_ms(&self) -> i64 {
-        self.ended_at.expect("ended") - self.answered_at.expect("answered")
-    }
-}
-
-/// The one call record of the account, once it is closed (records are
-/// written behind the SIP exchange).
+/// The one call record of the account, once it is closed.
 fn only_call(data: &Path) -> Cdr {
-    let start = Instant::now();
-    loop {
-        let list = run_ok(data, &["calls", "list", "--account", ACCOUNT]);
-        let rows: Vec<Cdr> = list.lines().map(Cdr::parse).collect();
-        if rows.len() == 1 && rows[0].disposition != "in_progress" {
-            eprintln!("call record: {:?}", rows[0]);
-            return rows.into_iter().next().unwrap();
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "one closed call record, got:\n{list}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    support::sipp::only_call(data, ACCOUNT)
 }
 
 /// Checks the record of an internal call from 201 to 202.
@@ -269,20 +64,12 @@ fn switch(dir: &Path, setup: &[&[&str]]) -> Server {
     Server::start_with(dir, &["--rtp-ports", TEST_RTP_PORTS])
 }
 
-/// What a scenario logged as `"{what} VALUE"`.
-fn logged<'a>(logs: &'a str, what: &str) -> &'a str {
-    logs.lines()
-        .find_map(|l| l.trim().strip_prefix(what)?.strip_prefix(' '))
-        .map(str::trim)
-        .unwrap_or_else(|| panic!("{what} in {logs:?}"))
-}
-
 #[test]
 fn caller_hangs_up_an_answered_call_and_the_record_has_its_talk_time() {
     let dir = tempfile::tempdir().unwrap();
     let server = switch(dir.path(), &[]);
     let callee = callee(&server, "dev202", "callee_answer", 300);
-    let caller = call(server.sip, "202", "caller_talk", 2000).finish();
+    let caller = call(&server, "202", "caller_talk", 2000).finish();
     let callee = callee.finish();
     assert!(caller.ok, "caller: INVITE, 407, INVITE, 200, ACK, BYE, 200");
     assert!(callee.ok, "callee: INVITE, 180, 200, ACK, BYE, 200");
@@ -317,7 +104,7 @@ fn callee_hangs_up_and_the_caller_gets_the_bye() {
     let dir = tempfile::tempdir().unwrap();
     let server = switch(dir.path(), &[]);
     let callee = callee(&server, "dev202", "callee_hangup", 1500);
-    let caller = call(server.sip, "202", "caller_listens", 0).finish();
+    let caller = call(&server, "202", "caller_listens", 0).finish();
     let callee = callee.finish();
     assert!(caller.ok, "caller: ..., 200, ACK, BYE from the switch, 200");
     assert!(callee.ok, "callee: INVITE, 180, 200, ACK, BYE, 200");
@@ -334,7 +121,7 @@ fn busy_callee_makes_the_caller_hear_busy() {
     let dir = tempfile::tempdir().unwrap();
     let server = switch(dir.path(), &[]);
     let callee = callee(&server, "dev202", "callee_busy", 0);
-    let caller = call(server.sip, "202", "caller_refused", 0).finish();
+    let caller = call(&server, "202", "caller_refused", 0).finish();
     assert!(callee.finish().ok, "callee: INVITE, 486, ACK");
     assert!(
         caller.ok && caller.logs.contains("final 486"),
@@ -360,7 +147,7 @@ fn unanswered_call_stops_ringing_after_the_ring_time() {
     ];
     let server = switch(dir.path(), &[&ring]);
     let callee = callee(&server, "dev202", "callee_ring", 0);
-    let caller = call(server.sip, "202", "caller_refused", 0).finish();
+    let caller = call(&server, "202", "caller_refused", 0).finish();
     assert!(
         callee.finish().ok,
         "callee: INVITE, 180, CANCEL, 200, 487, ACK"
@@ -384,7 +171,7 @@ fn caller_cancels_while_it_rings() {
     let dir = tempfile::tempdir().unwrap();
     let server = switch(dir.path(), &[]);
     let callee = callee(&server, "dev202", "callee_ring", 0);
-    let caller = call(server.sip, "202", "caller_cancel", 500).finish();
+    let caller = call(&server, "202", "caller_cancel", 500).finish();
     assert!(caller.ok, "caller: ..., 180, CANCEL, 200, 487, ACK");
     assert!(
         callee.finish().ok,
@@ -398,7 +185,7 @@ fn hold_and_resume_reach_the_callee_as_re_invites() {
     let dir = tempfile::tempdir().unwrap();
     let server = switch(dir.path(), &[]);
     let callee = callee(&server, "dev202", "callee_hold", 0);
-    let caller = call(server.sip, "202", "caller_hold", 300).finish();
+    let caller = call(&server, "202", "caller_hold", 300).finish();
     assert!(
         caller.ok,
         "caller: sendonly answered recvonly, sendrecv answered sendrecv"
@@ -430,7 +217,7 @@ fn every_contact_of_every_device_rings_and_those_not_answering_are_cancelled() {
     // dev202b is registered from two places (two contacts).
     let softphone = callee(&server, "dev202b", "callee_ring", 0);
     let laptop = callee(&server, "dev202b", "callee_ring", 0);
-    let caller = call(server.sip, "202", "caller_talk", 1000).finish();
+    let caller = call(&server, "202", "caller_talk", 1000).finish();
     assert!(caller.ok, "caller: answered, BYE");
     assert!(desk.finish().ok, "dev202 answers after 1 s of ringing");
     for (name, fork) in [("first", softphone), ("second", laptop)] {
@@ -447,7 +234,7 @@ fn every_contact_of_every_device_rings_and_those_not_answering_are_cancelled() {
 fn a_callee_without_a_registered_device_is_unavailable_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let server = switch(dir.path(), &[]);
-    let caller = call(server.sip, "202", "caller_refused", 0).finish();
+    let caller = call(&server, "202", "caller_refused", 0).finish();
     assert!(
         caller.ok && caller.logs.contains("final 480"),
         "{}",
@@ -465,7 +252,7 @@ fn a_callee_without_a_registered_device_is_unavailable_at_once() {
 fn an_unknown_extension_is_not_found() {
     let dir = tempfile::tempdir().unwrap();
     let server = switch(dir.path(), &[]);
-    let caller = call(server.sip, "299", "caller_refused", 0).finish();
+    let caller = call(&server, "299", "caller_refused", 0).finish();
     assert!(
         caller.ok && caller.logs.contains("final 404"),
         "{}",
@@ -493,7 +280,7 @@ fn a_call_still_up_when_the_switch_dies_is_closed_as_failed_at_the_next_start() 
     let dir = tempfile::tempdir().unwrap();
     let mut server = switch(dir.path(), &[]);
     let _callee = callee(&server, "dev202", "callee_answer", 0);
-    let _caller = call(server.sip, "202", "caller_talk", 30_000);
+    let _caller = call(&server, "202", "caller_talk", 30_000);
     // The record is written `in_progress` while the call is up.
     let start = Instant::now();
     loop {

@@ -289,3 +289,4 @@ fn smtp_session(stream: std::net::TcpStream) -> Vec<String> {
     }
     messages
 }
+pub mod sipp;
