@@ -20,6 +20,8 @@ mod click_to_call;
 mod forwarding;
 #[path = "public_network/inbound.rs"]
 mod inbound;
+#[path = "public_network/office_phone.rs"]
+mod office_phone;
 #[path = "public_network/outbound.rs"]
 mod outbound;
 #[path = "public_network/ring_groups.rs"]

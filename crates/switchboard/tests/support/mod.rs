@@ -289,4 +289,5 @@ fn smtp_session(stream: std::net::TcpStream) -> Vec<String> {
     }
     messages
 }
+pub mod baresip;
 pub mod sipp;
