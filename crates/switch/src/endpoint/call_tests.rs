@@ -1366,3 +1366,32 @@ fn a_carriers_call_rings_the_number_target_and_its_record_says_inbound() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[test]
+fn a_carrier_that_never_answers_is_failed_over_after_timer_b() {
+    let mut h = harness(&[]);
+    with_target(&mut h, public("0612345678"));
+    h.ep.set_trunks(
+        h.t0,
+        0,
+        Arc::new(vec![
+            carrier(1, CARRIER1, false),
+            carrier(2, CARRIER2, false),
+        ]),
+    );
+    let forks = dial(&mut h);
+    assert_eq!(forks[0].0, CARRIER1.parse().unwrap());
+    // Retransmitted, unanswered, until Timer B (64 × T1).
+    let mut next = Vec::new();
+    for ms in (500..=33_000).step_by(500) {
+        let out = h.tick(ms);
+        next.extend(requests(&out, CARRIER2));
+        assert!(responses(&out, CALLER).is_empty(), "the caller waits");
+        if !next.is_empty() {
+            assert!(ms >= 32_000, "failed over at {ms} ms, before Timer B");
+            break;
+        }
+    }
+    assert_eq!(next.len(), 1, "the second carrier gets the call");
+    assert_eq!(next[0].method, Method::Invite);
+}
