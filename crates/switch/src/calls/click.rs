@@ -15,7 +15,7 @@ use sip::dialog::Dialog;
 use sip::transaction::Peer;
 use sip::{Method, Request, Response, SipMessage, StatusCode};
 
-use super::route::{self, Decision, Stage};
+use super::route::{Decision, Stage};
 use super::{
     ALeg, Announcement, Call, Calls, CdrEvent, Fork, ForkState, LegState, Phase, Purpose, Side,
     TimerKind, build,
@@ -64,8 +64,6 @@ impl Calls {
             s.progress.push_back((o.id, CallProgress::Ended(end)));
         };
         // The user's phones first: without one nothing can start.
-        let user_bound: Vec<Vec<domain::Binding>> =
-            o.devices.iter().map(|d| bindings(*d)).collect();
         let mine = Target::Devices {
             party: (*o.user).clone(),
             user: None,
@@ -73,46 +71,13 @@ impl Calls {
             ring: o.ring,
             forward: None,
         };
-        let user_forks = match route::decide(
-            &mine,
-            &route::Context {
-                caller: None,
-                bindings: |d| {
-                    o.devices
-                        .iter()
-                        .position(|x| *x == d)
-                        .map(|i| user_bound[i].iter().collect())
-                        .unwrap_or_default()
-                },
-                busy: |_| false,
-                trunks: &[],
-            },
-        ) {
+        let user_forks = match self.decide(&mine, None, &bindings, &[]) {
             Decision::Ring(mut s) => s.remove(0).forks,
             Decision::Reject { .. } => return ended(self, CallEnd::NoPhone),
         };
         // Then the destination: a number nobody can reach is said at
         // once, before the user's phone rings.
-        let dest = {
-            let devices = super::target_devices(&o.target);
-            let bound: Vec<Vec<domain::Binding>> = devices.iter().map(|d| bindings(*d)).collect();
-            let busy = &self.busy;
-            route::decide(
-                &o.target,
-                &route::Context {
-                    caller: None,
-                    bindings: |d| {
-                        devices
-                            .iter()
-                            .position(|x| *x == d)
-                            .map(|i| bound[i].iter().collect())
-                            .unwrap_or_default()
-                    },
-                    busy: |d| busy.contains_key(&d),
-                    trunks,
-                },
-            )
-        };
+        let dest = self.decide(&o.target, None, &bindings, trunks);
         let stages: VecDeque<Stage> = match dest {
             Decision::Ring(stages) => stages.into(),
             Decision::Reject { disposition, .. } => {

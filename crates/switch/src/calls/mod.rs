@@ -449,12 +449,7 @@ impl Calls {
     }
 
     fn random(&mut self) -> u64 {
-        // splitmix64 over the seeded state.
-        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        crate::splitmix64(&mut self.rng)
     }
 
     fn token(&mut self) -> String {
@@ -665,26 +660,7 @@ impl Calls {
             });
             return;
         }
-        let decision = {
-            let devices = target_devices(&resolution.target);
-            let bound: Vec<Vec<domain::Binding>> = devices.iter().map(|d| bindings(*d)).collect();
-            let busy = &self.busy;
-            route::decide(
-                &resolution.target,
-                &route::Context {
-                    caller: caller_device,
-                    bindings: |d| {
-                        devices
-                            .iter()
-                            .position(|x| *x == d)
-                            .map(|i| bound[i].iter().collect())
-                            .unwrap_or_default()
-                    },
-                    busy: |d| busy.contains_key(&d),
-                    trunks,
-                },
-            )
-        };
+        let decision = self.decide(&resolution.target, caller_device, &bindings, trunks);
         let mut stages: VecDeque<Stage> = match decision {
             Decision::Reject {
                 status,
@@ -793,6 +769,34 @@ impl Calls {
         self.by_b_call_id.insert(b_call_id, id);
         self.counters.active += 1;
         self.calls.insert(id, call);
+    }
+
+    /// The routing decision for `target`, over the live bindings of the
+    /// devices it may ring and the devices in calls now.
+    fn decide(
+        &self,
+        target: &crate::dialplan::Target,
+        caller: Option<domain::DeviceId>,
+        bindings: &impl Fn(domain::DeviceId) -> Vec<domain::Binding>,
+        trunks: &[crate::trunk::LiveTrunk],
+    ) -> Decision {
+        let devices = target_devices(target);
+        let bound: Vec<Vec<domain::Binding>> = devices.iter().map(|d| bindings(*d)).collect();
+        route::decide(
+            target,
+            &route::Context {
+                caller,
+                bindings: |d| {
+                    devices
+                        .iter()
+                        .position(|x| *x == d)
+                        .map(|i| bound[i].iter().collect())
+                        .unwrap_or_default()
+                },
+                busy: |d| self.busy.contains_key(&d),
+                trunks,
+            },
+        )
     }
 
     /// Sends the INVITEs of one stage and arms its ring timer.

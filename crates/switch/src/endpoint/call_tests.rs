@@ -844,6 +844,18 @@ fn carrier(id: i64, addr: &str, credentials: bool) -> crate::trunk::LiveTrunk {
     }
 }
 
+/// Carriers 1 and 2, tried in that order.
+fn two_carriers(h: &mut Harness) {
+    h.ep.set_trunks(
+        h.t0,
+        0,
+        Arc::new(vec![
+            carrier(1, CARRIER1, false),
+            carrier(2, CARRIER2, false),
+        ]),
+    );
+}
+
 fn with_target(h: &mut Harness, target: Target) {
     h.resolution.target = Arc::new(target);
     let mut caller = (*h.resolution.caller).clone();
@@ -877,14 +889,7 @@ fn ended(h: &Harness) -> (Disposition, String) {
 fn outbound_calls_show_the_caller_id_and_fail_over_to_the_next_carrier_on_503() {
     let mut h = harness(&[]);
     with_target(&mut h, public("0612345678"));
-    h.ep.set_trunks(
-        h.t0,
-        0,
-        Arc::new(vec![
-            carrier(1, CARRIER1, false),
-            carrier(2, CARRIER2, false),
-        ]),
-    );
+    two_carriers(&mut h);
     let forks = dial(&mut h);
     assert_eq!(forks.len(), 1, "one carrier at a time");
     let (to, inv) = &forks[0];
@@ -926,14 +931,7 @@ fn outbound_calls_show_the_caller_id_and_fail_over_to_the_next_carrier_on_503() 
 fn a_refusal_from_the_carrier_is_not_failed_over() {
     let mut h = harness(&[]);
     with_target(&mut h, public("0612345678"));
-    h.ep.set_trunks(
-        h.t0,
-        0,
-        Arc::new(vec![
-            carrier(1, CARRIER1, false),
-            carrier(2, CARRIER2, false),
-        ]),
-    );
+    two_carriers(&mut h);
     let forks = dial(&mut h);
     let out = h.input(50, CARRIER1, &reply(&forks[0].1, 404, "c1", None, CARRIER1));
     assert!(requests(&out, CARRIER2).is_empty());
@@ -1371,14 +1369,7 @@ fn a_carriers_call_rings_the_number_target_and_its_record_says_inbound() {
 fn a_carrier_that_never_answers_is_failed_over_after_timer_b() {
     let mut h = harness(&[]);
     with_target(&mut h, public("0612345678"));
-    h.ep.set_trunks(
-        h.t0,
-        0,
-        Arc::new(vec![
-            carrier(1, CARRIER1, false),
-            carrier(2, CARRIER2, false),
-        ]),
-    );
+    two_carriers(&mut h);
     let forks = dial(&mut h);
     assert_eq!(forks[0].0, CARRIER1.parse().unwrap());
     // Retransmitted, unanswered, until Timer B (64 × T1).

@@ -298,7 +298,6 @@ impl Endpoint {
         device: &DeviceCredentials,
         resolution: Resolution,
     ) {
-        let location = &self.location;
         let new = NewCall {
             key: p.key,
             request: p.request,
@@ -310,6 +309,13 @@ impl Endpoint {
             direction: domain::CallDirection::Internal,
             called: None,
         };
+        self.start_new(instant, now, new);
+    }
+
+    /// Hands a new call to the engine with where phones are and the
+    /// carriers.
+    fn start_new(&mut self, instant: Instant, now: UnixMillis, new: NewCall) {
+        let location = &self.location;
         self.calls.start(
             instant,
             now,
@@ -421,7 +427,6 @@ impl Endpoint {
             resp.reason = "Not Found (number not in service)".into();
             return self.respond_call(instant, &p.key, resp);
         };
-        let location = &self.location;
         let new = NewCall {
             key: p.key,
             request: p.request,
@@ -436,13 +441,7 @@ impl Endpoint {
             direction: domain::CallDirection::Inbound,
             called: Some(p.number.as_str().to_owned()),
         };
-        self.calls.start(
-            instant,
-            now,
-            new,
-            |d| location.live(d, now).into_iter().cloned().collect(),
-            &self.trunks,
-        );
+        self.start_new(instant, now, new);
     }
 
     fn challenge_call(
