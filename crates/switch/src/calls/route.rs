@@ -655,6 +655,56 @@ mod tests {
     }
 
     #[test]
+    fn forwarding_to_a_colleague_rings_their_phones_with_diversion() {
+        let Target::Devices {
+            party: p,
+            user: u,
+            devices: d,
+            ring: r,
+            ..
+        } = user(&[2])
+        else {
+            unreachable!()
+        };
+        let target = Target::Devices {
+            party: p,
+            user: u,
+            devices: d,
+            ring: r,
+            forward: Some(Forward {
+                to: crate::dialplan::ForwardTo::Devices {
+                    party: party("203"),
+                    devices: vec![DeviceId::from_raw(3)],
+                },
+                simultaneous: false,
+                key_press: false,
+                by: Some(domain::E164::parse("+33199000202").unwrap()),
+                language: domain::Language::En,
+            }),
+        };
+        let s = stages(run(&target, &one_each(), &[], &[]));
+        assert_eq!(s.len(), 1);
+        assert_eq!(devices(&s[0]), [3], "the colleague's phone, not the user's");
+        assert_eq!(s[0].ring, Duration::from_secs(5));
+        assert_eq!(
+            s[0].forks[0].diverted_by.as_ref().unwrap().as_str(),
+            "+33199000202"
+        );
+        // Nobody to forward to: the call is unavailable, not lost silently.
+        let lonely: Vec<Binding> = one_each()
+            .into_iter()
+            .filter(|b| b.device.raw() != 3)
+            .collect();
+        assert!(matches!(
+            run(&target, &lonely, &[], &[]),
+            Decision::Reject {
+                cause: "forward number unreachable",
+                ..
+            }
+        ));
+    }
+
+    #[test]
     fn only_server_failures_fail_over() {
         let s = |c| StatusCode::new(c).unwrap();
         assert!(fails_over(s(503)));
