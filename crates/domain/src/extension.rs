@@ -25,10 +25,30 @@ impl ExtensionNumber {
         }
     }
 
+    /// Accepts a number for a new extension: as [`ExtensionNumber::parse`],
+    /// but not an emergency number, which calls always reach instead (SPEC
+    /// T4).
+    pub fn parse_new(text: &str) -> Result<Self, NewExtensionError> {
+        let number = Self::parse(text)?;
+        if crate::dial::EMERGENCY_NUMBERS.contains(&number.as_str()) {
+            return Err(NewExtensionError::Emergency(number.0));
+        }
+        Ok(number)
+    }
+
     /// The digits.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Why a number cannot be given to a new extension.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NewExtensionError {
+    #[error(transparent)]
+    Invalid(#[from] ExtensionNumberError),
+    #[error("{0} is an emergency number: calls to it always go to the emergency services")]
+    Emergency(String),
 }
 
 impl fmt::Display for ExtensionNumber {
@@ -133,6 +153,20 @@ pub struct RingGroup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emergency_numbers_are_not_given_to_new_extensions() {
+        assert!(ExtensionNumber::parse("112").is_ok(), "still read back");
+        assert!(matches!(
+            ExtensionNumber::parse_new("18"),
+            Err(NewExtensionError::Emergency(n)) if n == "18"
+        ));
+        assert!(matches!(
+            ExtensionNumber::parse_new("1"),
+            Err(NewExtensionError::Invalid(_))
+        ));
+        assert_eq!(ExtensionNumber::parse_new("201").unwrap().as_str(), "201");
+    }
 
     #[test]
     fn extension_numbers_are_two_to_six_digits() {

@@ -34,7 +34,9 @@ pub use device::{
 };
 pub use dial::{CallEnd, CallProgress, ClickToCall, Dialled, DialledError, EMERGENCY_NUMBERS};
 pub use email::EmailAddress;
-pub use extension::{Extension, ExtensionKind, ExtensionNumber, RingGroup, RingStrategy};
+pub use extension::{
+    Extension, ExtensionKind, ExtensionNumber, NewExtensionError, RingGroup, RingStrategy,
+};
 pub use ids::{
     AccountId, CallRecordId, DeviceId, ExtensionId, OperatorId, PhoneNumberId, TrunkId, UserId,
 };

@@ -189,7 +189,7 @@ fn parse_rows(
         }
         let mut problems = Cells::default();
         let p = &mut problems;
-        let extension = p.keep(&record, 0, ExtensionNumber::parse(&record[0]));
+        let extension = p.keep(&record, 0, ExtensionNumber::parse_new(&record[0]));
         let name = p.keep(
             &record,
             1,

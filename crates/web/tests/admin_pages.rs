@@ -241,6 +241,24 @@ async fn adding_a_user_with_bad_fields_shows_messages_and_keeps_the_input() {
         html.contains("value=\"+33199000211\" selected"),
         "number kept"
     );
+    // An emergency number would never ring the user: refused.
+    let (status, _, html) = b
+        .post(
+            "/admin/extensions/new",
+            &[
+                ("name", "Bob Martin"),
+                ("email", "bob@example.fr"),
+                ("extension", "112"),
+                ("number", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Le 112 est un numéro d&#39;urgence")
+            || html.contains("Le 112 est un numéro d'urgence"),
+        "{html}"
+    );
 
     b.post(
         "/lang",

@@ -54,6 +54,7 @@ reset-invalid = This link no longer works: it was used already or has expired. A
 reset-done = Your password was changed. You can sign in.
 invalid-number = Enter a valid phone number, for example 01 99 00 02 00.
 invalid-extension = An extension has 2 to 6 digits.
+extension-is-emergency = { $extension } is an emergency number: calls to it always go to the emergency services. Choose another extension.
 
 # Admin home
 dashboard-title = Dashboard

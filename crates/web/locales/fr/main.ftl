@@ -54,6 +54,7 @@ reset-invalid = Ce lien n'est plus valable : il a déjà servi ou a expiré. Dem
 reset-done = Votre mot de passe a été modifié. Vous pouvez vous connecter.
 invalid-number = Saisissez un numéro de téléphone valide, par exemple 01 99 00 02 00.
 invalid-extension = Le numéro de poste comporte de 2 à 6 chiffres.
+extension-is-emergency = Le { $extension } est un numéro d'urgence : les appels vers ce numéro vont toujours aux services d'urgence. Choisissez un autre poste.
 
 # Admin home
 dashboard-title = Tableau de bord

@@ -309,7 +309,11 @@ pub async fn add_user(
     let email = EmailAddress::parse(form.email.trim())
         .map_err(|_| errors.email = Some(tr.t("add-user-bad-email")))
         .ok();
-    let extension = match ExtensionNumber::parse(form.extension.trim()) {
+    let extension = match ExtensionNumber::parse_new(form.extension.trim()) {
+        Err(domain::NewExtensionError::Emergency(n)) => {
+            errors.extension = Some(tr.t1("extension-is-emergency", "extension", &n));
+            None
+        }
         Err(_) => {
             errors.extension = Some(tr.t("invalid-extension"));
             None

@@ -120,7 +120,11 @@ async fn check(
     if name.is_empty() || name.chars().count() > 100 {
         errors.name = Some(tr.t("group-bad-name"));
     }
-    let extension = match ExtensionNumber::parse(form.extension.trim()) {
+    let extension = match ExtensionNumber::parse_new(form.extension.trim()) {
+        Err(domain::NewExtensionError::Emergency(n)) => {
+            errors.extension = Some(tr.t1("extension-is-emergency", "extension", &n));
+            None
+        }
         Err(_) => {
             errors.extension = Some(tr.t("invalid-extension"));
             None

@@ -201,7 +201,7 @@ pub async fn create_group(
     Body(body): Body<NewRingGroupIn>,
 ) -> Result<(StatusCode, Json<RingGroupOut>), ApiError> {
     let scope = caller.scope(&state);
-    let number = fields::extension("extension", &body.extension)?;
+    let number = fields::new_extension("extension", &body.extension)?;
     let name = fields::name("name", &body.name)?;
     let (strategy, ring, members) =
         settings(&scope, &body.strategy, body.ring_seconds, &body.members).await?;
@@ -234,7 +234,7 @@ pub async fn update_group(
         None => current.name,
     };
     let number = match &body.extension {
-        Some(e) => fields::extension("extension", e)?,
+        Some(e) => fields::new_extension("extension", e)?,
         None => current.number,
     };
     let (strategy, ring, members) =

@@ -15,6 +15,19 @@ pub fn extension(field: &'static str, text: &str) -> Result<ExtensionNumber, Api
     })
 }
 
+/// A number for a new extension: not an emergency number.
+pub fn new_extension(field: &'static str, text: &str) -> Result<ExtensionNumber, ApiError> {
+    match ExtensionNumber::parse_new(text) {
+        Ok(n) => Ok(n),
+        Err(domain::NewExtensionError::Emergency(n)) => Err(ApiError::invalid(
+            field,
+            format!("le {n} est un numéro d'urgence : choisissez un autre poste"),
+            format!("{n} is an emergency number: choose another extension"),
+        )),
+        Err(_) => extension(field, text),
+    }
+}
+
 pub fn e164(field: &'static str, text: &str) -> Result<E164, ApiError> {
     E164::parse(text).map_err(|e| {
         ApiError::invalid(

@@ -179,7 +179,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<UserOut>), ApiError> {
     let name = fields::name("name", &body.name)?;
     let email = fields::email("email", &body.email)?;
-    let extension = fields::extension("extension", &body.extension)?;
+    let extension = fields::new_extension("extension", &body.extension)?;
     let password = fields::password("password", &body.password)?;
     // argon2id takes tens of milliseconds of CPU: off the async workers.
     let hash = tokio::task::spawn_blocking(move || PasswordHash::of(&password))

@@ -57,6 +57,10 @@ async fn a_ring_group_takes_a_new_name_and_a_free_extension_only() {
             "extension",
         ),
         (
+            json!({"extension": "17", "strategy": "sequential", "ring_seconds": 30, "members": []}),
+            "extension",
+        ),
+        (
             json!({"name": "  ", "strategy": "sequential", "ring_seconds": 30, "members": []}),
             "name",
         ),
