@@ -43,6 +43,7 @@ pub use error::StorageError;
 pub use operators::{AccountSummary, Holder, Operator, PoolEntry, PoolFilter};
 pub use password_resets::PasswordReset;
 pub use sessions::StoredSession;
+pub use trunks::{RegistrationStatus, TrunkRegistration};
 pub use users::{ImportedUser, NewUser, UserSettings};
 
 /// Which database a [`Store`] talks to.

@@ -120,3 +120,45 @@ async fn trunks_are_removed_by_name_and_unknown_names_are_not_found() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_trunks_registration_is_kept_as_the_switch_last_saw_it() {
+    use storage::{RegistrationStatus, TrunkRegistration};
+    for db in backends().await {
+        let s = &db.store;
+        let t = s
+            .create_trunk(&trunk("orange", credentials()))
+            .await
+            .unwrap();
+        assert!(
+            s.trunk_registrations().await.unwrap().is_empty(),
+            "{}",
+            db.name
+        );
+        let failed = TrunkRegistration {
+            state: RegistrationStatus::Failed,
+            detail: Some("503 Service Unavailable".into()),
+            at: Some(domain::UnixMillis::from_millis(1_800_000_030_000)),
+        };
+        s.set_trunk_registration(t.id, &failed).await.unwrap();
+        assert_eq!(
+            s.trunk_registrations().await.unwrap(),
+            [(t.id, failed)],
+            "{}",
+            db.name
+        );
+        let registered = TrunkRegistration {
+            state: RegistrationStatus::Registered,
+            detail: None,
+            at: Some(domain::UnixMillis::from_millis(1_800_000_300_000)),
+        };
+        s.set_trunk_registration(t.id, &registered).await.unwrap();
+        assert_eq!(
+            s.trunk_registrations().await.unwrap(),
+            [(t.id, registered)],
+            "{}",
+            db.name
+        );
+        db.finish().await;
+    }
+}

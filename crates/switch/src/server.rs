@@ -24,6 +24,7 @@ use crate::media::MediaEvent;
 use crate::persist::BindingWriter;
 use crate::transport::{Inbound, Kind, SendError, Transports, UdpReceiver};
 use crate::trunk::LiveTrunk;
+use crate::trunk::register::RegistrationState;
 
 /// Datagrams handled per wake-up before the other inputs get a turn.
 const UDP_BURST: usize = 64;
@@ -134,6 +135,30 @@ pub async fn run(task: SipTask) -> Counters {
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<LookedUp>();
     let (resolved_tx, mut resolved_rx) = mpsc::unbounded_channel::<Resolved>();
     let (trunks_tx, mut trunks_rx) = mpsc::channel::<Vec<LiveTrunk>>(1);
+    // What `trunks list` shows of each registration, written when it
+    // changes.
+    let status_store = store.clone();
+    let mut shown: std::collections::HashMap<domain::TrunkId, RegistrationState> =
+        std::collections::HashMap::new();
+    let show_registrations =
+        |endpoint: &Endpoint,
+         shown: &mut std::collections::HashMap<domain::TrunkId, RegistrationState>| {
+            let (now, wall) = (Instant::now(), clock());
+            for (trunk, state) in endpoint.registrations().iter() {
+                if shown.get(&trunk.id) == Some(state) {
+                    continue;
+                }
+                shown.insert(trunk.id, state.clone());
+                let record = stored_registration(state, now, wall);
+                let store = status_store.clone();
+                let id = trunk.id;
+                tokio::spawn(async move {
+                    if let Err(e) = store.set_trunk_registration(id, &record).await {
+                        tracing::warn!(error = %e, "trunk registration state not stored");
+                    }
+                });
+            }
+        };
     let loader = tokio::spawn(async move {
         let mut every = tokio::time::interval(trunk_reload.max(Duration::from_secs(1)));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -315,7 +340,10 @@ pub async fn run(task: SipTask) -> Counters {
                 endpoint.set_trunks(Instant::now(), rand::random(), Arc::new(trunks));
                 drain(&mut endpoint);
             }
-            _ = sweep.tick() => bindings.queue(endpoint.expire(clock())),
+            _ = sweep.tick() => {
+                bindings.queue(endpoint.expire(clock()));
+                show_registrations(&endpoint, &mut shown);
+            }
             _ = shutdown.changed() => {
                 if *shutdown.borrow() { break }
             }
@@ -340,6 +368,42 @@ fn connect_and_send(transports: &Transports, dest: std::net::SocketAddr, bytes: 
             Err(e) => tracing::warn!(%dest, error = %e, "cannot connect to the carrier"),
         }
     });
+}
+
+/// A registration as `trunks list` shows it: times on the wall clock.
+fn stored_registration(
+    state: &RegistrationState,
+    now: Instant,
+    wall: UnixMillis,
+) -> storage::TrunkRegistration {
+    let at = |when: Instant| {
+        let ahead = when.saturating_duration_since(now).as_millis() as i64;
+        Some(UnixMillis::from_millis(wall.millis() + ahead))
+    };
+    match state {
+        RegistrationState::Trying => storage::TrunkRegistration {
+            state: storage::RegistrationStatus::Trying,
+            detail: None,
+            at: None,
+        },
+        RegistrationState::Registered { until } => storage::TrunkRegistration {
+            state: storage::RegistrationStatus::Registered,
+            detail: None,
+            at: at(*until),
+        },
+        RegistrationState::Failed {
+            status,
+            reason,
+            retry_at,
+        } => storage::TrunkRegistration {
+            state: storage::RegistrationStatus::Failed,
+            detail: Some(match status {
+                Some(code) => format!("{code} {reason}"),
+                None => reason.clone(),
+            }),
+            at: at(*retry_at),
+        },
+    }
 }
 
 fn send(transports: &Transports, t: Transmit) {

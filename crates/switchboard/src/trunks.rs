@@ -84,7 +84,14 @@ pub async fn run(command: TrunksCommand, store: &Store) -> anyhow::Result<()> {
                 auth_kind(&trunk.auth)
             );
         }
-        TrunksCommand::List => print!("{}", describe(&store.trunks().await?)),
+        TrunksCommand::List => print!(
+            "{}",
+            describe(
+                &store.trunks().await?,
+                &store.trunk_registrations().await?,
+                crate::now()
+            )
+        ),
         TrunksCommand::Remove { name } => {
             store
                 .delete_trunk(&name)
@@ -190,8 +197,13 @@ fn auth_kind(auth: &TrunkAuth) -> String {
 }
 
 /// One line per trunk: name, host:port, transport, authentication, number
-/// format, in service or not. Never the password.
-pub fn describe(trunks: &[Trunk]) -> String {
+/// format, in service or not, and for a registering trunk what the switch
+/// last knew of its registration. Never the password.
+pub fn describe(
+    trunks: &[Trunk],
+    registrations: &[(domain::TrunkId, storage::TrunkRegistration)],
+    now: domain::UnixMillis,
+) -> String {
     if trunks.is_empty() {
         return "no trunks\n".to_owned();
     }
@@ -211,13 +223,66 @@ pub fn describe(trunks: &[Trunk]) -> String {
             t.number_format.as_str(),
             if t.enabled { "enabled" } else { "disabled" }
         );
+        if let Some((_, r)) = registrations.iter().find(|(id, _)| *id == t.id)
+            && t.enabled
+            && matches!(t.auth, TrunkAuth::Credentials { .. })
+        {
+            let _ = writeln!(out, "\t{}", registration_line(r, now));
+        }
     }
     out
+}
+
+/// "registered, 280 s left", "registration failed (503 Service
+/// Unavailable), next try in 25 s", "registering".
+fn registration_line(r: &storage::TrunkRegistration, now: domain::UnixMillis) -> String {
+    let left = |at: Option<domain::UnixMillis>| at.map_or(0, |t| t.since(now).as_secs());
+    match r.state {
+        storage::RegistrationStatus::Trying => "registering".to_owned(),
+        storage::RegistrationStatus::Registered => {
+            format!("registered, {} s left", left(r.at))
+        }
+        storage::RegistrationStatus::Failed => format!(
+            "registration failed ({}), next try in {} s",
+            r.detail.as_deref().unwrap_or("no answer"),
+            left(r.at)
+        ),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trunks_list_says_how_each_registration_stands() {
+        use storage::{RegistrationStatus, TrunkRegistration};
+        let now = domain::UnixMillis::from_millis(1_000_000);
+        let at = |ms: i64| Some(domain::UnixMillis::from_millis(1_000_000 + ms));
+        let line = |state, detail: Option<&str>, ahead| {
+            registration_line(
+                &TrunkRegistration {
+                    state,
+                    detail: detail.map(str::to_owned),
+                    at: at(ahead),
+                },
+                now,
+            )
+        };
+        assert_eq!(
+            line(RegistrationStatus::Registered, None, 280_000),
+            "registered, 280 s left"
+        );
+        assert_eq!(
+            line(
+                RegistrationStatus::Failed,
+                Some("503 Service Unavailable"),
+                25_000
+            ),
+            "registration failed (503 Service Unavailable), next try in 25 s"
+        );
+        assert_eq!(line(RegistrationStatus::Trying, None, 0), "registering");
+    }
 
     fn add(
         username: Option<&str>,

@@ -134,6 +134,24 @@ fn the_switch_answers_the_carriers_challenge_and_refreshes_a_short_grant() {
     assert!(ok, "the carrier's scenario ran to its end");
     assert!(logs.contains("registered user=acme digest=true"), "{logs}");
     assert!(logs.contains("refreshed nc=00000002 digest=true"), "{logs}");
+    // The operator sees it: the refresh was granted 300 s.
+    let start = Instant::now();
+    loop {
+        let list = run_ok(dir.path(), &["trunks", "list"]);
+        let left = list
+            .split("registered, ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|s| s.parse::<u64>().ok());
+        if left.is_some_and(|l| (250..=300).contains(&l)) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "trunks list shows the registration: {list}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     assert!(server.terminate().success());
 }
 
