@@ -46,20 +46,35 @@ impl Store {
 
     /// The device registering with this SIP username if its account is
     /// active: a suspended or closed account's phones are refused by the
-    /// switch as if unknown (issue 6). One primary-key probe more than
-    /// [`Store::device_by_sip_username`].
+    /// switch (except for emergency calls).
     pub async fn active_device_by_sip_username(
         &self,
         username: &SipUsername,
     ) -> Result<Option<Device>, StorageError> {
-        let sql = format!(
-            "{SELECT} WHERE sip_username = $1 AND EXISTS (SELECT 1 FROM accounts a WHERE a.id = devices.account_id AND a.status = 'active')"
+        Ok(self
+            .device_and_activity_by_sip_username(username)
+            .await?
+            .and_then(|(d, active)| active.then_some(d)))
+    }
+
+    /// The device with this SIP username and whether its account is
+    /// active, in one query: what the switch's directory reads. One
+    /// primary-key probe more than [`Store::device_by_sip_username`].
+    pub async fn device_and_activity_by_sip_username(
+        &self,
+        username: &SipUsername,
+    ) -> Result<Option<(Device, bool)>, StorageError> {
+        let sql = SELECT.replace(
+            " FROM devices",
+            ", (SELECT a.status FROM accounts a WHERE a.id = devices.account_id) AS account_status FROM devices WHERE sip_username = $1",
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(username.as_str())
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(device_from).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let status: String = get(&row, "account_status")?;
+        Ok(Some((device_from(&row)?, status == "active")))
     }
 
     /// The device with this MAC address (auto-provisioning, SPEC T13).

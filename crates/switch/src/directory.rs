@@ -74,25 +74,22 @@ impl Directory {
         }
         let found = match SipUsername::parse(username) {
             Err(_) => None,
-            Ok(name) => match self.store.device_by_sip_username(&name).await? {
+            Ok(name) => match self
+                .store
+                .device_and_activity_by_sip_username(&name)
+                .await?
+            {
                 None => None,
-                Some(d) => {
-                    let active = self
-                        .store
-                        .active_device_by_sip_username(&name)
-                        .await?
-                        .is_some();
-                    Some(Arc::new(DeviceCredentials {
-                        device: d.id,
-                        account: d.account,
-                        user: d.user,
-                        username: d.sip_username,
-                        realm: d.realm,
-                        ha1_md5: d.ha1_md5,
-                        ha1_sha256: d.ha1_sha256,
-                        suspended: !active,
-                    }))
-                }
+                Some((d, active)) => Some(Arc::new(DeviceCredentials {
+                    device: d.id,
+                    account: d.account,
+                    user: d.user,
+                    username: d.sip_username,
+                    realm: d.realm,
+                    ha1_md5: d.ha1_md5,
+                    ha1_sha256: d.ha1_sha256,
+                    suspended: !active,
+                })),
             },
         };
         let mut cache = self.cache.lock().expect("directory lock is not poisoned");
