@@ -161,7 +161,7 @@ impl Dialplan {
                     let target = match n.target {
                         Some(ext) if active => {
                             let ext = scope.extension(ext).await?;
-                            self.target(account, ext.number.as_str()).await?
+                            self.extension_target(account, ext).await?
                         }
                         _ => Target::Unknown,
                     };
@@ -236,10 +236,8 @@ impl Dialplan {
         if let Some(user) = device.user {
             let u = scope.user(user).await?;
             return Ok(Party {
-                number: u.extension_number.as_str().to_owned(),
-                extension: Some(u.extension_number),
-                name: u.name,
-                public: Some(u.caller_id.unwrap_or(main)),
+                public: Some(u.caller_id.clone().unwrap_or(main)),
+                ..user_party(&u)
             });
         }
         Ok(Party {
@@ -254,48 +252,9 @@ impl Dialplan {
         let scope = self.store.account(account);
         match Dialled::parse(dialed) {
             Ok(Dialled::Extension(number)) => {
-                let Some(ext) = scope.extension_by_number(&number).await? else {
-                    return Ok(Target::Unknown);
-                };
-                let party = Party {
-                    extension: Some(ext.number.clone()),
-                    name: ext.name.clone(),
-                    number: ext.number.as_str().to_owned(),
-                    public: None,
-                };
-                return match ext.kind {
-                    ExtensionKind::User => {
-                        let Some(user) = scope.user_by_extension(&number).await? else {
-                            return Ok(Target::Unknown);
-                        };
-                        self.user_target(account, user, party).await
-                    }
-                    ExtensionKind::RingGroup => {
-                        let group = scope.ring_group(ext.id).await?;
-                        let users = scope.users().await?;
-                        let mut members = Vec::new();
-                        for member in &group.members {
-                            if let Some(user) = users.iter().find(|u| u.extension == *member) {
-                                let devices = scope.devices_of(user.id).await?;
-                                members.push(Member {
-                                    party: Party {
-                                        extension: Some(user.extension_number.clone()),
-                                        name: user.name.clone(),
-                                        number: user.extension_number.as_str().to_owned(),
-                                        public: None,
-                                    },
-                                    devices: devices.iter().map(|d| d.id).collect(),
-                                });
-                            }
-                        }
-                        Ok(Target::Group {
-                            party,
-                            strategy: group.strategy,
-                            ring: Duration::from_secs(u64::from(group.ring_seconds)),
-                            members,
-                        })
-                    }
-                    kind => Ok(Target::Unavailable { party, kind }),
+                return match scope.extension_by_number(&number).await? {
+                    Some(ext) => self.extension_target(account, ext).await,
+                    None => Ok(Target::Unknown),
                 };
             }
             Ok(dialled) => {
@@ -345,6 +304,50 @@ impl Dialplan {
         }
     }
 
+    /// What an extension of the account reaches.
+    async fn extension_target(
+        &self,
+        account: AccountId,
+        ext: domain::Extension,
+    ) -> Result<Target, StorageError> {
+        let scope = self.store.account(account);
+        let party = Party {
+            extension: Some(ext.number.clone()),
+            name: ext.name.clone(),
+            number: ext.number.as_str().to_owned(),
+            public: None,
+        };
+        match ext.kind {
+            ExtensionKind::User => {
+                let Some(user) = scope.user_by_extension(&ext.number).await? else {
+                    return Ok(Target::Unknown);
+                };
+                self.user_target(account, user, party).await
+            }
+            ExtensionKind::RingGroup => {
+                let group = scope.ring_group(ext.id).await?;
+                let users = scope.users().await?;
+                let mut members = Vec::new();
+                for member in &group.members {
+                    if let Some(user) = users.iter().find(|u| u.extension == *member) {
+                        let devices = scope.devices_of(user.id).await?;
+                        members.push(Member {
+                            party: user_party(user),
+                            devices: devices.iter().map(|d| d.id).collect(),
+                        });
+                    }
+                }
+                Ok(Target::Group {
+                    party,
+                    strategy: group.strategy,
+                    ring: Duration::from_secs(u64::from(group.ring_seconds)),
+                    members,
+                })
+            }
+            kind => Ok(Target::Unavailable { party, kind }),
+        }
+    }
+
     /// A user's devices, and their forwarding when it is on.
     async fn user_target(
         &self,
@@ -362,12 +365,7 @@ impl Dialplan {
                         let ext = scope.extension(n.target.expect("checked")).await?;
                         match scope.user_by_extension(&ext.number).await? {
                             Some(u) => ForwardTo::Devices {
-                                party: Party {
-                                    extension: Some(u.extension_number.clone()),
-                                    name: u.name.clone(),
-                                    number: u.extension_number.as_str().to_owned(),
-                                    public: None,
-                                },
+                                party: user_party(&u),
                                 devices: scope
                                     .devices_of(u.id)
                                     .await?
@@ -421,14 +419,22 @@ impl Dialplan {
             id,
             account: click.account,
             user: Arc::new(Party {
-                number: user.extension_number.as_str().to_owned(),
-                extension: Some(user.extension_number.clone()),
-                name: user.name.clone(),
                 public: Some(user.caller_id.clone().unwrap_or(main)),
+                ..user_party(&user)
             }),
             devices: devices.iter().map(|d| d.id).collect(),
             ring: Duration::from_secs(u64::from(user.voicemail.ring_seconds.get())),
             target: Arc::new(target),
         })
+    }
+}
+
+/// A user of the account as the other party sees them.
+fn user_party(user: &User) -> Party {
+    Party {
+        extension: Some(user.extension_number.clone()),
+        name: user.name.clone(),
+        number: user.extension_number.as_str().to_owned(),
+        public: None,
     }
 }
