@@ -279,6 +279,19 @@ fn reply(req: &Request, status: u16, tag: &str, sdp: Option<&str>, contact: &str
     String::from_utf8(r.to_bytes()).unwrap()
 }
 
+/// Dev201's Proxy-Authorization with `password`, answering the 407 to the
+/// caller in `out` for `uri`.
+fn credentials(out: &[(SocketAddr, Message)], password: &str, uri: &str, cnonce: &str) -> String {
+    let c = Challenge::parse(
+        responses(out, CALLER)[0]
+            .headers
+            .get(&HeaderName::ProxyAuthenticate)
+            .unwrap(),
+    )
+    .unwrap();
+    answer(&c, "dev201", password, "INVITE", uri, cnonce, 1).to_string()
+}
+
 /// INVITE, 407, ACK, authenticated INVITE: returns the forks' INVITEs.
 fn dial(h: &mut Harness) -> Vec<(SocketAddr, Request)> {
     let out = h.input(0, CALLER, &invite("z9hG4bKa1", 1, None, None, OFFER));
@@ -504,23 +517,7 @@ fn a_call_from_neither_a_carrier_nor_a_phone_is_refused_and_counted() {
 fn nobody_registered_gets_480_at_once() {
     let mut h = harness(&[]);
     let out = h.input(0, CALLER, &invite("z9hG4bKa1", 1, None, None, OFFER));
-    let c = Challenge::parse(
-        responses(&out, CALLER)[0]
-            .headers
-            .get(&HeaderName::ProxyAuthenticate)
-            .unwrap(),
-    )
-    .unwrap();
-    let auth = answer(
-        &c,
-        "dev201",
-        "sippass201",
-        "INVITE",
-        "sip:202@127.0.0.1",
-        "c1",
-        1,
-    )
-    .to_string();
+    let auth = credentials(&out, "sippass201", "sip:202@127.0.0.1", "c1");
     let out = h.input(
         10,
         CALLER,
@@ -539,23 +536,7 @@ fn nobody_registered_gets_480_at_once() {
 fn a_wrong_password_is_refused_with_403() {
     let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
     let out = h.input(0, CALLER, &invite("z9hG4bKa1", 1, None, None, OFFER));
-    let c = Challenge::parse(
-        responses(&out, CALLER)[0]
-            .headers
-            .get(&HeaderName::ProxyAuthenticate)
-            .unwrap(),
-    )
-    .unwrap();
-    let auth = answer(
-        &c,
-        "dev201",
-        "wrong",
-        "INVITE",
-        "sip:202@127.0.0.1",
-        "c1",
-        1,
-    )
-    .to_string();
+    let auth = credentials(&out, "wrong", "sip:202@127.0.0.1", "c1");
     let out = h.input(
         10,
         CALLER,
@@ -629,23 +610,7 @@ fn dial_with(h: &mut Harness, extra: &str) -> Vec<(SocketAddr, Message)> {
         )
     };
     let out = h.input(0, CALLER, &with(None, "z9hG4bKs1", 1));
-    let c = Challenge::parse(
-        responses(&out, CALLER)[0]
-            .headers
-            .get(&HeaderName::ProxyAuthenticate)
-            .unwrap(),
-    )
-    .unwrap();
-    let auth = answer(
-        &c,
-        "dev201",
-        "sippass201",
-        "INVITE",
-        "sip:202@127.0.0.1",
-        "c1",
-        1,
-    )
-    .to_string();
+    let auth = credentials(&out, "sippass201", "sip:202@127.0.0.1", "c1");
     h.input(10, CALLER, &with(Some(&auth), "z9hG4bKs2", 2))
 }
 
@@ -771,23 +736,7 @@ fn an_opus_only_caller_talks_to_a_g711_callee_through_the_relay() {
     let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
     let opus = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\na=fmtp:96 useinbandfec=1\r\na=sendrecv\r\n";
     let out = h.input(0, CALLER, &invite("z9hG4bKo1", 1, None, None, opus));
-    let c = Challenge::parse(
-        responses(&out, CALLER)[0]
-            .headers
-            .get(&HeaderName::ProxyAuthenticate)
-            .unwrap(),
-    )
-    .unwrap();
-    let auth = answer(
-        &c,
-        "dev201",
-        "sippass201",
-        "INVITE",
-        "sip:202@127.0.0.1",
-        "c1",
-        1,
-    )
-    .to_string();
+    let auth = credentials(&out, "sippass201", "sip:202@127.0.0.1", "c1");
     let out = h.input(10, CALLER, &invite("z9hG4bKo2", 2, Some(&auth), None, opus));
     let fork = requests(&out, FORK1)
         .into_iter()
@@ -952,26 +901,11 @@ fn without_a_carrier_an_outbound_call_gets_503_and_a_failed_record() {
     );
     let forks = {
         // dial() expects a 100; do the authenticated INVITE by hand.
-        let c = Challenge::parse(
-            responses(&out, CALLER)[0]
-                .headers
-                .get(&HeaderName::ProxyAuthenticate)
-                .unwrap(),
-        )
-        .unwrap();
-        let auth = answer(
-            &c,
-            "dev201",
-            "sippass201",
-            "INVITE",
-            "sip:202@127.0.0.1",
-            "c1",
-            1,
-        );
+        let auth = credentials(&out, "sippass201", "sip:202@127.0.0.1", "c1");
         h.input(
             10,
             CALLER,
-            &invite("z9hG4bKa2", 2, Some(&auth.to_string()), None, OFFER),
+            &invite("z9hG4bKa2", 2, Some(&auth), None, OFFER),
         )
     };
     assert_eq!(
@@ -1129,23 +1063,7 @@ fn a_ring_group_skips_a_member_who_is_in_a_call() {
         CALLER,
         &invite("z9hG4bKb1", 1, None, None, OFFER).replace("a-leg", "second"),
     );
-    let c = Challenge::parse(
-        responses(&out, CALLER)[0]
-            .headers
-            .get(&HeaderName::ProxyAuthenticate)
-            .unwrap(),
-    )
-    .unwrap();
-    let auth = answer(
-        &c,
-        "dev201",
-        "sippass201",
-        "INVITE",
-        "sip:202@127.0.0.1",
-        "c2",
-        1,
-    )
-    .to_string();
+    let auth = credentials(&out, "sippass201", "sip:202@127.0.0.1", "c2");
     let out = h.input(
         210,
         CALLER,
@@ -1274,14 +1192,7 @@ fn dial_number(h: &mut Harness, number: &str) -> Vec<(SocketAddr, Message)> {
         invite(branch, cseq, auth, None, OFFER).replace("sip:202@127.0.0.1", &uri)
     };
     let out = h.input(0, CALLER, &text("z9hG4bKe1", 1, None));
-    let c = Challenge::parse(
-        responses(&out, CALLER)[0]
-            .headers
-            .get(&HeaderName::ProxyAuthenticate)
-            .unwrap(),
-    )
-    .unwrap();
-    let auth = answer(&c, "dev201", "sippass201", "INVITE", &uri, "c9", 1).to_string();
+    let auth = credentials(&out, "sippass201", &uri, "c9");
     h.input(10, CALLER, &text("z9hG4bKe2", 2, Some(&auth)))
 }
 

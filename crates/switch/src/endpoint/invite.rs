@@ -279,14 +279,7 @@ impl Endpoint {
         };
         match resolution {
             Some(r) => self.start_call(instant, now, pending, &device, r),
-            None => {
-                self.calls.abandon(&pending.key);
-                let resp = pending.request.response(
-                    StatusCode::SERVER_INTERNAL_ERROR,
-                    Some(&format!("{random:016x}")),
-                );
-                self.respond_call(instant, &pending.key, resp);
-            }
+            None => self.lookup_failed(instant, random, &pending.key, &pending.request),
         }
     }
 
@@ -399,14 +392,7 @@ impl Endpoint {
         self.calls.seed(random);
         match found {
             Some(found) => self.start_inbound(instant, now, random, pending, found),
-            None => {
-                self.calls.abandon(&pending.key);
-                let resp = pending.request.response(
-                    StatusCode::SERVER_INTERNAL_ERROR,
-                    Some(&format!("{random:016x}")),
-                );
-                self.respond_call(instant, &pending.key, resp);
-            }
+            None => self.lookup_failed(instant, random, &pending.key, &pending.request),
         }
     }
 
@@ -442,6 +428,23 @@ impl Endpoint {
             called: Some(p.number.as_str().to_owned()),
         };
         self.start_new(instant, now, new);
+    }
+
+    /// Storage could not answer a new call's look-up: 500, and the INVITE
+    /// is forgotten.
+    fn lookup_failed(
+        &mut self,
+        instant: Instant,
+        random: u64,
+        key: &TransactionKey,
+        request: &Request,
+    ) {
+        self.calls.abandon(key);
+        let resp = request.response(
+            StatusCode::SERVER_INTERNAL_ERROR,
+            Some(&format!("{random:016x}")),
+        );
+        self.respond_call(instant, key, resp);
     }
 
     fn challenge_call(
