@@ -35,6 +35,26 @@ fn screenshots(dir: &Path) -> std::path::PathBuf {
     shots
 }
 
+/// Runs the Playwright script `script` against `server` (then stops it),
+/// screenshots to `shots`, with `args`; fails with the script's output.
+fn browse(scripts: &Path, server: Server, script: &str, shots: &Path, args: &[&str]) {
+    let out = Command::new("node")
+        .arg(scripts.join(script))
+        .arg(format!("http://{}", server.http))
+        .arg(shots)
+        .args(args)
+        .current_dir(scripts)
+        .output()
+        .expect("node runs");
+    server.terminate();
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn an_admin_signs_in_with_chromium_in_french() {
     let scripts = scripts();
@@ -42,20 +62,12 @@ fn an_admin_signs_in_with_chromium_in_french() {
     seed_account(dir.path(), &[201, 202]);
     let server = Server::start(dir.path());
     let shots = screenshots(dir.path());
-    let out = Command::new("node")
-        .arg(scripts.join("admin.mjs"))
-        .arg(format!("http://{}", server.http))
-        .arg(&shots)
-        .args(["01 99 00 02 00", "longenough", "201", "password201"])
-        .current_dir(&scripts)
-        .output()
-        .expect("node runs");
-    server.terminate();
-    assert!(
-        out.status.success(),
-        "browser scenario failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    browse(
+        &scripts,
+        server,
+        "admin.mjs",
+        &shots,
+        &["01 99 00 02 00", "longenough", "201", "password201"],
     );
     for name in ["01-admin-signin-fr", "03-admin-dashboard", "10-user-calls"] {
         let png = std::fs::read(shots.join(format!("{name}.png"))).unwrap();
@@ -83,21 +95,12 @@ fn the_seed_pages_walkthrough_in_french_with_real_mail() {
     let sink = SmtpSink::start(Some(mail_dir.clone()));
     let server = Server::start_with(dir.path(), &["--smtp-url", &sink.url()]);
     let shots = screenshots(dir.path());
-    let out = Command::new("node")
-        .arg(scripts.join("walkthrough.mjs"))
-        .arg(format!("http://{}", server.http))
-        .arg(&shots)
-        .arg(&mail_dir)
-        .args(["01 99 00 02 00", "longenough"])
-        .current_dir(&scripts)
-        .output()
-        .expect("node runs");
-    server.terminate();
-    assert!(
-        out.status.success(),
-        "walkthrough failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    browse(
+        &scripts,
+        server,
+        "walkthrough.mjs",
+        &shots,
+        &[mail_dir.to_str().unwrap(), "01 99 00 02 00", "longenough"],
     );
     // The mails went through SMTP, none to the outbox folder.
     let mails: Vec<String> = sink.mail.try_iter().collect();
@@ -146,25 +149,17 @@ fn every_other_page_in_french() {
     );
     let server = Server::start(dir.path());
     let shots = screenshots(dir.path());
-    let out = Command::new("node")
-        .arg(scripts.join("tour.mjs"))
-        .arg(format!("http://{}", server.http))
-        .arg(&shots)
-        .args([
+    browse(
+        &scripts,
+        server,
+        "tour.mjs",
+        &shots,
+        &[
             "01 99 00 02 00",
             "longenough",
             "ops@hosting.example",
             "operator-secret",
-        ])
-        .current_dir(&scripts)
-        .output()
-        .expect("node runs");
-    server.terminate();
-    assert!(
-        out.status.success(),
-        "tour failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
     // The import's welcome e-mails and the new account's set-up mail.
     let outbox: Vec<String> = std::fs::read_dir(dir.path().join("outbox"))
@@ -193,20 +188,12 @@ fn click_to_call_from_the_user_portal_in_french() {
     seed_account(dir.path(), &[201, 202]);
     let server = Server::start(dir.path());
     let shots = screenshots(dir.path());
-    let out = Command::new("node")
-        .arg(scripts.join("click.mjs"))
-        .arg(format!("http://{}", server.http))
-        .arg(&shots)
-        .args(["01 99 00 02 00", "201", "password201"])
-        .current_dir(&scripts)
-        .output()
-        .expect("node runs");
-    server.terminate();
-    assert!(
-        out.status.success(),
-        "click-to-call scenario failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    browse(
+        &scripts,
+        server,
+        "click.mjs",
+        &shots,
+        &["01 99 00 02 00", "201", "password201"],
     );
     for name in ["c03-click-progress", "c04-click-no-phone"] {
         let png = std::fs::read(shots.join(format!("{name}.png"))).unwrap();
