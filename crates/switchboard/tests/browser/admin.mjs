@@ -1,17 +1,11 @@
 // Signs in to the admin portal in French with Debian's Chromium, following
 // the seed pages, and saves a screenshot of every page.
 //   node admin.mjs BASE_URL SCREENSHOT_DIR MAIN_NUMBER PASSWORD USER_EXT USER_PASSWORD
-import { chromium } from "playwright-core";
+import { check, launch } from "./lib.mjs";
 
 const [base, shots, mainNumber, password, ext, userPassword] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-});
+const browser = await launch();
 const errors = [];
-function check(cond, what) {
-  if (!cond) throw new Error("check failed: " + what);
-}
 try {
   const context = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();

@@ -3,17 +3,11 @@
 // registered, followed live by the htmx-polled panel until the switch says
 // "no phone registered" and the polling stops. A screenshot of each step.
 //   node click.mjs BASE_URL SCREENSHOT_DIR MAIN_NUMBER USER_EXT USER_PASSWORD
-import { chromium } from "playwright-core";
+import { check, launch } from "./lib.mjs";
 
 const [base, shots, mainNumber, ext, userPassword] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-});
+const browser = await launch();
 const errors = [];
-function check(cond, what) {
-  if (!cond) throw new Error("check failed: " + what);
-}
 
 try {
   const context = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 800 } });

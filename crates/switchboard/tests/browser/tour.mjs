@@ -3,17 +3,11 @@
 // settings, an API key; then the platform operator's portal (create an
 // account, add numbers to the pool). A screenshot of every page.
 //   node tour.mjs BASE_URL SCREENSHOT_DIR MAIN_NUMBER ADMIN_PASSWORD OPERATOR_EMAIL OPERATOR_PASSWORD
-import { chromium } from "playwright-core";
+import { check, launch } from "./lib.mjs";
 
 const [base, shots, mainNumber, password, opEmail, opPassword] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-});
+const browser = await launch();
 const errors = [];
-function check(cond, what) {
-  if (!cond) throw new Error("check failed: " + what);
-}
 
 try {
   const context = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 800 } });

@@ -5,18 +5,12 @@
 // forwarding and the caller ID, and exports the call log as CSV. Every
 // page is saved as a screenshot.
 //   node walkthrough.mjs BASE_URL SCREENSHOT_DIR MAIL_DIR MAIN_NUMBER ADMIN_PASSWORD
-import { chromium } from "playwright-core";
+import { check, launch } from "./lib.mjs";
 import { readdirSync, readFileSync } from "node:fs";
 
 const [base, shots, mailDir, mainNumber, password] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-});
+const browser = await launch();
 const errors = [];
-function check(cond, what) {
-  if (!cond) throw new Error("check failed: " + what);
-}
 
 // The text of a message as the sink wrote it: headers, blank line, body
 // in base64, quoted-printable or plain 7/8 bit.
