@@ -61,3 +61,7 @@ id_type!(
     /// A person of the hosting company who runs the installation (issue 6).
     OperatorId
 );
+id_type!(
+    /// A voicemail message.
+    MessageId
+);

@@ -26,6 +26,7 @@ pub mod secret;
 pub mod time;
 pub mod trunk;
 pub mod user;
+pub mod voicemail;
 
 pub use account::{Account, AccountStatus, CompanyName, Language, NewAccount, TimeZone};
 pub use call_record::{CallDirection, CallRecord, Disposition, NewCallRecord};
@@ -38,7 +39,8 @@ pub use extension::{
     Extension, ExtensionKind, ExtensionNumber, NewExtensionError, RingGroup, RingStrategy,
 };
 pub use ids::{
-    AccountId, CallRecordId, DeviceId, ExtensionId, OperatorId, PhoneNumberId, TrunkId, UserId,
+    AccountId, CallRecordId, DeviceId, ExtensionId, MessageId, OperatorId, PhoneNumberId, TrunkId,
+    UserId,
 };
 pub use number_range::{NumberRange, NumberRangeError};
 pub use phone::{E164, PhoneNumber};
@@ -49,3 +51,7 @@ pub use trunk::{
     NewTrunk, NumberFormat, Trunk, TrunkAddress, TrunkAddressError, TrunkAuth, TrunkTransport,
 };
 pub use user::{AfterEmail, ForwardingSettings, RingSeconds, User, VoicemailSettings};
+pub use voicemail::{
+    Mailbox, MessageCounts, MessageStatus, NewVoicemailMessage, PIN_ATTEMPTS, PIN_LOCKOUT_MS,
+    VoicemailMessage,
+};

@@ -29,6 +29,7 @@ mod row;
 mod sessions;
 mod trunks;
 mod users;
+mod voicemail;
 
 use std::str::FromStr;
 

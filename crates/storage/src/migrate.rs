@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_operators.sql")),
     (6, include_str!("../migrations/0006_operator_api_keys.sql")),
     (7, include_str!("../migrations/0007_trunk_registration.sql")),
+    (8, include_str!("../migrations/0008_voicemail.sql")),
 ];
 
 /// Applies the migrations the database has not seen yet.
