@@ -19,6 +19,7 @@ pub mod registrar;
 pub mod server;
 pub mod transport;
 pub mod trunk;
+pub mod voicemail;
 
 /// The next number of a splitmix64 sequence over `state`: tags, branches
 /// and nonces from seeded randomness, without a dependency.

@@ -34,6 +34,15 @@ pub struct Recorded {
     pub wav: PathBuf,
 }
 
+impl Recorded {
+    /// Writes what the message is about next to the WAV (`<wav>.meta`)
+    /// before recording starts, so that a recording a crash interrupted
+    /// becomes a message at the next start ([`Voicemail::recover`]).
+    pub fn save_meta(&self) -> std::io::Result<()> {
+        Err(std::io::Error::other("not written yet"))
+    }
+}
+
 /// Why a mailbox operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum VoicemailError {
@@ -154,5 +163,11 @@ impl Voicemail {
     ) -> Result<Option<VoicemailMessage>, VoicemailError> {
         let _ = recorded;
         Err(VoicemailError::Mp3("ingest is not written yet".into()))
+    }
+
+    /// Ingests the recordings a crash left in the spool folder (each WAV
+    /// with its `.meta`); returns how many became messages.
+    pub async fn recover(&self) -> Result<usize, VoicemailError> {
+        Ok(0)
     }
 }

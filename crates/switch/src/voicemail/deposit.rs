@@ -1,0 +1,1 @@
+//! Leaving a message.
