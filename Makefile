@@ -3,7 +3,7 @@
 #   make test  installs the test peers, checks formatting and lints, runs every test
 
 RUN_PACKAGES  = build-essential pkg-config cmake libopus-dev asterisk-core-sounds-fr-wav asterisk-core-sounds-en-wav
-TEST_PACKAGES = build-essential pkg-config cmake libopus-dev sip-tester baresip chromium postgresql-client
+TEST_PACKAGES = build-essential pkg-config cmake libopus-dev sip-tester baresip chromium postgresql-client asterisk-core-sounds-fr-wav asterisk-core-sounds-en-wav
 
 export SWITCHBOARD_TEST_POSTGRES_URL ?= postgres://postgres:postgres@127.0.0.1:5432/postgres
 

@@ -90,6 +90,7 @@ pub struct Mailbox {
 impl Mailbox {
     /// Whether the mailbox refuses PINs at `now`.
     pub fn locked(&self, now: UnixMillis) -> bool {
-        self.locked_until.is_some_and(|until| now.millis() < until.millis())
+        self.locked_until
+            .is_some_and(|until| now.millis() < until.millis())
     }
 }

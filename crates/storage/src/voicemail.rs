@@ -11,7 +11,8 @@ use crate::accounts::found;
 use crate::row::{get, named, parsed};
 use crate::{AccountScope, StorageError};
 
-const COLUMNS: &str = "id, user_id, caller_number, caller_name, received_at, duration_ms, status, wav_key, mp3_key";
+const COLUMNS: &str =
+    "id, user_id, caller_number, caller_name, received_at, duration_ms, status, wav_key, mp3_key";
 
 fn message_from(row: &AnyRow) -> Result<VoicemailMessage, StorageError> {
     let duration: i64 = get(row, "duration_ms")?;
@@ -199,12 +200,14 @@ impl AccountScope<'_> {
     ) -> Result<Option<String>, StorageError> {
         self.ensure_mailbox(user).await?;
         let old = self.mailbox(user).await?.greeting_key;
-        sqlx::query("UPDATE mailboxes SET greeting_key = $1 WHERE account_id = $2 AND user_id = $3")
-            .bind(key.map(str::to_owned))
-            .bind(self.raw())
-            .bind(user.raw())
-            .execute(self.pool())
-            .await?;
+        sqlx::query(
+            "UPDATE mailboxes SET greeting_key = $1 WHERE account_id = $2 AND user_id = $3",
+        )
+        .bind(key.map(str::to_owned))
+        .bind(self.raw())
+        .bind(user.raw())
+        .execute(self.pool())
+        .await?;
         Ok(old)
     }
 

@@ -8,8 +8,8 @@ mod common;
 
 use common::{account, backends, hash};
 use domain::{
-    EmailAddress, ExtensionNumber, MessageCounts, MessageStatus, NewVoicemailMessage,
-    PIN_ATTEMPTS, PIN_LOCKOUT_MS, UnixMillis, UserId,
+    EmailAddress, ExtensionNumber, MessageCounts, MessageStatus, NewVoicemailMessage, PIN_ATTEMPTS,
+    PIN_LOCKOUT_MS, UnixMillis, UserId,
 };
 use storage::{NewUser, StorageError};
 
@@ -50,7 +50,13 @@ async fn messages_are_kept_per_user_newest_first_and_counted() {
         assert_eq!(first.status, MessageStatus::New, "{}", db.name);
         assert_eq!(first.caller_name.as_deref(), Some("Jean"));
         assert_eq!(first.duration_ms, 4_200);
-        let ids: Vec<_> = sa.voicemails(alice.id).await.unwrap().iter().map(|m| m.id).collect();
+        let ids: Vec<_> = sa
+            .voicemails(alice.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| m.id)
+            .collect();
         assert_eq!(ids, [second.id, first.id], "newest first");
         assert!(sa.voicemails(bob.id).await.unwrap().is_empty());
 
@@ -99,7 +105,10 @@ async fn mailbox_keeps_recordings_and_locks_after_wrong_pins() {
 
         assert_eq!(sa.set_greeting(alice.id, Some("g1")).await.unwrap(), None);
         assert_eq!(
-            sa.set_greeting(alice.id, Some("g2")).await.unwrap().as_deref(),
+            sa.set_greeting(alice.id, Some("g2"))
+                .await
+                .unwrap()
+                .as_deref(),
             Some("g1"),
             "the replaced key comes back for the object store"
         );
@@ -115,7 +124,11 @@ async fn mailbox_keeps_recordings_and_locks_after_wrong_pins() {
             assert!(!m.locked(now));
         }
         sa.pin_succeeded(alice.id).await.unwrap();
-        assert_eq!(sa.mailbox(alice.id).await.unwrap().pin_failures, 0, "a right PIN resets");
+        assert_eq!(
+            sa.mailbox(alice.id).await.unwrap().pin_failures,
+            0,
+            "a right PIN resets"
+        );
         let mut last = None;
         for _ in 0..PIN_ATTEMPTS {
             last = Some(sa.pin_failed(alice.id, now).await.unwrap());

@@ -66,6 +66,12 @@ pub struct SipTask {
     pub trunk_reload: Duration,
     /// Click-to-call: where progress goes, and the requests.
     pub clicks: Option<(Arc<crate::clicks::Clicks>, ClickRequests)>,
+    /// Voicemail: the service the scripts store through, and its mailbox
+    /// changes (for the message-waiting lamps).
+    pub voicemail: Option<(
+        Arc<voicemail::Voicemail>,
+        mpsc::UnboundedReceiver<voicemail::MailboxChange>,
+    )>,
 }
 
 /// The caches as the endpoint reads them.
@@ -107,7 +113,9 @@ pub async fn run(task: SipTask) -> Counters {
         store,
         trunk_reload,
         clicks,
+        voicemail,
     } = task;
+    let _ = voicemail;
     let (clicks, mut click_requests) = match clicks {
         Some((c, rx)) => (Some(c), rx),
         None => (None, mpsc::unbounded_channel().1),

@@ -7,6 +7,7 @@ mod calls;
 mod config;
 mod demo;
 mod devices;
+mod files;
 mod media;
 mod operators;
 mod secrets;

@@ -153,6 +153,24 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     let (cdr, cdr_task) = CdrWriter::spawn(store.clone());
     let (clicks, click_requests) = switch::clicks::Clicks::new();
     let clicks = Arc::new(clicks);
+    let mailer = mail::Mailer::new(
+        config.smtp_url.as_deref(),
+        &config.mail_from,
+        config.data_dir.join("outbox"),
+    )
+    .context("invalid mail settings (smtp_url, mail_from)")?;
+    tracing::info!(to = %mailer.describe(), "e-mail delivery");
+    let mailer = Arc::new(mailer);
+    // Voicemail: audio in the object store, recordings in progress in the
+    // spool folder; mailbox changes go to the SIP task for the lamps.
+    let (voicemail, mailbox_changes) = voicemail::Voicemail::new(
+        store.clone(),
+        crate::files::blobs(&config)?,
+        mailer.clone(),
+        config.data_dir.join("spool"),
+    )
+    .context("cannot prepare voicemail")?;
+    let voicemail = Arc::new(voicemail);
     let sip_task = tokio::spawn(switch::server::run(SipTask {
         endpoint,
         transports,
@@ -168,6 +186,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         store: store.clone(),
         trunk_reload: config.trunk_reload,
         clicks: Some((clicks.clone(), click_requests)),
+        voicemail: Some((voicemail.clone(), mailbox_changes)),
     }));
 
     tracing::info!(http = %http.local_addr()?, sip = %sip_addr, "switchboard is serving");
@@ -177,18 +196,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         listening.join("  ")
     );
 
-    let mailer = mail::Mailer::new(
-        config.smtp_url.as_deref(),
-        &config.mail_from,
-        config.data_dir.join("outbox"),
-    )
-    .context("invalid mail settings (smtp_url, mail_from)")?;
-    tracing::info!(to = %mailer.describe(), "e-mail delivery");
-    let mut state = web::AppState::new(
-        store.clone(),
-        std::sync::Arc::new(mailer),
-        config.public_url.clone(),
-    );
+    let mut state = web::AppState::new(store.clone(), mailer, config.public_url.clone());
     state.sip_realm = config.sip_realm.clone();
     state.credentials_changed = Arc::new(forget);
     state.dialer = Some(Arc::new(SwitchDialer(clicks)));

@@ -139,11 +139,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let blobs = Blobs::local(&dir.path().join("files")).unwrap();
         let key = "voicemail/1/2/3.mp3";
-        blobs.put(key, Bytes::from_static(b"0123456789")).await.unwrap();
-        assert_eq!(blobs.get(key).await.unwrap(), Bytes::from_static(b"0123456789"));
-        assert_eq!(blobs.get_range(key, 2..5).await.unwrap(), Bytes::from_static(b"234"));
+        blobs
+            .put(key, Bytes::from_static(b"0123456789"))
+            .await
+            .unwrap();
+        assert_eq!(
+            blobs.get(key).await.unwrap(),
+            Bytes::from_static(b"0123456789")
+        );
+        assert_eq!(
+            blobs.get_range(key, 2..5).await.unwrap(),
+            Bytes::from_static(b"234")
+        );
         assert_eq!(blobs.size(key).await.unwrap(), 10);
-        assert!(dir.path().join("files/voicemail/1/2/3.mp3").exists(), "a real file");
+        assert!(
+            dir.path().join("files/voicemail/1/2/3.mp3").exists(),
+            "a real file"
+        );
         blobs.delete(key).await.unwrap();
         blobs.delete(key).await.unwrap();
         assert!(matches!(blobs.get(key).await, Err(BlobError::NotFound(_))));

@@ -141,7 +141,11 @@ impl Voicemail {
         user: UserId,
         id: MessageId,
     ) -> Result<VoicemailMessage, VoicemailError> {
-        let message = self.store.account(account).delete_voicemail(user, id).await?;
+        let message = self
+            .store
+            .account(account)
+            .delete_voicemail(user, id)
+            .await?;
         self.changed(account, user);
         for key in [&message.wav_key, &message.mp3_key] {
             if let Err(e) = self.blobs.delete(key).await {

@@ -26,3 +26,14 @@ pub async fn run(
     let _ = (vm, cx, now);
     line.hang_up().await;
 }
+
+/// A stored recording (8 kHz WAV) as samples to play.
+pub async fn load_audio(blobs: &voicemail::Blobs, key: &str) -> Option<std::sync::Arc<[i16]>> {
+    let bytes = blobs.get(key).await.ok()?;
+    let reader = hound::WavReader::new(std::io::Cursor::new(bytes)).ok()?;
+    reader
+        .into_samples::<i16>()
+        .collect::<Result<Vec<_>, _>>()
+        .ok()
+        .map(Into::into)
+}
