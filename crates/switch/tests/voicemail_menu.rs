@@ -167,7 +167,8 @@ impl Line for ScriptedLine {
             None => (Duration::ZERO, RecordEnd::HungUp),
             Some(other) => panic!("the menu records, the script does {other:?}"),
         };
-        let mut writer = hound::WavWriter::create(path, wav_spec()).map_err(std::io::Error::other)?;
+        let mut writer =
+            hound::WavWriter::create(path, wav_spec()).map_err(std::io::Error::other)?;
         for s in voice(duration).iter() {
             writer.write_sample(*s).map_err(std::io::Error::other)?;
         }
@@ -306,7 +307,12 @@ async fn office(with_pin: bool) -> Office {
 impl Office {
     /// Stores a message of `seconds` of audio from `caller`, received
     /// `ago` ms before now.
-    async fn message(&self, caller: &str, ago: i64, seconds: u64) -> (VoicemailMessage, Arc<[i16]>) {
+    async fn message(
+        &self,
+        caller: &str,
+        ago: i64,
+        seconds: u64,
+    ) -> (VoicemailMessage, Arc<[i16]>) {
         let samples = voice(Duration::from_secs(seconds));
         let base = format!(
             "voicemail/{}/{}/{}",
@@ -317,8 +323,14 @@ impl Office {
         let wav_key = format!("{base}.wav");
         let mp3_key = format!("{base}.mp3");
         let blobs = self.vm.blobs();
-        blobs.put(&wav_key, Bytes::from(wav_bytes(&samples))).await.unwrap();
-        blobs.put(&mp3_key, Bytes::from_static(b"ID3 not really")).await.unwrap();
+        blobs
+            .put(&wav_key, Bytes::from(wav_bytes(&samples)))
+            .await
+            .unwrap();
+        blobs
+            .put(&mp3_key, Bytes::from_static(b"ID3 not really"))
+            .await
+            .unwrap();
         let message = self
             .vm
             .store()
@@ -365,7 +377,10 @@ impl Office {
     fn announced(&mut self) -> usize {
         let mut n = 0;
         while let Ok(change) = self.changes.try_recv() {
-            assert_eq!((change.account, change.user), (self.cx.account, self.cx.user));
+            assert_eq!(
+                (change.account, change.user),
+                (self.cx.account, self.cx.user)
+            );
             n += 1;
         }
         n
@@ -378,7 +393,8 @@ fn names(list: &[&str]) -> Vec<String> {
 
 /// `needle` appears in `hay` as a run of consecutive entries.
 fn contains_run(hay: &[String], needle: &[&str]) -> bool {
-    hay.windows(needle.len()).any(|w| w == names(needle).as_slice())
+    hay.windows(needle.len())
+        .any(|w| w == names(needle).as_slice())
 }
 
 const EMPTY_MAIN_MENU: [&str; 2] = ["vm-opts", "vm-helpexit"];
@@ -391,10 +407,19 @@ async fn a_wrong_pin_is_refused_then_the_right_one_lets_the_caller_in() {
     assert_eq!(
         line.heard(),
         names(&[
-            "vm-password", "/", "vm-incorrect", "vm-password", "/",
-            "vm-youhave", "vm-no", "vm-messages",
-            EMPTY_MAIN_MENU[0], EMPTY_MAIN_MENU[1], "/",
-            "vm-goodbye", "HANG UP",
+            "vm-password",
+            "/",
+            "vm-incorrect",
+            "vm-password",
+            "/",
+            "vm-youhave",
+            "vm-no",
+            "vm-messages",
+            EMPTY_MAIN_MENU[0],
+            EMPTY_MAIN_MENU[1],
+            "/",
+            "vm-goodbye",
+            "HANG UP",
         ])
     );
     let mailbox = o.mailbox().await;
@@ -405,9 +430,8 @@ async fn a_wrong_pin_is_refused_then_the_right_one_lets_the_caller_in() {
 #[tokio::test]
 async fn a_pin_ends_after_five_seconds_without_a_key() {
     let o = office(true).await;
-    let mut line = ScriptedLine::new(
-        [vec![Step::Listen], keys(PIN), vec![Step::Silent], keys("#")].concat(),
-    );
+    let mut line =
+        ScriptedLine::new([vec![Step::Listen], keys(PIN), vec![Step::Silent], keys("#")].concat());
     o.run(&mut line).await;
     assert!(contains_run(&line.heard(), &["vm-password", "vm-youhave"]));
 }
@@ -420,13 +444,24 @@ async fn three_wrong_pins_lock_the_mailbox_and_hang_up() {
     assert_eq!(
         line.heard(),
         names(&[
-            "vm-password", "/", "vm-incorrect",
-            "vm-password", "/", "vm-incorrect",
-            "vm-password", "/", "vm-incorrect",
-            "vm-goodbye", "HANG UP",
+            "vm-password",
+            "/",
+            "vm-incorrect",
+            "vm-password",
+            "/",
+            "vm-incorrect",
+            "vm-password",
+            "/",
+            "vm-incorrect",
+            "vm-goodbye",
+            "HANG UP",
         ])
     );
-    assert!(o.mailbox().await.locked(UnixMillis::from_millis(NOW + 60_000)));
+    assert!(
+        o.mailbox()
+            .await
+            .locked(UnixMillis::from_millis(NOW + 60_000))
+    );
 }
 
 #[tokio::test]
@@ -434,11 +469,17 @@ async fn a_locked_mailbox_refuses_even_the_right_pin() {
     let o = office(true).await;
     let scope = o.vm.store().account(o.cx.account);
     for _ in 0..3 {
-        scope.pin_failed(o.cx.user, UnixMillis::from_millis(NOW - 1000)).await.unwrap();
+        scope
+            .pin_failed(o.cx.user, UnixMillis::from_millis(NOW - 1000))
+            .await
+            .unwrap();
     }
     let mut line = ScriptedLine::new([right_pin(), keys("#")].concat());
     o.run(&mut line).await;
-    assert_eq!(line.heard(), names(&["vm-incorrect", "vm-goodbye", "HANG UP"]));
+    assert_eq!(
+        line.heard(),
+        names(&["vm-incorrect", "vm-goodbye", "HANG UP"])
+    );
     assert_eq!(line.steps.len(), PIN.len() + 2, "no PIN was read");
     assert!(o.mailbox().await.locked(UnixMillis::from_millis(NOW)));
 }
@@ -448,31 +489,63 @@ async fn a_mailbox_without_a_pin_cannot_be_reached() {
     let o = office(false).await;
     let mut line = ScriptedLine::new(right_pin());
     o.run(&mut line).await;
-    assert_eq!(line.heard(), names(&["vm-incorrect", "vm-goodbye", "HANG UP"]));
+    assert_eq!(
+        line.heard(),
+        names(&["vm-incorrect", "vm-goodbye", "HANG UP"])
+    );
 }
 
 #[tokio::test]
 async fn a_new_message_heard_to_the_end_becomes_saved_and_the_lamps_hear_of_it() {
     let mut o = office(true).await;
     let (message, samples) = o.message("+33612345678", 60_000, 2).await;
-    let mut line = ScriptedLine::new(
-        [right_pin(), keys("1"), vec![Step::Listen], keys("*#")].concat(),
-    );
+    let mut line =
+        ScriptedLine::new([right_pin(), keys("1"), vec![Step::Listen], keys("*#")].concat());
     o.run(&mut line).await;
     let heard = line.heard();
     assert_eq!(
         heard,
         names(&[
-            "vm-password", "/",
-            "vm-youhave", "1", "vm-INBOX", "vm-message", "vm-and", "vm-no", "vm-Old", "vm-messages",
-            "vm-onefor", "vm-INBOX", "vm-messages", "vm-opts", "vm-helpexit", "/",
-            "vm-first", "vm-message", "audio 16000",
-            "vm-advopts", "vm-repeat", "vm-delete", "vm-savemessage", "vm-starmain", "/",
-            "vm-onefor", "vm-Old", "vm-messages", "vm-opts", "vm-helpexit", "/",
-            "vm-goodbye", "HANG UP",
+            "vm-password",
+            "/",
+            "vm-youhave",
+            "1",
+            "vm-INBOX",
+            "vm-message",
+            "vm-and",
+            "vm-no",
+            "vm-Old",
+            "vm-messages",
+            "vm-onefor",
+            "vm-INBOX",
+            "vm-messages",
+            "vm-opts",
+            "vm-helpexit",
+            "/",
+            "vm-first",
+            "vm-message",
+            "audio 16000",
+            "vm-advopts",
+            "vm-repeat",
+            "vm-delete",
+            "vm-savemessage",
+            "vm-starmain",
+            "/",
+            "vm-onefor",
+            "vm-Old",
+            "vm-messages",
+            "vm-opts",
+            "vm-helpexit",
+            "/",
+            "vm-goodbye",
+            "HANG UP",
         ])
     );
-    assert_eq!(line.audio_played(), vec![samples], "the stored audio, as recorded");
+    assert_eq!(
+        line.audio_played(),
+        vec![samples],
+        "the stored audio, as recorded"
+    );
     assert_eq!(o.status(&message).await, Some(MessageStatus::Saved));
     assert_eq!(o.announced(), 1);
 }
@@ -483,24 +556,45 @@ async fn new_messages_come_first_newest_first_then_saved_ones() {
     let (old_new, _) = o.message("+33600000001", 300_000, 1).await;
     let (saved, _) = o.message("+33600000002", 100_000, 3).await;
     let (new, _) = o.message("+33600000003", 200_000, 2).await;
-    o.vm
-        .set_status(o.cx.account, o.cx.user, saved.id, MessageStatus::Saved)
+    o.vm.set_status(o.cx.account, o.cx.user, saved.id, MessageStatus::Saved)
         .await
         .unwrap();
     o.announced();
     let listen = vec![Step::Listen, Step::Key('6')];
-    let steps = [right_pin(), keys("1"), listen.clone(), listen.clone(), listen, keys("#")];
+    let steps = [
+        right_pin(),
+        keys("1"),
+        listen.clone(),
+        listen.clone(),
+        listen,
+        keys("#"),
+    ];
     let mut line = ScriptedLine::new(steps.concat());
     o.run(&mut line).await;
     let heard = line.heard();
     assert!(contains_run(
         &heard,
-        &["vm-youhave", "2", "vm-INBOX", "vm-messages", "vm-and", "1", "vm-Old", "vm-message"]
+        &[
+            "vm-youhave",
+            "2",
+            "vm-INBOX",
+            "vm-messages",
+            "vm-and",
+            "1",
+            "vm-Old",
+            "vm-message"
+        ]
     ));
     // The newer new message (2 s), the older (1 s), then the saved one (3 s).
-    assert!(contains_run(&heard, &["vm-first", "vm-message", "audio 16000"]), "{heard:?}");
+    assert!(
+        contains_run(&heard, &["vm-first", "vm-message", "audio 16000"]),
+        "{heard:?}"
+    );
     assert!(contains_run(&heard, &["vm-message", "2", "audio 8000"]));
-    assert!(contains_run(&heard, &["vm-last", "vm-message", "audio 24000"]));
+    assert!(contains_run(
+        &heard,
+        &["vm-last", "vm-message", "audio 24000"]
+    ));
     assert!(contains_run(&heard, &["vm-nomore", "vm-onefor", "vm-Old"]));
     for m in [&old_new, &new, &saved] {
         assert_eq!(o.status(m).await, Some(MessageStatus::Saved));
@@ -517,11 +611,25 @@ async fn deleting_a_message_removes_its_row_and_audio_and_plays_the_next() {
     let mut line = ScriptedLine::new([right_pin(), keys("17*#")].concat());
     o.run(&mut line).await;
     let heard = line.heard();
-    assert!(contains_run(
-        &heard,
-        &["vm-first", "vm-message", "audio 8000", "/", "vm-deleted",
-          "vm-first", "vm-message", "audio 24000", "/", "vm-onefor", "vm-INBOX"]
-    ), "{heard:?}");
+    assert!(
+        contains_run(
+            &heard,
+            &[
+                "vm-first",
+                "vm-message",
+                "audio 8000",
+                "/",
+                "vm-deleted",
+                "vm-first",
+                "vm-message",
+                "audio 24000",
+                "/",
+                "vm-onefor",
+                "vm-INBOX"
+            ]
+        ),
+        "{heard:?}"
+    );
     assert_eq!(o.status(&first).await, None, "the row is gone");
     for key in [&first.wav_key, &first.mp3_key] {
         assert!(o.vm.blobs().get(key).await.is_err(), "{key} is gone");
@@ -531,7 +639,10 @@ async fn deleting_a_message_removes_its_row_and_audio_and_plays_the_next() {
         Some(MessageStatus::New),
         "a message cut short stays new"
     );
-    assert_eq!(o.vm.blobs().get(&second.wav_key).await.unwrap().len(), wav_bytes(&second_audio).len());
+    assert_eq!(
+        o.vm.blobs().get(&second.wav_key).await.unwrap().len(),
+        wav_bytes(&second_audio).len()
+    );
     assert_eq!(o.announced(), 1);
 }
 
@@ -543,7 +654,15 @@ async fn saving_a_message_keeps_it_as_saved() {
     o.run(&mut line).await;
     assert!(contains_run(
         &line.heard(),
-        &["audio 8000", "/", "vm-message", "vm-saved", "vm-nomore", "vm-onefor", "vm-Old"]
+        &[
+            "audio 8000",
+            "/",
+            "vm-message",
+            "vm-saved",
+            "vm-nomore",
+            "vm-onefor",
+            "vm-Old"
+        ]
     ));
     assert_eq!(o.status(&message).await, Some(MessageStatus::Saved));
     assert_eq!(o.announced(), 1);
@@ -554,14 +673,31 @@ async fn the_menu_after_a_message_says_the_keys_and_repeat_plays_it_again() {
     let o = office(true).await;
     o.message("+33600000001", 1_000, 1).await;
     o.message("+33600000002", 2_000, 1).await;
-    let steps = [right_pin(), keys("1"), vec![Step::Listen, Step::Listen], keys("5*#")];
+    let steps = [
+        right_pin(),
+        keys("1"),
+        vec![Step::Listen, Step::Listen],
+        keys("5*#"),
+    ];
     let mut line = ScriptedLine::new(steps.concat());
     o.run(&mut line).await;
     assert!(contains_run(
         &line.heard(),
-        &["vm-first", "vm-message", "audio 8000",
-          "vm-advopts", "vm-repeat", "vm-next", "vm-delete", "vm-savemessage", "vm-starmain",
-          "vm-first", "vm-message", "audio 8000", "/"]
+        &[
+            "vm-first",
+            "vm-message",
+            "audio 8000",
+            "vm-advopts",
+            "vm-repeat",
+            "vm-next",
+            "vm-delete",
+            "vm-savemessage",
+            "vm-starmain",
+            "vm-first",
+            "vm-message",
+            "audio 8000",
+            "/"
+        ]
     ));
 }
 
@@ -573,13 +709,32 @@ async fn calling_back_connects_the_caller_to_the_sender_without_hanging_up() {
     let mut line = ScriptedLine::new([right_pin(), keys("1332")].concat());
     o.run(&mut line).await;
     let heard = line.heard();
-    assert!(contains_run(
-        &heard,
-        &["audio 8000", "/", "vm-tocallback", "vm-tohearenv", "vm-starmain", "/",
-          "vm-from-phonenumber", "digits 33612345678",
-          "vm-tocallback", "vm-tohearenv", "vm-starmain", "/", "CALL +33612345678"]
-    ), "{heard:?}");
-    assert_eq!(heard.last().unwrap(), "CALL +33612345678", "the line is the call's now");
+    assert!(
+        contains_run(
+            &heard,
+            &[
+                "audio 8000",
+                "/",
+                "vm-tocallback",
+                "vm-tohearenv",
+                "vm-starmain",
+                "/",
+                "vm-from-phonenumber",
+                "digits 33612345678",
+                "vm-tocallback",
+                "vm-tohearenv",
+                "vm-starmain",
+                "/",
+                "CALL +33612345678"
+            ]
+        ),
+        "{heard:?}"
+    );
+    assert_eq!(
+        heard.last().unwrap(),
+        "CALL +33612345678",
+        "the line is the call's now"
+    );
 }
 
 #[tokio::test]
@@ -591,7 +746,11 @@ async fn a_call_back_that_fails_says_so_and_the_menu_goes_on() {
     o.run(&mut line).await;
     assert!(contains_run(
         &line.heard(),
-        &["CALL +33612345678", "cannot-complete-as-dialed", "vm-tocallback"]
+        &[
+            "CALL +33612345678",
+            "cannot-complete-as-dialed",
+            "vm-tocallback"
+        ]
     ));
     assert_eq!(line.heard().last().unwrap(), "HANG UP");
 }
@@ -603,8 +762,21 @@ async fn an_anonymous_message_offers_no_call_back() {
     let mut line = ScriptedLine::new([right_pin(), keys("1323**#")].concat());
     o.run(&mut line).await;
     let heard = line.heard();
-    assert!(contains_run(&heard, &["audio 8000", "/", "vm-tohearenv", "vm-starmain", "/", "vm-sorry"]));
-    assert!(contains_run(&heard, &["vm-starmain", "/", "vm-unknown-caller", "vm-tohearenv"]));
+    assert!(contains_run(
+        &heard,
+        &[
+            "audio 8000",
+            "/",
+            "vm-tohearenv",
+            "vm-starmain",
+            "/",
+            "vm-sorry"
+        ]
+    ));
+    assert!(contains_run(
+        &heard,
+        &["vm-starmain", "/", "vm-unknown-caller", "vm-tohearenv"]
+    ));
     assert!(!heard.iter().any(|h| h.starts_with("CALL")));
 }
 
@@ -612,8 +784,18 @@ async fn an_anonymous_message_offers_no_call_back() {
 async fn a_recorded_greeting_replaces_the_old_one_after_review() {
     let o = office(true).await;
     let scope = o.vm.store().account(o.cx.account);
-    let old_key = format!("voicemail/{}/{}/greeting-1.wav", o.cx.account.raw(), o.cx.user.raw());
-    o.vm.blobs().put(&old_key, Bytes::from(wav_bytes(&voice(Duration::from_secs(1))))).await.unwrap();
+    let old_key = format!(
+        "voicemail/{}/{}/greeting-1.wav",
+        o.cx.account.raw(),
+        o.cx.user.raw()
+    );
+    o.vm.blobs()
+        .put(
+            &old_key,
+            Bytes::from(wav_bytes(&voice(Duration::from_secs(1)))),
+        )
+        .await
+        .unwrap();
     scope.set_greeting(o.cx.user, Some(&old_key)).await.unwrap();
     let steps = [
         right_pin(),
@@ -626,19 +808,57 @@ async fn a_recorded_greeting_replaces_the_old_one_after_review() {
     let mut line = ScriptedLine::new(steps.concat());
     o.run(&mut line).await;
     let heard = line.heard();
-    assert!(contains_run(
-        &heard,
-        &["vm-options", "/", "vm-rec-unv", "beep", "RECORD",
-          "vm-review", "/", "audio 16000", "vm-review", "/", "vm-msgsaved", "vm-options", "/"]
-    ), "{heard:?}");
+    assert!(
+        contains_run(
+            &heard,
+            &[
+                "vm-options",
+                "/",
+                "vm-rec-unv",
+                "beep",
+                "RECORD",
+                "vm-review",
+                "/",
+                "audio 16000",
+                "vm-review",
+                "/",
+                "vm-msgsaved",
+                "vm-options",
+                "/"
+            ]
+        ),
+        "{heard:?}"
+    );
     let key = o.mailbox().await.greeting_key.expect("a greeting is set");
     assert_eq!(
         key,
-        format!("voicemail/{}/{}/greeting-{NOW}.wav", o.cx.account.raw(), o.cx.user.raw())
+        format!(
+            "voicemail/{}/{}/greeting-{NOW}.wav",
+            o.cx.account.raw(),
+            o.cx.user.raw()
+        )
     );
-    let stored = menu::load_audio(o.vm.blobs(), &key).await.expect("readable");
+    let stored = menu::load_audio(o.vm.blobs(), &key)
+        .await
+        .expect("readable");
     assert_eq!(stored, voice(Duration::from_secs(2)));
-    assert!(o.vm.blobs().get(&old_key).await.is_err(), "the old greeting is deleted");
+    assert!(
+        o.vm.blobs().get(&old_key).await.is_err(),
+        "the old greeting is deleted"
+    );
+    let recorded_into: Vec<_> = line
+        .log
+        .iter()
+        .filter_map(|e| match e {
+            Event::Record(path) => Some(path.parent().unwrap().to_owned()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        recorded_into,
+        vec![o.cx.spool.clone()],
+        "recorded in the spool"
+    );
     let spooled = std::fs::read_dir(&o.cx.spool).unwrap().count();
     assert_eq!(spooled, 0, "the spool file is removed");
 }
@@ -647,12 +867,31 @@ async fn a_recorded_greeting_replaces_the_old_one_after_review() {
 async fn a_name_recorded_again_keeps_only_the_second_take() {
     let o = office(true).await;
     let take = |s| Step::Speak(Duration::from_secs(s), RecordEnd::Silence);
-    let steps = [right_pin(), keys("03"), vec![take(2)], keys("3"), vec![take(4)], keys("1*#")];
+    let steps = [
+        right_pin(),
+        keys("03"),
+        vec![take(2)],
+        keys("3"),
+        vec![take(4)],
+        keys("1*#"),
+    ];
     let mut line = ScriptedLine::new(steps.concat());
     o.run(&mut line).await;
     assert!(contains_run(
         &line.heard(),
-        &["vm-rec-name", "beep", "RECORD", "vm-review", "/", "vm-rec-name", "beep", "RECORD", "vm-review", "/", "vm-msgsaved"]
+        &[
+            "vm-rec-name",
+            "beep",
+            "RECORD",
+            "vm-review",
+            "/",
+            "vm-rec-name",
+            "beep",
+            "RECORD",
+            "vm-review",
+            "/",
+            "vm-msgsaved"
+        ]
     ));
     let mailbox = o.mailbox().await;
     assert_eq!(mailbox.greeting_key, None);
@@ -665,10 +904,24 @@ async fn a_name_recorded_again_keeps_only_the_second_take() {
 #[tokio::test]
 async fn hanging_up_while_recording_keeps_the_old_greeting() {
     let o = office(true).await;
-    let mut line = ScriptedLine::new([right_pin(), keys("02"), vec![Step::Speak(Duration::from_secs(5), RecordEnd::HungUp)]].concat());
+    let mut line = ScriptedLine::new(
+        [
+            right_pin(),
+            keys("02"),
+            vec![Step::Speak(Duration::from_secs(5), RecordEnd::HungUp)],
+        ]
+        .concat(),
+    );
     o.run(&mut line).await;
-    assert!(contains_run(&line.heard(), &["vm-rec-busy", "beep", "RECORD"]));
-    assert_eq!(line.heard().last().unwrap(), "RECORD", "nobody to say goodbye to");
+    assert!(contains_run(
+        &line.heard(),
+        &["vm-rec-busy", "beep", "RECORD"]
+    ));
+    assert_eq!(
+        line.heard().last().unwrap(),
+        "RECORD",
+        "nobody to say goodbye to"
+    );
     assert_eq!(o.mailbox().await.greeting_key, None);
     assert_eq!(std::fs::read_dir(&o.cx.spool).unwrap().count(), 0);
 }
@@ -680,9 +933,21 @@ async fn a_new_pin_keyed_twice_replaces_the_old_one() {
     o.run(&mut line).await;
     assert!(contains_run(
         &line.heard(),
-        &["vm-newpassword", "/", "vm-reenterpassword", "/", "vm-passchanged", "vm-options"]
+        &[
+            "vm-newpassword",
+            "/",
+            "vm-reenterpassword",
+            "/",
+            "vm-passchanged",
+            "vm-options"
+        ]
     ));
-    let user = o.vm.store().account(o.cx.account).user(o.cx.user).await.unwrap();
+    let user =
+        o.vm.store()
+            .account(o.cx.account)
+            .user(o.cx.user)
+            .await
+            .unwrap();
     let pin = user.voicemail.pin.unwrap();
     assert!(pin.matches("13579") && !pin.matches(PIN));
 }
@@ -690,12 +955,28 @@ async fn a_new_pin_keyed_twice_replaces_the_old_one() {
 #[tokio::test]
 async fn a_new_pin_keyed_differently_twice_changes_nothing() {
     let o = office(true).await;
-    let mut line = ScriptedLine::new([right_pin(), keys("05"), keys("13579#13570#5"), keys("12#*#")].concat());
+    let mut line = ScriptedLine::new(
+        [
+            right_pin(),
+            keys("05"),
+            keys("13579#13570#5"),
+            keys("12#*#"),
+        ]
+        .concat(),
+    );
     o.run(&mut line).await;
     let heard = line.heard();
     assert!(contains_run(&heard, &["vm-mismatch", "vm-options"]));
-    assert!(contains_run(&heard, &["vm-newpassword", "/", "vm-invalid-password"]), "too short a PIN");
-    let user = o.vm.store().account(o.cx.account).user(o.cx.user).await.unwrap();
+    assert!(
+        contains_run(&heard, &["vm-newpassword", "/", "vm-invalid-password"]),
+        "too short a PIN"
+    );
+    let user =
+        o.vm.store()
+            .account(o.cx.account)
+            .user(o.cx.user)
+            .await
+            .unwrap();
     assert!(user.voicemail.pin.unwrap().matches(PIN));
 }
 
@@ -709,13 +990,33 @@ async fn keys_typed_ahead_skip_the_prompts() {
     assert_eq!(
         line.heard(),
         names(&[
-            "vm-password", "/",
-            "vm-youhave", "1", "vm-INBOX", "vm-message", "vm-and", "vm-no", "vm-Old", "vm-messages",
-            "vm-onefor", "vm-INBOX", "vm-messages", "vm-opts", "vm-helpexit", "/",
-            "vm-first", "vm-message", "audio 8000", "/",
-            "vm-deleted", "vm-nomore",
-            "vm-opts", "vm-helpexit", "/",
-            "vm-goodbye", "HANG UP",
+            "vm-password",
+            "/",
+            "vm-youhave",
+            "1",
+            "vm-INBOX",
+            "vm-message",
+            "vm-and",
+            "vm-no",
+            "vm-Old",
+            "vm-messages",
+            "vm-onefor",
+            "vm-INBOX",
+            "vm-messages",
+            "vm-opts",
+            "vm-helpexit",
+            "/",
+            "vm-first",
+            "vm-message",
+            "audio 8000",
+            "/",
+            "vm-deleted",
+            "vm-nomore",
+            "vm-opts",
+            "vm-helpexit",
+            "/",
+            "vm-goodbye",
+            "HANG UP",
         ])
     );
     assert_eq!(o.status(&message).await, None);
@@ -726,7 +1027,16 @@ async fn keys_typed_ahead_skip_the_prompts() {
 async fn the_main_menu_is_said_three_times_then_goodbye() {
     let o = office(true).await;
     let silent = vec![Step::Listen, Step::Silent];
-    let mut line = ScriptedLine::new([right_pin(), silent.clone(), silent.clone(), silent, keys("1")].concat());
+    let mut line = ScriptedLine::new(
+        [
+            right_pin(),
+            silent.clone(),
+            silent.clone(),
+            silent,
+            keys("1"),
+        ]
+        .concat(),
+    );
     o.run(&mut line).await;
     let heard = line.heard();
     let menus = heard.iter().filter(|h| *h == "vm-opts").count();
@@ -742,10 +1052,29 @@ async fn folders_list_the_old_messages_only() {
     o.run(&mut line).await;
     assert!(contains_run(
         &line.heard(),
-        &["vm-changeto", "vm-press", "digits/0", "vm-for", "vm-INBOX", "vm-messages",
-          "vm-press", "digits/1", "vm-for", "vm-Old", "vm-messages", "vm-tocancel", "/",
-          "vm-Old", "vm-messages", "vm-youhave", "vm-no", "vm-Old", "vm-messages",
-          "vm-onefor", "vm-INBOX"]
+        &[
+            "vm-changeto",
+            "vm-press",
+            "digits/0",
+            "vm-for",
+            "vm-INBOX",
+            "vm-messages",
+            "vm-press",
+            "digits/1",
+            "vm-for",
+            "vm-Old",
+            "vm-messages",
+            "vm-tocancel",
+            "/",
+            "vm-Old",
+            "vm-messages",
+            "vm-youhave",
+            "vm-no",
+            "vm-Old",
+            "vm-messages",
+            "vm-onefor",
+            "vm-INBOX"
+        ]
     ));
 }
 
@@ -754,8 +1083,8 @@ async fn folders_list_the_old_messages_only() {
 /// elsewhere).
 #[test]
 fn every_prompt_exists_in_french_and_english() {
-    let root = std::env::var("SWITCHBOARD_SOUNDS")
-        .unwrap_or_else(|_| "/usr/share/asterisk/sounds".into());
+    let root =
+        std::env::var("SWITCHBOARD_SOUNDS").unwrap_or_else(|_| "/usr/share/asterisk/sounds".into());
     let root = Path::new(&root);
     if !root.join("en_US_f_Allison").is_dir() {
         eprintln!("{} has no prompts: not checked", root.display());

@@ -77,7 +77,10 @@ pub async fn run(
     match end {
         End::HungUp | End::Connected => {}
         End::Goodbye => {
-            session.line.play(vec![Clip::prompt(prompts::GOODBYE)], false).await;
+            session
+                .line
+                .play(vec![Clip::prompt(prompts::GOODBYE)], false)
+                .await;
             session.line.hang_up().await;
         }
     }

@@ -188,10 +188,7 @@ impl Session<'_> {
     /// Advanced options about `message` (none from the main menu before
     /// any message was heard): `2` call the sender, `3` who sent it, `*`
     /// back.
-    pub(super) async fn advanced(
-        &mut self,
-        message: Option<&VoicemailMessage>,
-    ) -> Result<(), End> {
+    pub(super) async fn advanced(&mut self, message: Option<&VoicemailMessage>) -> Result<(), End> {
         let number = message.and_then(|m| callable(&m.caller_number));
         let mut menu = Vec::new();
         if number.is_some() {

@@ -45,9 +45,15 @@ impl Session<'_> {
     pub(super) async fn mailbox_options(&mut self) -> Result<(), End> {
         loop {
             match self.choose(clips(&[prompts::MAILBOX_OPTIONS])).await? {
-                '1' => self.record(Kind::Greeting, prompts::RECORD_UNAVAILABLE).await?,
+                '1' => {
+                    self.record(Kind::Greeting, prompts::RECORD_UNAVAILABLE)
+                        .await?
+                }
                 '2' => self.record(Kind::Greeting, prompts::RECORD_BUSY).await?,
-                '4' => self.record(Kind::Greeting, prompts::RECORD_TEMPORARY).await?,
+                '4' => {
+                    self.record(Kind::Greeting, prompts::RECORD_TEMPORARY)
+                        .await?
+                }
                 '3' => self.record(Kind::Name, prompts::RECORD_NAME).await?,
                 '5' => self.change_pin().await?,
                 '*' => return Ok(()),
