@@ -64,9 +64,10 @@ impl ScriptedLine {
         }
     }
 
-    /// What the caller heard and what happened, one entry per clip: a
-    /// prompt by name, numbers and digits as text, `audio N` for N
-    /// samples, `/` after a prompt a key cut short.
+    /// What the caller heard and what happened, one word per clip or
+    /// event: a prompt by name, a number, `digits:101`, `audio:N` for N
+    /// samples, `/` after a playing a key cut short, `record`,
+    /// `call:NUMBER`, `hang-up`.
     fn heard(&self) -> Vec<String> {
         let mut out = Vec::new();
         for event in &self.log {
@@ -76,19 +77,19 @@ impl ScriptedLine {
                         out.push(match clip {
                             Clip::Prompt(name) => name.clone(),
                             Clip::Number(n) => n.to_string(),
-                            Clip::Digits(d) => format!("digits {d}"),
+                            Clip::Digits(d) => format!("digits:{d}"),
                             Clip::Beep => "beep".into(),
                             Clip::Silence(_) => "silence".into(),
-                            Clip::Audio(samples) => format!("audio {}", samples.len()),
+                            Clip::Audio(samples) => format!("audio:{}", samples.len()),
                         });
                     }
                     if *cut {
                         out.push("/".into());
                     }
                 }
-                Event::Record(_) => out.push("RECORD".into()),
-                Event::Call(number) => out.push(format!("CALL {number}")),
-                Event::HangUp => out.push("HANG UP".into()),
+                Event::Record(_) => out.push("record".into()),
+                Event::Call(number) => out.push(format!("call:{number}")),
+                Event::HangUp => out.push("hang-up".into()),
             }
         }
         out
@@ -387,17 +388,17 @@ impl Office {
     }
 }
 
-fn names(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
+/// What the caller hears, written as [`ScriptedLine::heard`] entries
+/// separated by spaces.
+fn said(entries: &str) -> Vec<String> {
+    entries.split_whitespace().map(str::to_owned).collect()
 }
 
-/// `needle` appears in `hay` as a run of consecutive entries.
-fn contains_run(hay: &[String], needle: &[&str]) -> bool {
-    hay.windows(needle.len())
-        .any(|w| w == names(needle).as_slice())
+/// `entries` were heard one after the other.
+fn contains_run(heard: &[String], entries: &str) -> bool {
+    let run = said(entries);
+    heard.windows(run.len()).any(|w| w == run.as_slice())
 }
-
-const EMPTY_MAIN_MENU: [&str; 2] = ["vm-opts", "vm-helpexit"];
 
 #[tokio::test]
 async fn a_wrong_pin_is_refused_then_the_right_one_lets_the_caller_in() {
@@ -406,21 +407,13 @@ async fn a_wrong_pin_is_refused_then_the_right_one_lets_the_caller_in() {
     o.run(&mut line).await;
     assert_eq!(
         line.heard(),
-        names(&[
-            "vm-password",
-            "/",
-            "vm-incorrect",
-            "vm-password",
-            "/",
-            "vm-youhave",
-            "vm-no",
-            "vm-messages",
-            EMPTY_MAIN_MENU[0],
-            EMPTY_MAIN_MENU[1],
-            "/",
-            "vm-goodbye",
-            "HANG UP",
-        ])
+        said(
+            "vm-password / vm-incorrect \
+             vm-password / \
+             vm-youhave vm-no vm-messages \
+             vm-opts vm-helpexit / \
+             vm-goodbye hang-up"
+        )
     );
     let mailbox = o.mailbox().await;
     assert_eq!(mailbox.pin_failures, 0, "the right PIN resets the count");
@@ -433,7 +426,7 @@ async fn a_pin_ends_after_five_seconds_without_a_key() {
     let mut line =
         ScriptedLine::new([vec![Step::Listen], keys(PIN), vec![Step::Silent], keys("#")].concat());
     o.run(&mut line).await;
-    assert!(contains_run(&line.heard(), &["vm-password", "vm-youhave"]));
+    assert!(contains_run(&line.heard(), "vm-password vm-youhave"));
 }
 
 #[tokio::test]
@@ -443,19 +436,12 @@ async fn three_wrong_pins_lock_the_mailbox_and_hang_up() {
     o.run(&mut line).await;
     assert_eq!(
         line.heard(),
-        names(&[
-            "vm-password",
-            "/",
-            "vm-incorrect",
-            "vm-password",
-            "/",
-            "vm-incorrect",
-            "vm-password",
-            "/",
-            "vm-incorrect",
-            "vm-goodbye",
-            "HANG UP",
-        ])
+        said(
+            "vm-password / vm-incorrect \
+             vm-password / vm-incorrect \
+             vm-password / vm-incorrect \
+             vm-goodbye hang-up"
+        )
     );
     assert!(
         o.mailbox()
@@ -476,10 +462,7 @@ async fn a_locked_mailbox_refuses_even_the_right_pin() {
     }
     let mut line = ScriptedLine::new([right_pin(), keys("#")].concat());
     o.run(&mut line).await;
-    assert_eq!(
-        line.heard(),
-        names(&["vm-incorrect", "vm-goodbye", "HANG UP"])
-    );
+    assert_eq!(line.heard(), said("vm-incorrect vm-goodbye hang-up"));
     assert_eq!(line.steps.len(), PIN.len() + 2, "no PIN was read");
     assert!(o.mailbox().await.locked(UnixMillis::from_millis(NOW)));
 }
@@ -489,10 +472,7 @@ async fn a_mailbox_without_a_pin_cannot_be_reached() {
     let o = office(false).await;
     let mut line = ScriptedLine::new(right_pin());
     o.run(&mut line).await;
-    assert_eq!(
-        line.heard(),
-        names(&["vm-incorrect", "vm-goodbye", "HANG UP"])
-    );
+    assert_eq!(line.heard(), said("vm-incorrect vm-goodbye hang-up"));
 }
 
 #[tokio::test]
@@ -505,41 +485,15 @@ async fn a_new_message_heard_to_the_end_becomes_saved_and_the_lamps_hear_of_it()
     let heard = line.heard();
     assert_eq!(
         heard,
-        names(&[
-            "vm-password",
-            "/",
-            "vm-youhave",
-            "1",
-            "vm-INBOX",
-            "vm-message",
-            "vm-and",
-            "vm-no",
-            "vm-Old",
-            "vm-messages",
-            "vm-onefor",
-            "vm-INBOX",
-            "vm-messages",
-            "vm-opts",
-            "vm-helpexit",
-            "/",
-            "vm-first",
-            "vm-message",
-            "audio 16000",
-            "vm-advopts",
-            "vm-repeat",
-            "vm-delete",
-            "vm-savemessage",
-            "vm-starmain",
-            "/",
-            "vm-onefor",
-            "vm-Old",
-            "vm-messages",
-            "vm-opts",
-            "vm-helpexit",
-            "/",
-            "vm-goodbye",
-            "HANG UP",
-        ])
+        said(
+            "vm-password / \
+             vm-youhave 1 vm-INBOX vm-message vm-and vm-no vm-Old vm-messages \
+             vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit / \
+             vm-first vm-message audio:16000 \
+             vm-advopts vm-repeat vm-delete vm-savemessage vm-starmain / \
+             vm-onefor vm-Old vm-messages vm-opts vm-helpexit / \
+             vm-goodbye hang-up"
+        )
     );
     assert_eq!(
         line.audio_played(),
@@ -574,28 +528,16 @@ async fn new_messages_come_first_newest_first_then_saved_ones() {
     let heard = line.heard();
     assert!(contains_run(
         &heard,
-        &[
-            "vm-youhave",
-            "2",
-            "vm-INBOX",
-            "vm-messages",
-            "vm-and",
-            "1",
-            "vm-Old",
-            "vm-message"
-        ]
+        "vm-youhave 2 vm-INBOX vm-messages vm-and 1 vm-Old vm-message"
     ));
     // The newer new message (2 s), the older (1 s), then the saved one (3 s).
     assert!(
-        contains_run(&heard, &["vm-first", "vm-message", "audio 16000"]),
+        contains_run(&heard, "vm-first vm-message audio:16000"),
         "{heard:?}"
     );
-    assert!(contains_run(&heard, &["vm-message", "2", "audio 8000"]));
-    assert!(contains_run(
-        &heard,
-        &["vm-last", "vm-message", "audio 24000"]
-    ));
-    assert!(contains_run(&heard, &["vm-nomore", "vm-onefor", "vm-Old"]));
+    assert!(contains_run(&heard, "vm-message 2 audio:8000"));
+    assert!(contains_run(&heard, "vm-last vm-message audio:24000"));
+    assert!(contains_run(&heard, "vm-nomore vm-onefor vm-Old"));
     for m in [&old_new, &new, &saved] {
         assert_eq!(o.status(m).await, Some(MessageStatus::Saved));
     }
@@ -614,19 +556,9 @@ async fn deleting_a_message_removes_its_row_and_audio_and_plays_the_next() {
     assert!(
         contains_run(
             &heard,
-            &[
-                "vm-first",
-                "vm-message",
-                "audio 8000",
-                "/",
-                "vm-deleted",
-                "vm-first",
-                "vm-message",
-                "audio 24000",
-                "/",
-                "vm-onefor",
-                "vm-INBOX"
-            ]
+            "vm-first vm-message audio:8000 / vm-deleted \
+             vm-first vm-message audio:24000 / \
+             vm-onefor vm-INBOX"
         ),
         "{heard:?}"
     );
@@ -654,15 +586,7 @@ async fn saving_a_message_keeps_it_as_saved() {
     o.run(&mut line).await;
     assert!(contains_run(
         &line.heard(),
-        &[
-            "audio 8000",
-            "/",
-            "vm-message",
-            "vm-saved",
-            "vm-nomore",
-            "vm-onefor",
-            "vm-Old"
-        ]
+        "audio:8000 / vm-message vm-saved vm-nomore vm-onefor vm-Old"
     ));
     assert_eq!(o.status(&message).await, Some(MessageStatus::Saved));
     assert_eq!(o.announced(), 1);
@@ -683,21 +607,9 @@ async fn the_menu_after_a_message_says_the_keys_and_repeat_plays_it_again() {
     o.run(&mut line).await;
     assert!(contains_run(
         &line.heard(),
-        &[
-            "vm-first",
-            "vm-message",
-            "audio 8000",
-            "vm-advopts",
-            "vm-repeat",
-            "vm-next",
-            "vm-delete",
-            "vm-savemessage",
-            "vm-starmain",
-            "vm-first",
-            "vm-message",
-            "audio 8000",
-            "/"
-        ]
+        "vm-first vm-message audio:8000 \
+         vm-advopts vm-repeat vm-next vm-delete vm-savemessage vm-starmain \
+         vm-first vm-message audio:8000 /"
     ));
 }
 
@@ -712,27 +624,17 @@ async fn calling_back_connects_the_caller_to_the_sender_without_hanging_up() {
     assert!(
         contains_run(
             &heard,
-            &[
-                "audio 8000",
-                "/",
-                "vm-tocallback",
-                "vm-tohearenv",
-                "vm-starmain",
-                "/",
-                "vm-from-phonenumber",
-                "digits 33612345678",
-                "vm-tocallback",
-                "vm-tohearenv",
-                "vm-starmain",
-                "/",
-                "CALL +33612345678"
-            ]
+            "audio:8000 / \
+             vm-tocallback vm-tohearenv vm-starmain / \
+             vm-from-phonenumber digits:33612345678 \
+             vm-tocallback vm-tohearenv vm-starmain / \
+             call:+33612345678"
         ),
         "{heard:?}"
     );
     assert_eq!(
         heard.last().unwrap(),
-        "CALL +33612345678",
+        "call:+33612345678",
         "the line is the call's now"
     );
 }
@@ -746,13 +648,9 @@ async fn a_call_back_that_fails_says_so_and_the_menu_goes_on() {
     o.run(&mut line).await;
     assert!(contains_run(
         &line.heard(),
-        &[
-            "CALL +33612345678",
-            "cannot-complete-as-dialed",
-            "vm-tocallback"
-        ]
+        "call:+33612345678 cannot-complete-as-dialed vm-tocallback"
     ));
-    assert_eq!(line.heard().last().unwrap(), "HANG UP");
+    assert_eq!(line.heard().last().unwrap(), "hang-up");
 }
 
 #[tokio::test]
@@ -764,18 +662,11 @@ async fn an_anonymous_message_offers_no_call_back() {
     let heard = line.heard();
     assert!(contains_run(
         &heard,
-        &[
-            "audio 8000",
-            "/",
-            "vm-tohearenv",
-            "vm-starmain",
-            "/",
-            "vm-sorry"
-        ]
+        "audio:8000 / vm-tohearenv vm-starmain / vm-sorry"
     ));
     assert!(contains_run(
         &heard,
-        &["vm-starmain", "/", "vm-unknown-caller", "vm-tohearenv"]
+        "vm-starmain / vm-unknown-caller vm-tohearenv"
     ));
     assert!(!heard.iter().any(|h| h.starts_with("CALL")));
 }
@@ -811,21 +702,7 @@ async fn a_recorded_greeting_replaces_the_old_one_after_review() {
     assert!(
         contains_run(
             &heard,
-            &[
-                "vm-options",
-                "/",
-                "vm-rec-unv",
-                "beep",
-                "RECORD",
-                "vm-review",
-                "/",
-                "audio 16000",
-                "vm-review",
-                "/",
-                "vm-msgsaved",
-                "vm-options",
-                "/"
-            ]
+            "vm-options / vm-rec-unv beep record vm-review / audio:16000 vm-review / vm-msgsaved vm-options /"
         ),
         "{heard:?}"
     );
@@ -879,19 +756,7 @@ async fn a_name_recorded_again_keeps_only_the_second_take() {
     o.run(&mut line).await;
     assert!(contains_run(
         &line.heard(),
-        &[
-            "vm-rec-name",
-            "beep",
-            "RECORD",
-            "vm-review",
-            "/",
-            "vm-rec-name",
-            "beep",
-            "RECORD",
-            "vm-review",
-            "/",
-            "vm-msgsaved"
-        ]
+        "vm-rec-name beep record vm-review / vm-rec-name beep record vm-review / vm-msgsaved"
     ));
     let mailbox = o.mailbox().await;
     assert_eq!(mailbox.greeting_key, None);
@@ -913,13 +778,10 @@ async fn hanging_up_while_recording_keeps_the_old_greeting() {
         .concat(),
     );
     o.run(&mut line).await;
-    assert!(contains_run(
-        &line.heard(),
-        &["vm-rec-busy", "beep", "RECORD"]
-    ));
+    assert!(contains_run(&line.heard(), "vm-rec-busy beep record"));
     assert_eq!(
         line.heard().last().unwrap(),
-        "RECORD",
+        "record",
         "nobody to say goodbye to"
     );
     assert_eq!(o.mailbox().await.greeting_key, None);
@@ -933,14 +795,7 @@ async fn a_new_pin_keyed_twice_replaces_the_old_one() {
     o.run(&mut line).await;
     assert!(contains_run(
         &line.heard(),
-        &[
-            "vm-newpassword",
-            "/",
-            "vm-reenterpassword",
-            "/",
-            "vm-passchanged",
-            "vm-options"
-        ]
+        "vm-newpassword / vm-reenterpassword / vm-passchanged vm-options"
     ));
     let user =
         o.vm.store()
@@ -966,9 +821,9 @@ async fn a_new_pin_keyed_differently_twice_changes_nothing() {
     );
     o.run(&mut line).await;
     let heard = line.heard();
-    assert!(contains_run(&heard, &["vm-mismatch", "vm-options"]));
+    assert!(contains_run(&heard, "vm-mismatch vm-options"));
     assert!(
-        contains_run(&heard, &["vm-newpassword", "/", "vm-invalid-password"]),
+        contains_run(&heard, "vm-newpassword / vm-invalid-password"),
         "too short a PIN"
     );
     let user =
@@ -989,35 +844,15 @@ async fn keys_typed_ahead_skip_the_prompts() {
     o.run(&mut line).await;
     assert_eq!(
         line.heard(),
-        names(&[
-            "vm-password",
-            "/",
-            "vm-youhave",
-            "1",
-            "vm-INBOX",
-            "vm-message",
-            "vm-and",
-            "vm-no",
-            "vm-Old",
-            "vm-messages",
-            "vm-onefor",
-            "vm-INBOX",
-            "vm-messages",
-            "vm-opts",
-            "vm-helpexit",
-            "/",
-            "vm-first",
-            "vm-message",
-            "audio 8000",
-            "/",
-            "vm-deleted",
-            "vm-nomore",
-            "vm-opts",
-            "vm-helpexit",
-            "/",
-            "vm-goodbye",
-            "HANG UP",
-        ])
+        said(
+            "vm-password / \
+             vm-youhave 1 vm-INBOX vm-message vm-and vm-no vm-Old vm-messages \
+             vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit / \
+             vm-first vm-message audio:8000 / \
+             vm-deleted vm-nomore \
+             vm-opts vm-helpexit / \
+             vm-goodbye hang-up"
+        )
     );
     assert_eq!(o.status(&message).await, None);
     assert_eq!(o.announced(), 1);
@@ -1041,7 +876,7 @@ async fn the_main_menu_is_said_three_times_then_goodbye() {
     let heard = line.heard();
     let menus = heard.iter().filter(|h| *h == "vm-opts").count();
     assert_eq!(menus, 3);
-    assert_eq!(heard[heard.len() - 2..], names(&["vm-goodbye", "HANG UP"]));
+    assert_eq!(heard[heard.len() - 2..], said("vm-goodbye hang-up"));
 }
 
 #[tokio::test]
@@ -1052,29 +887,13 @@ async fn folders_list_the_old_messages_only() {
     o.run(&mut line).await;
     assert!(contains_run(
         &line.heard(),
-        &[
-            "vm-changeto",
-            "vm-press",
-            "digits/0",
-            "vm-for",
-            "vm-INBOX",
-            "vm-messages",
-            "vm-press",
-            "digits/1",
-            "vm-for",
-            "vm-Old",
-            "vm-messages",
-            "vm-tocancel",
-            "/",
-            "vm-Old",
-            "vm-messages",
-            "vm-youhave",
-            "vm-no",
-            "vm-Old",
-            "vm-messages",
-            "vm-onefor",
-            "vm-INBOX"
-        ]
+        "vm-changeto \
+         vm-press digits/0 vm-for vm-INBOX vm-messages \
+         vm-press digits/1 vm-for vm-Old vm-messages \
+         vm-tocancel / \
+         vm-Old vm-messages \
+         vm-youhave vm-no vm-Old vm-messages \
+         vm-onefor vm-INBOX"
     ));
 }
 

@@ -31,7 +31,7 @@ pub mod prompts;
 
 use std::time::Duration;
 
-use domain::{AccountId, ExtensionNumber, UnixMillis, UserId, VoicemailMessage};
+use domain::{AccountId, ExtensionNumber, MessageCounts, UnixMillis, UserId, VoicemailMessage};
 use voicemail::Voicemail;
 
 use super::{Clip, Heard, Key, Line};
@@ -141,13 +141,7 @@ impl Session<'_> {
 
     async fn main_menu(&mut self) -> Result<(), End> {
         loop {
-            let counts = self
-                .vm
-                .store()
-                .account(self.cx.account)
-                .voicemail_counts(self.cx.user)
-                .await
-                .map_err(|e| failed("counts not read", e))?;
+            let counts = self.counts().await?;
             let mut menu = Vec::new();
             if counts.new > 0 || counts.saved > 0 {
                 let folder = if counts.new > 0 {
@@ -173,6 +167,16 @@ impl Session<'_> {
                 _ => self.sorry().await?,
             }
         }
+    }
+
+    /// How many new and saved messages the mailbox holds.
+    async fn counts(&self) -> Result<MessageCounts, End> {
+        self.vm
+            .store()
+            .account(self.cx.account)
+            .voicemail_counts(self.cx.user)
+            .await
+            .map_err(|e| failed("counts not read", e))
     }
 
     /// Plays `menu` and returns the key the caller chose: one pressed

@@ -70,13 +70,7 @@ impl Session<'_> {
     /// "You have 2 new messages and 1 old message" ("no messages" when
     /// the mailbox is empty).
     pub(super) async fn summary(&mut self) -> Result<(), End> {
-        let counts = self
-            .vm
-            .store()
-            .account(self.cx.account)
-            .voicemail_counts(self.cx.user)
-            .await
-            .map_err(|e| failed("counts not read", e))?;
+        let counts = self.counts().await?;
         let mut said = vec![Clip::prompt(prompts::YOU_HAVE)];
         if counts.new == 0 && counts.saved == 0 {
             said.extend(clips(&[prompts::NO, prompts::MESSAGES]));
