@@ -640,6 +640,35 @@ async fn calling_back_connects_the_caller_to_the_sender_without_hanging_up() {
 }
 
 #[tokio::test]
+async fn the_main_menu_advanced_options_are_about_the_message_heard_last() {
+    let o = office(true).await;
+    o.message("+33612345678", 1_000, 1).await;
+    // Listen, back to the main menu, advanced options, call.
+    let mut line = ScriptedLine::new([right_pin(), keys("1*32")].concat());
+    o.run(&mut line).await;
+    assert!(contains_run(
+        &line.heard(),
+        "vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit / \
+         vm-tocallback vm-tohearenv vm-starmain / call:+33612345678"
+    ));
+}
+
+#[tokio::test]
+async fn previous_goes_back_a_message() {
+    let o = office(true).await;
+    o.message("+33600000001", 1_000, 1).await;
+    o.message("+33600000002", 2_000, 2).await;
+    let mut line = ScriptedLine::new([right_pin(), keys("164*#")].concat());
+    o.run(&mut line).await;
+    assert!(contains_run(
+        &line.heard(),
+        "vm-first vm-message audio:8000 / \
+         vm-last vm-message audio:16000 / \
+         vm-first vm-message audio:8000 /"
+    ));
+}
+
+#[tokio::test]
 async fn a_call_back_that_fails_says_so_and_the_menu_goes_on() {
     let o = office(true).await;
     o.message("+33612345678", 1_000, 1).await;

@@ -70,14 +70,11 @@ impl Session<'_> {
         };
         if list.is_empty() {
             let mut said = vec![Clip::prompt(prompts::YOU_HAVE)];
-            said.extend(count(
-                0,
-                if folder == Folder::New {
-                    prompts::NEW
-                } else {
-                    prompts::OLD
-                },
-            ));
+            match folder {
+                Folder::All => said.extend(clips(&[prompts::NO, prompts::MESSAGES])),
+                Folder::New => said.extend(count(0, prompts::NEW)),
+                Folder::Saved => said.extend(count(0, prompts::OLD)),
+            }
             return self.say(said).await;
         }
         let mut i = 0;
@@ -154,15 +151,19 @@ impl Session<'_> {
         } else {
             vec![Clip::prompt(prompts::MESSAGE), Clip::Number(i as u32 + 1)]
         };
-        match load_audio(self.vm.blobs(), &list[i].wav_key).await {
-            Some(samples) => said.push(Clip::Audio(samples)),
+        let audio = load_audio(self.vm.blobs(), &list[i].wav_key).await;
+        match &audio {
+            Some(samples) => said.push(Clip::Audio(samples.clone())),
             None => tracing::warn!(key = list[i].wav_key, "message audio not readable"),
         }
         match self.line.play(said, true).await {
             Heard::Digit(d) => Ok(Some(d)),
             Heard::HungUp => Err(End::HungUp),
             Heard::Done => {
-                self.mark_saved(&mut list[i]).await?;
+                // A message whose audio is lost was not heard: it stays new.
+                if audio.is_some() {
+                    self.mark_saved(&mut list[i]).await?;
+                }
                 Ok(None)
             }
         }
@@ -199,15 +200,14 @@ impl Session<'_> {
         }
         menu.push(Clip::prompt(prompts::STAR_MAIN));
         loop {
-            match self.choose(menu.clone()).await? {
-                '2' if number.is_some() => {
-                    let number = number.expect("checked just above");
+            match (self.choose(menu.clone()).await?, number) {
+                ('2', Some(number)) => {
                     if self.line.call(number).await {
                         return Err(End::Connected);
                     }
                     self.say(clips(&[prompts::CANNOT_CALL])).await?;
                 }
-                '3' if message.is_some() => {
+                ('3', _) if message.is_some() => {
                     let said = match number {
                         Some(n) => vec![
                             Clip::prompt(prompts::FROM_NUMBER),
@@ -217,8 +217,8 @@ impl Session<'_> {
                     };
                     self.say(said).await?;
                 }
-                '*' => return Ok(()),
-                '#' => return Err(End::Goodbye),
+                ('*', _) => return Ok(()),
+                ('#', _) => return Err(End::Goodbye),
                 _ => self.sorry().await?,
             }
         }
