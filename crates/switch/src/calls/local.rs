@@ -182,7 +182,11 @@ impl super::Calls {
         self.locals.push_back(LocalEvent::Ended { call: call.id });
         Some(match app {
             // The user missed the call; the record says where it went.
-            LocalApp::Deposit { .. } => (Disposition::Missed, "voicemail"),
+            LocalApp::Deposit { mailbox, .. } if mailbox.enabled => {
+                (Disposition::Missed, "voicemail")
+            }
+            LocalApp::Deposit { busy: true, .. } => (Disposition::Busy, "busy, no voicemail"),
+            LocalApp::Deposit { .. } => (Disposition::Missed, "no answer, no voicemail"),
             LocalApp::Menu { .. } => (Disposition::Answered, "mailbox"),
         })
     }
