@@ -215,3 +215,80 @@ fn a_caller_leaves_a_message_that_is_stored_as_mp3_and_e_mailed() {
     }
     drop(server);
 }
+
+/// Frames of 20 ms inside `samples` (8 kHz) quieter than a tone: gaps.
+fn gaps(samples: &[i16]) -> usize {
+    samples
+        .chunks_exact(160)
+        .filter(|frame| rms(frame) < 500.0)
+        .count()
+}
+
+/// Speed figure (printed): many callers leave messages at the same time;
+/// every message holds the caller's audio without a gap.
+#[test]
+fn fifty_callers_leave_messages_at_once_and_every_message_is_whole() {
+    const CALLERS: usize = 50;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    seed_account(data, &[201, 202]);
+    support::pcap::tone_pcap(440, 30);
+    let server = Server::start_with(data, &["--rtp-ports", TEST_RTP_PORTS]);
+    support::sipp::register(&server, "dev201", support::free_port());
+    let auth_uri = format!("202@{}", server.sip);
+    let calls = CALLERS.to_string();
+    let load = support::sipp::Sipp::spawn(
+        "caller_message",
+        support::free_port(),
+        &[
+            &server.sip.to_string(),
+            "-s",
+            "202",
+            "-key",
+            "caller",
+            "dev201",
+            "-au",
+            "dev201",
+            "-ap",
+            "sippass201",
+            "-auth_uri",
+            &auth_uri,
+            "-d",
+            "16000",
+            "-m",
+            &calls,
+            "-l",
+            &calls,
+            "-r",
+            "25",
+            "-timeout",
+            "90s",
+        ],
+    )
+    .finish();
+    assert!(load.ok, "every caller was answered and hung up");
+    let db = Db::open(data);
+    let messages = db.messages("202", CALLERS, Duration::from_secs(60));
+    assert_eq!(messages.len(), CALLERS);
+    let mut durations: Vec<u32> = messages.iter().map(|m| m.duration_ms).collect();
+    durations.sort_unstable();
+    let mut gapped = 0;
+    for m in &messages {
+        let samples = support::baresip::wav_samples(&data.join("files").join(&m.wav_key));
+        // The edges hold the beep's end and the hang-up.
+        let inner = &samples[samples.len().min(2400)..samples.len().saturating_sub(2400)];
+        let g = gaps(inner);
+        if g > 0 {
+            gapped += 1;
+        }
+        assert_eq!(g, 0, "message {} has {g} silent frames of 20 ms", m.id);
+        assert!(power_at(inner, 440.0) > 10.0 * power_at(inner, 1000.0));
+    }
+    println!(
+        "voicemail: {CALLERS} concurrent deposits, message length min {} ms, median {} ms, max {} ms, {gapped} with gaps",
+        durations[0],
+        durations[CALLERS / 2],
+        durations[CALLERS - 1]
+    );
+    drop(server);
+}
