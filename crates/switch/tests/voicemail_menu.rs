@@ -926,6 +926,18 @@ async fn folders_list_the_old_messages_only() {
     ));
 }
 
+/// The switch runs the menu on a spawned task.
+#[tokio::test]
+async fn the_menu_runs_on_any_thread() {
+    fn sendable<T: Send>(_: &T) {}
+    let o = office(false).await;
+    let mut line = ScriptedLine::new(Vec::new());
+    let now = || UnixMillis::from_millis(NOW);
+    let run = menu::run(&mut line, &o.vm, &o.cx, &now);
+    sendable(&run);
+    run.await;
+}
+
 /// Every prompt the menu names exists in both languages (checked when the
 /// Debian packages are installed; `SWITCHBOARD_SOUNDS` may point
 /// elsewhere).

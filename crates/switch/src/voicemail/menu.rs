@@ -170,7 +170,7 @@ impl Session<'_> {
     }
 
     /// How many new and saved messages the mailbox holds.
-    async fn counts(&self) -> Result<MessageCounts, End> {
+    async fn counts(&mut self) -> Result<MessageCounts, End> {
         self.vm
             .store()
             .account(self.cx.account)
