@@ -776,9 +776,9 @@ async fn a_name_recorded_again_keeps_only_the_second_take() {
     let steps = [
         right_pin(),
         keys("03"),
-        vec![take(2)],
-        keys("3"),
         vec![take(4)],
+        keys("3"),
+        vec![take(6)],
         keys("1*#"),
     ];
     let mut line = ScriptedLine::new(steps.concat());
@@ -791,7 +791,25 @@ async fn a_name_recorded_again_keeps_only_the_second_take() {
     assert_eq!(mailbox.greeting_key, None);
     let key = mailbox.name_key.expect("a name is set");
     let stored = menu::load_audio(o.vm.blobs(), &key).await.unwrap();
-    assert_eq!(stored.len(), 32_000, "the second take");
+    assert_eq!(
+        stored.len(),
+        28_000,
+        "the second take, less the 2.5 s of the silence that ended it"
+    );
+    assert_eq!(std::fs::read_dir(&o.cx.spool).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn a_recording_of_nothing_but_silence_is_too_short() {
+    let o = office(true).await;
+    let silence = Step::Speak(Duration::from_secs(3), RecordEnd::Silence);
+    let mut line = ScriptedLine::new([right_pin(), keys("01"), vec![silence], keys("*#")].concat());
+    o.run(&mut line).await;
+    assert!(contains_run(
+        &line.heard(),
+        "vm-rec-unv beep record vm-tooshort vm-options /"
+    ));
+    assert_eq!(o.mailbox().await.greeting_key, None);
     assert_eq!(std::fs::read_dir(&o.cx.spool).unwrap().count(), 0);
 }
 

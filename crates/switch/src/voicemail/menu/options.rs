@@ -2,6 +2,7 @@
 //! it replaces the old one), change the PIN.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -18,6 +19,9 @@ pub const RECORD_MAX: Duration = Duration::from_secs(60);
 pub const RECORD_SILENCE: Duration = Duration::from_secs(3);
 /// A shorter recording is refused ("your message is too short").
 const RECORD_MIN: Duration = Duration::from_secs(1);
+/// How much of the silence that ended a recording is cut off (the rest
+/// is a natural pause).
+const SILENCE_TRIMMED: Duration = Duration::from_millis(2500);
 
 /// What a recording becomes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,12 +89,20 @@ impl Session<'_> {
             if recording.end == RecordEnd::HungUp {
                 return Err(End::HungUp);
             }
-            if recording.duration < RECORD_MIN {
-                return self.say(clips(&[prompts::TOO_SHORT])).await;
-            }
-            let bytes = tokio::fs::read(&spool.0)
+            let wav = tokio::fs::read(&spool.0)
                 .await
                 .map_err(|e| failed("recording not readable", e))?;
+            let mut samples = wav_samples(&wav)
+                .ok_or_else(|| failed("recording not readable", "not an 8 kHz WAV"))?
+                .to_vec();
+            if recording.end == RecordEnd::Silence {
+                // The silence that ended it is not part of the greeting.
+                samples.truncate(samples.len().saturating_sub(samples_in(SILENCE_TRIMMED)));
+            }
+            if samples.len() < samples_in(RECORD_MIN) {
+                return self.say(clips(&[prompts::TOO_SHORT])).await;
+            }
+            let samples: Arc<[i16]> = samples.into();
             let mut key = None;
             loop {
                 let choice = match key.take() {
@@ -99,17 +111,18 @@ impl Session<'_> {
                 };
                 match choice {
                     '1' => {
-                        self.keep(kind, bytes).await?;
+                        self.keep(kind, &samples).await?;
                         return self.say(clips(&[prompts::RECORDING_SAVED])).await;
                     }
-                    '2' => {
-                        let samples = wav_samples(&bytes).unwrap_or_else(|| Vec::new().into());
-                        match self.line.play(vec![Clip::Audio(samples)], true).await {
-                            Heard::Digit(d) => key = Some(d),
-                            Heard::HungUp => return Err(End::HungUp),
-                            Heard::Done => {}
-                        }
-                    }
+                    '2' => match self
+                        .line
+                        .play(vec![Clip::Audio(samples.clone())], true)
+                        .await
+                    {
+                        Heard::Digit(d) => key = Some(d),
+                        Heard::HungUp => return Err(End::HungUp),
+                        Heard::Done => {}
+                    },
                     '3' => break,
                     _ => self.sorry().await?,
                 }
@@ -118,7 +131,8 @@ impl Session<'_> {
     }
 
     /// Stores an accepted recording and deletes the one it replaces.
-    async fn keep(&mut self, kind: Kind, wav: Vec<u8>) -> Result<(), End> {
+    async fn keep(&mut self, kind: Kind, samples: &[i16]) -> Result<(), End> {
+        let wav = wav_bytes(samples).map_err(|e| failed("recording not encoded", e))?;
         let key = format!(
             "voicemail/{}/{}/{}-{}.wav",
             self.cx.account.raw(),
@@ -179,6 +193,28 @@ impl Session<'_> {
             .map_err(|e| failed("PIN not stored", e))?;
         self.say(clips(&[prompts::PASSWORD_CHANGED])).await
     }
+}
+
+/// How many 8 kHz samples last `d`.
+fn samples_in(d: Duration) -> usize {
+    (d.as_millis() * u128::from(media::RATE) / 1000) as usize
+}
+
+/// Samples as an 8 kHz 16-bit mono WAV file.
+fn wav_bytes(samples: &[i16]) -> Result<Vec<u8>, hound::Error> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: media::RATE,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut writer = hound::WavWriter::new(&mut out, spec)?;
+    for &s in samples {
+        writer.write_sample(s)?;
+    }
+    writer.finalize()?;
+    Ok(out.into_inner())
 }
 
 /// A recording in progress, removed once stored or abandoned.
