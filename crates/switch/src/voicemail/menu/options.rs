@@ -103,29 +103,36 @@ impl Session<'_> {
                 return self.say(clips(&[prompts::TOO_SHORT])).await;
             }
             let samples: Arc<[i16]> = samples.into();
-            let mut key = None;
-            loop {
-                let choice = match key.take() {
-                    Some(k) => k,
-                    None => self.choose(clips(&[prompts::REVIEW])).await?,
-                };
-                match choice {
-                    '1' => {
-                        self.keep(kind, &samples).await?;
-                        return self.say(clips(&[prompts::RECORDING_SAVED])).await;
-                    }
-                    '2' => match self
-                        .line
-                        .play(vec![Clip::Audio(samples.clone())], true)
-                        .await
-                    {
-                        Heard::Digit(d) => key = Some(d),
-                        Heard::HungUp => return Err(End::HungUp),
-                        Heard::Done => {}
-                    },
-                    '3' => break,
-                    _ => self.sorry().await?,
-                }
+            if self.review(&samples).await? {
+                self.keep(kind, &samples).await?;
+                return self.say(clips(&[prompts::RECORDING_SAVED])).await;
+            }
+        }
+    }
+
+    /// "Press 1 to accept this recording, 2 to listen to it, 3 to
+    /// re-record": true to keep it, false to record again.
+    async fn review(&mut self, samples: &Arc<[i16]>) -> Result<bool, End> {
+        let mut typed = None;
+        loop {
+            let choice = match typed.take() {
+                Some(key) => key,
+                None => self.choose(clips(&[prompts::REVIEW])).await?,
+            };
+            match choice {
+                '1' => return Ok(true),
+                '3' => return Ok(false),
+                // A key pressed while listening answers the review.
+                '2' => match self
+                    .line
+                    .play(vec![Clip::Audio(samples.clone())], true)
+                    .await
+                {
+                    Heard::Digit(key) => typed = Some(key),
+                    Heard::HungUp => return Err(End::HungUp),
+                    Heard::Done => {}
+                },
+                _ => self.sorry().await?,
             }
         }
     }
