@@ -34,6 +34,7 @@
 pub mod admin;
 pub mod admin_password;
 pub mod assets;
+pub mod audio;
 pub mod auth;
 pub mod call_export;
 pub mod dialer;
@@ -84,6 +85,11 @@ pub struct AppState {
     /// when no switch runs here: the portal's Call form and the API's
     /// `calls` routes then answer 503.
     pub dialer: Option<Arc<dyn dialer::Dialer>>,
+    /// The voicemail service (SPEC U3): messages read, marked and deleted
+    /// from the portal and the API, audio from its object store. `None`
+    /// when the binary did not build it: the portal's page says voicemail
+    /// is unavailable and the API's `voicemails` routes answer 503.
+    pub voicemail: Option<Arc<voicemail::Voicemail>>,
 }
 
 /// See [`AppState::credentials_changed`].
@@ -101,6 +107,7 @@ impl AppState {
             sip_realm: "switchboard".to_owned(),
             credentials_changed: Arc::new(|_| {}),
             dialer: None,
+            voicemail: None,
         }
     }
 
@@ -224,6 +231,18 @@ pub fn router(state: AppState) -> Router {
         .route("/user/calls/dial", post(user::click::dial))
         .route("/user/calls/live/{id}", get(user::click::live))
         .route("/user/calls/live/{id}/panel", get(user::click::panel))
+        // Voicemail messages (SPEC U3): the list, the MP3 of one (`{id}.mp3`),
+        // marks and deletion.
+        .route("/user/voicemail", get(user::voicemail::page))
+        .route("/user/voicemail/{file}", get(user::voicemail::audio))
+        .route(
+            "/user/voicemail/{id}/status",
+            post(user::voicemail::set_status),
+        )
+        .route(
+            "/user/voicemail/{id}/delete",
+            get(user::voicemail::delete_page).post(user::voicemail::delete),
+        )
         .route("/user/preferences", get(user::preferences::first))
         .route(
             "/user/preferences/{tab}",
