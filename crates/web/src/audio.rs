@@ -160,7 +160,11 @@ mod tests {
     use super::*;
 
     fn check(range: &str, size: u64, expected: Result<Wanted, Unsatisfiable>) {
-        assert_eq!(Wanted::of(Some(range), size), expected, "{range:?} of {size}");
+        assert_eq!(
+            Wanted::of(Some(range), size),
+            expected,
+            "{range:?} of {size}"
+        );
     }
 
     fn part(start: u64, end: u64) -> Result<Wanted, Unsatisfiable> {

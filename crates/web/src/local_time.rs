@@ -40,7 +40,11 @@ impl Zone {
     pub fn stamp(&self, at: UnixMillis) -> String {
         let tz = self.0.clone().unwrap_or(jiff::tz::TimeZone::UTC);
         jiff::Timestamp::from_millisecond(at.millis())
-            .map(|ts| ts.to_zoned_datetime(tz).strftime("%Y-%m-%d-%H%M").to_string())
+            .map(|ts| {
+                ts.to_zoned_datetime(tz)
+                    .strftime("%Y-%m-%d-%H%M")
+                    .to_string()
+            })
             .unwrap_or_default()
     }
 

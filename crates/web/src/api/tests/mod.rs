@@ -110,9 +110,7 @@ pub struct Fixture {
     pub a: Seeded,
     pub b: Seeded,
     /// The mailboxes the voicemail service announced as changed.
-    pub changes: std::sync::Mutex<
-        tokio::sync::mpsc::UnboundedReceiver<::voicemail::MailboxChange>,
-    >,
+    pub changes: std::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<::voicemail::MailboxChange>>,
     _dir: TempDir,
 }
 
@@ -282,9 +280,13 @@ pub async fn fixture() -> Fixture {
     .await;
     let mut state = AppState::with_outbox(store.clone(), dir.join("outbox"));
     state.dialer = Some(dialer.clone());
-    let (service, changes) =
-        ::voicemail::Voicemail::new(store.clone(), blobs, state.mailer.clone(), dir.join("spool"))
-            .unwrap();
+    let (service, changes) = ::voicemail::Voicemail::new(
+        store.clone(),
+        blobs,
+        state.mailer.clone(),
+        dir.join("spool"),
+    )
+    .unwrap();
     state.voicemail = Some(Arc::new(service));
     let app = router(state);
     Fixture {

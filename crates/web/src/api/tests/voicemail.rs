@@ -143,7 +143,11 @@ async fn a_message_is_marked_saved_then_new_and_each_change_is_announced() {
         assert_eq!(announced(&f), 1, "{status} lights or puts out the lamp");
     }
     let r = f
-        .a("patch", &message_url(&f.a), Some(json!({"status": "heard"})))
+        .a(
+            "patch",
+            &message_url(&f.a),
+            Some(json!({"status": "heard"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let (code, message, field) = r.error();
@@ -206,7 +210,13 @@ async fn without_voicemail_on_the_node_the_routes_answer_503_in_the_clients_lang
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(r.error().0, "unavailable");
     let r = f
-        .send("delete", &message_url(&f.a), Some(&f.a.key), None, Some("en"))
+        .send(
+            "delete",
+            &message_url(&f.a),
+            Some(&f.a.key),
+            None,
+            Some("en"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(r.error().1.starts_with("voicemail is unavailable"));
