@@ -104,7 +104,7 @@ async fn fetch(
     (status, res.headers().clone(), body)
 }
 
-fn text<'h>(h: &'h HeaderMap, name: header::HeaderName) -> &'h str {
+fn text(h: &HeaderMap, name: header::HeaderName) -> &str {
     h.get(name).map_or("", |v| v.to_str().unwrap())
 }
 

@@ -41,7 +41,7 @@ async fn fetch(f: &Fixture, uri: &str, range: Option<&str>) -> (StatusCode, Head
     (status, headers, body.to_vec())
 }
 
-fn text<'h>(h: &'h HeaderMap, name: header::HeaderName) -> &'h str {
+fn text(h: &HeaderMap, name: header::HeaderName) -> &str {
     h.get(name).map_or("", |v| v.to_str().unwrap())
 }
 
