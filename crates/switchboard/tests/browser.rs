@@ -219,12 +219,7 @@ fn voicemail_in_the_user_portal_in_french() {
         server,
         "voicemail.mjs",
         &shots,
-        &[
-            "01 99 00 02 00",
-            "201",
-            "password201",
-            "06 12 34 56 78",
-        ],
+        &["01 99 00 02 00", "201", "password201", "06 12 34 56 78"],
     );
     assert!(
         !dir.path().join("files").join(&mp3_key).exists(),

@@ -27,6 +27,11 @@
 //!   stream through [`call_export`].
 //! - Click to call goes to the switch through [`dialer::Dialer`]
 //!   (`AppState::dialer`); tests use [`dialer::Scripted`].
+//! - Voicemail messages (SPEC U3) are read from storage and marked or
+//!   deleted through `AppState::voicemail`, the same service the phone
+//!   menu uses (it updates the message-waiting lamps); the portal
+//!   (`user/voicemail.rs`) and the API (`api/voicemail.rs`) serve their
+//!   MP3 with HTTP Range through [`audio`].
 //! - Phone numbers are shown with `E164::national_display` ("01 99 00 02 00"),
 //!   times with [`pages::display_time`] in the account's time zone (the tz
 //!   database is bundled through jiff).

@@ -60,6 +60,9 @@ try {
   const state = await audio.evaluate((a) => ({ paused: a.paused, t: a.currentTime, d: a.duration }));
   check(state.d > 1, "a message of some seconds: " + JSON.stringify(state));
   await audio.evaluate((a) => a.pause());
+  check((await message.locator(".badge-new").count()) === 0, "the badge goes as it plays");
+  check((await page.locator("#count-new").textContent()) === "0", "the count follows");
+  await message.getByRole("button", { name: "Marquer comme nouveau" }).waitFor();
   await shot("voicemail-playing");
 
   // Played means heard: after a reload the message is saved.
