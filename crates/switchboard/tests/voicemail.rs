@@ -69,6 +69,63 @@ impl Db {
             .unwrap();
     }
 
+    /// Sets the user's voicemail PIN.
+    fn pin(&self, extension: &str, pin: &str) {
+        let user = self.user(extension);
+        let mut voicemail = user.voicemail.clone();
+        voicemail.pin = Some(domain::PinHash::of(&domain::Pin::parse(pin).unwrap()));
+        let settings = UserSettings {
+            voicemail,
+            forwarding: user.forwarding,
+            caller_id: user.caller_id,
+        };
+        self.runtime
+            .block_on(
+                self.store
+                    .account(self.account)
+                    .update_user_settings(user.id, &settings),
+            )
+            .unwrap();
+    }
+
+    /// Leaves a message of `seconds` of a `hz` tone for the user, as if
+    /// received at `at`, with its WAV in the server's files folder.
+    fn message(
+        &self,
+        data: &Path,
+        extension: &str,
+        from: &str,
+        at: i64,
+        hz: f64,
+        seconds: f64,
+    ) -> VoicemailMessage {
+        let user = self.user(extension).id;
+        let key = format!("voicemail/{}/{}/{at}.wav", self.account, user);
+        let path = data.join("files").join(&key);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, support::baresip::tone_wav(hz, seconds)).unwrap();
+        self.runtime
+            .block_on(self.store.account(self.account).add_voicemail(
+                &domain::NewVoicemailMessage {
+                    user,
+                    caller_number: from.into(),
+                    caller_name: None,
+                    received_at: domain::UnixMillis::from_millis(at),
+                    duration_ms: (seconds * 1000.0) as u32,
+                    wav_key: key.clone(),
+                    mp3_key: key.replace(".wav", ".mp3"),
+                },
+            ))
+            .unwrap()
+    }
+
+    fn mailbox(&self, extension: &str) -> domain::Mailbox {
+        let user = self.user(extension).id;
+        self.runtime
+            .block_on(self.store.account(self.account).mailbox(user))
+            .unwrap()
+    }
+
     /// The user's messages once there are `n`.
     fn messages(&self, extension: &str, n: usize, within: Duration) -> Vec<VoicemailMessage> {
         let user = self.user(extension).id;
@@ -290,5 +347,82 @@ fn fifty_callers_leave_messages_at_once_and_every_message_is_whole() {
         durations[CALLERS / 2],
         durations[CALLERS - 1]
     );
+    drop(server);
+}
+
+/// Device `dev202` dials its mailbox with the menu scenario `name`.
+fn dial_mailbox(server: &Server, name: &str) -> support::sipp::Finished {
+    support::sipp::register(server, "dev202", support::free_port());
+    let auth_uri = format!("*97@{}", server.sip);
+    support::sipp::Sipp::spawn(
+        name,
+        support::free_port(),
+        &[
+            &server.sip.to_string(),
+            "-s",
+            "*97",
+            "-key",
+            "caller",
+            "dev202",
+            "-au",
+            "dev202",
+            "-ap",
+            "sippass202",
+            "-auth_uri",
+            &auth_uri,
+            "-timeout",
+            "90s",
+        ],
+    )
+    .finish()
+}
+
+#[test]
+fn the_mailbox_menu_is_driven_by_key_presses_after_the_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    seed_account(data, &[201, 202]);
+    let db = Db::open(data);
+    db.pin("202", "1234");
+    let older = db.message(data, "202", "+33612345678", 1_000_000, 600.0, 1.0);
+    let newer = db.message(data, "202", "201", 2_000_000, 800.0, 1.0);
+    let server = Server::start_with(data, &["--rtp-ports", TEST_RTP_PORTS]);
+    let run = dial_mailbox(&server, "mailbox_listen");
+    assert!(run.ok, "{}", run.logs);
+    // A wrong PIN, then the right one (the count starts again).
+    assert_eq!(db.mailbox("202").pin_failures, 0);
+    // The newest message played to its end: saved; the next one deleted.
+    let left = db.messages("202", 1, Duration::from_secs(5));
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0].id, newer.id);
+    assert_eq!(left[0].status, MessageStatus::Saved);
+    assert!(
+        !data.join("files").join(&older.wav_key).exists(),
+        "the deleted message's audio is gone"
+    );
+    drop(server);
+}
+
+#[test]
+fn three_wrong_pins_lock_the_mailbox_and_the_switch_hangs_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    seed_account(data, &[201, 202]);
+    let db = Db::open(data);
+    db.pin("202", "1234");
+    let server = Server::start_with(data, &["--rtp-ports", TEST_RTP_PORTS]);
+    let run = dial_mailbox(&server, "mailbox_locked");
+    assert!(
+        run.ok,
+        "the switch hung up after the third wrong PIN: {}",
+        run.logs
+    );
+    let now = domain::UnixMillis::from_millis(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64,
+    );
+    assert!(db.mailbox("202").locked(now), "{:?}", db.mailbox("202"));
     drop(server);
 }
