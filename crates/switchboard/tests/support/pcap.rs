@@ -35,9 +35,7 @@ pub fn tone_pcap(hz: u32, seconds: u32) -> PathBuf {
     }
     let mut out = Vec::new();
     // Global header: magic, v2.4, zone, sigfigs, snaplen, Ethernet.
-    for v in [0xa1b2_c3d4u32] {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
+    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
     out.extend_from_slice(&2u16.to_le_bytes());
     out.extend_from_slice(&4u16.to_le_bytes());
     out.extend_from_slice(&0u32.to_le_bytes());
