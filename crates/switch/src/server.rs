@@ -115,7 +115,13 @@ pub async fn run(task: SipTask) -> Counters {
         clicks,
         voicemail,
     } = task;
-    let _ = voicemail;
+    // Message waiting (RFC 3842): the mailbox changes light the lamps.
+    let (vm_service, mailbox_changes) = match voicemail {
+        Some((service, changes)) => (Some(service), changes),
+        None => (None, mpsc::unbounded_channel().1),
+    };
+    let _ = &vm_service;
+    let (mwi, mut mwi_found) = mwi_shell::start(store.clone(), directory.clone(), mailbox_changes);
     let (clicks, mut click_requests) = match clicks {
         Some((c, rx)) => (Some(c), rx),
         None => (None, mpsc::unbounded_channel().1),
@@ -271,6 +277,7 @@ pub async fn run(task: SipTask) -> Counters {
                         c.report(id, p);
                     }
                 }
+                Action::Mwi(work) => mwi.work(work),
             }
         }
     };
@@ -342,6 +349,12 @@ pub async fn run(task: SipTask) -> Counters {
             }
             _ = tokio::time::sleep_until(deadline) => {
                 endpoint.handle_timeout(Instant::now(), clock());
+                drain(&mut endpoint);
+            }
+            Some(found) = mwi_found.recv() => {
+                if let Some(step) = mwi_shell::apply(&mut endpoint, found, clock()) {
+                    carry_out(step);
+                }
                 drain(&mut endpoint);
             }
             Some(trunks) = trunks_rx.recv() => {
@@ -417,5 +430,139 @@ fn stored_registration(
 fn send(transports: &Transports, t: Transmit) {
     if let Err(e) = transports.send(t.kind, t.dest, t.conn, Bytes::from(t.bytes)) {
         tracing::debug!(error = %e, "response not sent");
+    }
+}
+
+/// Message waiting's look-ups (RFC 3842), off the SIP task: the device of
+/// a SUBSCRIBE that missed the directory cache, and mailbox counts for
+/// NOTIFYs, asked for by the endpoint or after a mailbox changed.
+mod mwi_shell {
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    use domain::{MessageCounts, UnixMillis};
+    use tokio::sync::mpsc;
+
+    use crate::directory::{DeviceCredentials, Directory};
+    use crate::endpoint::{Endpoint, MwiWork, PendingSubscribe, Step};
+    use crate::mwi::MwiDevice;
+
+    /// A look-up's answer, for the SIP task.
+    pub(super) enum Found {
+        Device(
+            Box<PendingSubscribe>,
+            Result<Option<Arc<DeviceCredentials>>, storage::StorageError>,
+        ),
+        Counts(MwiDevice, MessageCounts),
+    }
+
+    /// Spawns the look-ups; their answers come on the receiver [`start`]
+    /// returns.
+    pub(super) struct MwiShell {
+        store: storage::Store,
+        directory: Arc<Directory>,
+        tx: mpsc::UnboundedSender<Found>,
+    }
+
+    /// The shell, and where answers arrive. Each mailbox change becomes a
+    /// look-up of the user's devices and counts, answered there too.
+    pub(super) fn start(
+        store: storage::Store,
+        directory: Arc<Directory>,
+        mut changes: mpsc::UnboundedReceiver<voicemail::MailboxChange>,
+    ) -> (MwiShell, mpsc::UnboundedReceiver<Found>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let shell = MwiShell {
+            store,
+            directory,
+            tx,
+        };
+        let (store, done) = (shell.store.clone(), shell.tx.clone());
+        tokio::spawn(async move {
+            while let Some(change) = changes.recv().await {
+                changed(&store, &done, change);
+            }
+        });
+        (shell, rx)
+    }
+
+    impl MwiShell {
+        /// Carries out what the endpoint asked for in a task of its own.
+        pub(super) fn work(&self, work: MwiWork) {
+            let done = self.tx.clone();
+            match work {
+                MwiWork::LookUp(pending) => {
+                    let dir = self.directory.clone();
+                    tokio::spawn(async move {
+                        let result = dir.lookup(pending.username()).await;
+                        let _ = done.send(Found::Device(pending, result));
+                    });
+                }
+                MwiWork::Counts(device) => {
+                    let Some(user) = device.user else {
+                        let _ = done.send(Found::Counts(device, MessageCounts::default()));
+                        return;
+                    };
+                    let store = self.store.clone();
+                    tokio::spawn(async move {
+                        match store.account(device.account).voicemail_counts(user).await {
+                            Ok(counts) => {
+                                let _ = done.send(Found::Counts(device, counts));
+                            }
+                            Err(e) => tracing::warn!(error = %e, "mailbox counts not read"),
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    /// Looks up the changed mailbox's devices and counts.
+    fn changed(
+        store: &storage::Store,
+        done: &mpsc::UnboundedSender<Found>,
+        change: voicemail::MailboxChange,
+    ) {
+        let (store, done) = (store.clone(), done.clone());
+        tokio::spawn(async move {
+            let scope = store.account(change.account);
+            let read = async {
+                let devices = scope.devices_of(change.user).await?;
+                let counts = scope.voicemail_counts(change.user).await?;
+                Ok::<_, storage::StorageError>((devices, counts))
+            };
+            match read.await {
+                Ok((devices, counts)) => {
+                    for d in devices {
+                        let device = MwiDevice {
+                            device: d.id,
+                            account: d.account,
+                            user: d.user,
+                            username: d.sip_username,
+                        };
+                        let _ = done.send(Found::Counts(device, counts));
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "mailbox change not announced"),
+            }
+        });
+    }
+
+    /// Hands an answer to the endpoint; a SUBSCRIBE's answer is a step.
+    pub(super) fn apply(endpoint: &mut Endpoint, found: Found, now: UnixMillis) -> Option<Step> {
+        match found {
+            Found::Device(pending, Ok(device)) => {
+                Some(endpoint.resume_subscribe(now, *pending, device))
+            }
+            Found::Device(pending, Err(e)) => {
+                tracing::warn!(error = %e, "device look-up failed");
+                endpoint.abandon_subscribe(&pending);
+                None
+            }
+            Found::Counts(device, counts) => {
+                endpoint.mailbox_counts(Instant::now(), now, rand::random(), &device, counts);
+                None
+            }
+        }
     }
 }
