@@ -462,3 +462,40 @@ fn kind_of(transport: &str) -> Option<Kind> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn granted_time_is_clamped_between_a_minute_and_an_hour() {
+        assert_eq!(granted(None), 3600);
+        assert_eq!(granted(Some(0)), 0);
+        assert_eq!(granted(Some(1)), 60);
+        assert_eq!(granted(Some(1800)), 1800);
+        assert_eq!(granted(Some(86_400)), 3600);
+    }
+
+    #[test]
+    fn the_event_package_is_read_without_its_parameters() {
+        assert!(is_message_summary("message-summary"));
+        assert!(is_message_summary(" Message-Summary ;id=1"));
+        assert!(!is_message_summary("presence"));
+        assert!(!is_message_summary("message-summary-x"));
+    }
+
+    #[test]
+    fn the_summary_says_waiting_only_for_new_messages() {
+        let none = summary(MessageCounts::default(), "pbx.example");
+        assert_eq!(
+            none,
+            "Messages-Waiting: no\r\nMessage-Account: sip:*97@pbx.example\r\nVoice-Message: 0/0 (0/0)\r\n"
+        );
+        let saved = summary(MessageCounts { new: 0, saved: 4 }, "pbx.example");
+        assert!(saved.starts_with("Messages-Waiting: no\r\n"));
+        assert!(saved.ends_with("Voice-Message: 0/4 (0/0)\r\n"));
+        let new = summary(MessageCounts { new: 3, saved: 4 }, "pbx.example");
+        assert!(new.starts_with("Messages-Waiting: yes\r\n"));
+        assert!(new.ends_with("Voice-Message: 3/4 (0/0)\r\n"));
+    }
+}

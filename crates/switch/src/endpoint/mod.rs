@@ -515,3 +515,6 @@ mod tests;
 
 #[cfg(test)]
 mod call_tests;
+
+#[cfg(test)]
+mod mwi_tests;
