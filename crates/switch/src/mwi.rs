@@ -285,7 +285,8 @@ impl Subscriptions {
             let state = if sub.ending {
                 "terminated;reason=timeout".to_owned()
             } else {
-                let left = (sub.expires_at.millis() - now.millis()).max(0) / 1000;
+                // Rounded up: the first NOTIFY shows the time granted.
+                let left = (sub.expires_at.millis() - now.millis() + 999).max(0) / 1000;
                 format!("active;expires={left}")
             };
             let sent_by = (out.sent_by)(sub.dialog.kind);
