@@ -67,6 +67,8 @@ pub enum Action {
     /// A look-up for message waiting (RFC 3842): a subscribing device, or
     /// a device's mailbox counts for its NOTIFYs.
     Mwi(MwiWork),
+    /// A call the switch answered itself (voicemail, mailbox), or its end.
+    Local(crate::calls::LocalEvent),
 }
 
 /// The caches the endpoint may read without waiting.
@@ -254,6 +256,12 @@ impl Endpoint {
         &self.calls
     }
 
+    /// The call engine, for the scripts of the calls the switch answered
+    /// (`Calls::local_play`, `local_record`, `local_hang_up`).
+    pub fn calls_mut(&mut self) -> &mut Calls {
+        &mut self.calls
+    }
+
     /// The next piece of work for the shell.
     pub fn poll_action(&mut self) -> Option<Action> {
         if let Some(a) = self.out.pop_front() {
@@ -264,6 +272,9 @@ impl Endpoint {
         }
         if let Some((id, p)) = self.calls.poll_progress() {
             return Some(Action::Progress(id, p));
+        }
+        if let Some(e) = self.calls.poll_local() {
+            return Some(Action::Local(e));
         }
         self.calls.poll_cdr().map(Action::Cdr)
     }
