@@ -38,6 +38,10 @@ pub const MIN_EXPIRES: u32 = 60;
 /// to reach their own mailbox.
 pub const MAILBOX_USER: &str = "*97";
 
+/// Subscriptions one device may hold; a new one beyond replaces its
+/// oldest, so a phone that forgets its dialogs cannot fill the switch.
+pub const MAX_PER_DEVICE: usize = 8;
+
 /// How long a subscription ended with `Expires: 0` waits for its counts
 /// (and so its final NOTIFY) before it is dropped anyway.
 const ENDING_GRACE_MS: i64 = 32_000;
@@ -172,6 +176,18 @@ impl Subscriptions {
     /// Starts a subscription granted `expires` seconds (`0`: a fetch, ended
     /// by its first NOTIFY); returns its id.
     pub fn insert(&mut self, now: UnixMillis, dialog: NewSubscription, expires: u32) -> u64 {
+        let mut held: Vec<u64> = self
+            .subs
+            .iter()
+            .filter(|(_, s)| s.dialog.device.device == dialog.device.device)
+            .map(|(id, _)| *id)
+            .collect();
+        if held.len() >= MAX_PER_DEVICE {
+            held.sort_unstable();
+            for id in &held[..=held.len() - MAX_PER_DEVICE] {
+                self.remove(*id);
+            }
+        }
         let id = self.next_id;
         self.next_id += 1;
         self.by_dialog
@@ -475,6 +491,52 @@ mod tests {
         assert_eq!(granted(Some(1)), 60);
         assert_eq!(granted(Some(1800)), 1800);
         assert_eq!(granted(Some(86_400)), 3600);
+    }
+
+    fn dialog(device: i64, call_id: &str) -> NewSubscription {
+        NewSubscription {
+            device: MwiDevice {
+                device: DeviceId::from_raw(device),
+                account: AccountId::from_raw(1),
+                user: None,
+                username: SipUsername::parse("dev1").unwrap(),
+            },
+            call_id: call_id.into(),
+            local_tag: "t".into(),
+            local_uri: "<sip:dev1@pbx>".into(),
+            remote: "<sip:dev1@pbx>;tag=r".into(),
+            target: "sip:dev1@127.0.0.1:5070".into(),
+            peer: Peer {
+                addr: "127.0.0.1:5070".parse().unwrap(),
+                reliable: false,
+                conn: None,
+            },
+            kind: Kind::Udp,
+        }
+    }
+
+    #[test]
+    fn a_device_beyond_its_cap_loses_its_oldest_subscription() {
+        let mut subs = Subscriptions::default();
+        let now = UnixMillis::from_millis(0);
+        subs.insert(now, dialog(2, "other"), 600);
+        for i in 0..MAX_PER_DEVICE + 1 {
+            subs.insert(now, dialog(1, &format!("c{i}")), 600);
+        }
+        assert_eq!(subs.len(), MAX_PER_DEVICE + 1);
+        assert!(subs.find("c0", "t").is_none());
+        assert!(subs.find("c1", "t").is_some());
+        assert!(subs.find("other", "t").is_some());
+    }
+
+    #[test]
+    fn a_subscription_ends_when_its_time_runs_out() {
+        let mut subs = Subscriptions::default();
+        subs.insert(UnixMillis::from_millis(0), dialog(1, "c"), 60);
+        subs.expire(UnixMillis::from_millis(59_999));
+        assert!(subs.is_subscribed(DeviceId::from_raw(1)));
+        subs.expire(UnixMillis::from_millis(60_000));
+        assert!(subs.is_empty());
     }
 
     #[test]
