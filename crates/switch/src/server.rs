@@ -610,4 +610,129 @@ mod mwi_shell {
             }
         }
     }
+
+    #[cfg(test)]
+    mod tests {
+        use std::time::Duration;
+
+        use domain::{
+            AccountId, CompanyName, DeviceModel, EmailAddress, ExtensionNumber, Language,
+            NewAccount, NewDevice, NewVoicemailMessage, Password, PasswordHash, SipPassword,
+            SipUsername, TimeZone, UserId,
+        };
+        use storage::{NewUser, Store};
+
+        use super::*;
+
+        /// An account whose user 201 has two phones and one new message.
+        async fn office(dir: &std::path::Path) -> (Store, AccountId, UserId) {
+            let store = Store::connect(&format!("sqlite://{}/t.db", dir.display()))
+                .await
+                .unwrap();
+            let password = PasswordHash::of(&Password::parse("password123").unwrap());
+            let account = store
+                .create_account(
+                    &NewAccount {
+                        company: CompanyName::parse("Acme").unwrap(),
+                        main_number: domain::E164::parse("+33199000200").unwrap(),
+                        address: "1 rue de la Paix".into(),
+                        admin_email: EmailAddress::parse("admin@example.fr").unwrap(),
+                        admin_password: password.clone(),
+                        language: Language::Fr,
+                        time_zone: TimeZone::default(),
+                    },
+                    UnixMillis::from_millis(0),
+                )
+                .await
+                .unwrap()
+                .id;
+            let scope = store.account(account);
+            let user = scope
+                .create_user(&NewUser {
+                    extension: ExtensionNumber::parse("201").unwrap(),
+                    name: "User 201".into(),
+                    email: EmailAddress::parse("u201@example.fr").unwrap(),
+                    password,
+                    direct_number: None,
+                })
+                .await
+                .unwrap()
+                .id;
+            for name in ["desk201", "soft201"] {
+                let new = NewDevice {
+                    mac: None,
+                    model: DeviceModel("Softphone".into()),
+                    label: name.into(),
+                    sip_username: SipUsername::parse(name).unwrap(),
+                    sip_password: SipPassword::parse("sippass201").unwrap(),
+                    user: Some(user),
+                };
+                scope.create_device(&new, "switchboard").await.unwrap();
+            }
+            scope
+                .add_voicemail(&NewVoicemailMessage {
+                    user,
+                    caller_number: "202".into(),
+                    caller_name: None,
+                    received_at: UnixMillis::from_millis(1),
+                    duration_ms: 2_000,
+                    wav_key: "a.wav".into(),
+                    mp3_key: "a.mp3".into(),
+                })
+                .await
+                .unwrap();
+            (store, account, user)
+        }
+
+        async fn next(rx: &mut mpsc::UnboundedReceiver<Found>) -> (MwiDevice, MessageCounts) {
+            let found = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+                .await
+                .expect("an answer in time")
+                .expect("the channel is open");
+            match found {
+                Found::Counts(device, counts) => (device, counts),
+                Found::Device(..) => panic!("expected counts"),
+            }
+        }
+
+        #[tokio::test]
+        async fn a_mailbox_change_reads_the_counts_for_each_of_the_users_phones() {
+            let dir = tempfile::tempdir().unwrap();
+            let (store, account, user) = office(dir.path()).await;
+            let directory = Arc::new(Directory::new(store.clone(), Duration::from_secs(60)));
+            let (changes_tx, changes) = mpsc::unbounded_channel();
+            let (_shell, mut found) = start(store, directory, changes);
+
+            changes_tx
+                .send(voicemail::MailboxChange { account, user })
+                .unwrap();
+
+            let mut phones = vec![next(&mut found).await, next(&mut found).await];
+            phones.sort_by(|a, b| a.0.username.as_str().cmp(b.0.username.as_str()));
+            let names: Vec<&str> = phones.iter().map(|(d, _)| d.username.as_str()).collect();
+            assert_eq!(names, ["desk201", "soft201"]);
+            for (device, counts) in phones {
+                assert_eq!(device.user, Some(user));
+                assert_eq!(counts, MessageCounts { new: 1, saved: 0 });
+            }
+        }
+
+        #[tokio::test]
+        async fn a_phone_without_a_user_is_answered_0_0_without_the_database() {
+            let dir = tempfile::tempdir().unwrap();
+            let (store, account, _) = office(dir.path()).await;
+            let directory = Arc::new(Directory::new(store.clone(), Duration::from_secs(60)));
+            let (shell, mut found) = start(store, directory, mpsc::unbounded_channel().1);
+            let device = MwiDevice {
+                device: domain::DeviceId::from_raw(99),
+                account,
+                user: None,
+                username: SipUsername::parse("spare").unwrap(),
+            };
+
+            shell.work(MwiWork::Counts(device.clone()));
+
+            assert_eq!(next(&mut found).await, (device, MessageCounts::default()));
+        }
+    }
 }
