@@ -135,6 +135,8 @@ enum Sent {
 pub struct Subscriptions {
     subs: HashMap<u64, Subscription>,
     by_dialog: HashMap<(String, String), u64>,
+    /// Each device's subscriptions, oldest first.
+    by_device: HashMap<DeviceId, Vec<u64>>,
     pending: HashMap<TransactionKey, Sent>,
     next_id: u64,
     rng: u64,
@@ -145,6 +147,7 @@ impl Default for Subscriptions {
         Self {
             subs: HashMap::new(),
             by_dialog: HashMap::new(),
+            by_device: HashMap::new(),
             pending: HashMap::new(),
             next_id: 1,
             rng: 0x6A09_E667_F3BC_C908,
@@ -170,26 +173,24 @@ impl Subscriptions {
 
     /// Whether the device holds at least one subscription.
     pub fn is_subscribed(&self, device: DeviceId) -> bool {
-        self.subs.values().any(|s| s.dialog.device.device == device)
+        self.by_device.contains_key(&device)
     }
 
     /// Starts a subscription granted `expires` seconds (`0`: a fetch, ended
     /// by its first NOTIFY); returns its id.
     pub fn insert(&mut self, now: UnixMillis, dialog: NewSubscription, expires: u32) -> u64 {
-        let mut held: Vec<u64> = self
-            .subs
-            .iter()
-            .filter(|(_, s)| s.dialog.device.device == dialog.device.device)
-            .map(|(id, _)| *id)
-            .collect();
+        let held = self.ids_of(dialog.device.device);
         if held.len() >= MAX_PER_DEVICE {
-            held.sort_unstable();
             for id in &held[..=held.len() - MAX_PER_DEVICE] {
                 self.remove(*id);
             }
         }
         let id = self.next_id;
         self.next_id += 1;
+        self.by_device
+            .entry(dialog.device.device)
+            .or_default()
+            .push(id);
         self.by_dialog
             .insert((dialog.call_id.clone(), dialog.local_tag.clone()), id);
         let mut sub = Subscription {
@@ -252,13 +253,7 @@ impl Subscriptions {
         mut send: impl FnMut(Request, Peer) -> Option<TransactionKey>,
     ) {
         let body = summary(counts, out.domain);
-        let mut ids: Vec<u64> = self
-            .subs
-            .iter()
-            .filter(|(_, s)| s.dialog.device.device == device.device)
-            .map(|(id, _)| *id)
-            .collect();
-        ids.sort_unstable();
+        let ids = self.ids_of(device.device);
         if ids.is_empty() {
             for b in bindings {
                 let Some(kind) = kind_of(&b.transport) else {
@@ -354,10 +349,23 @@ impl Subscriptions {
         }
     }
 
+    /// The device's subscriptions, oldest first.
+    fn ids_of(&self, device: DeviceId) -> Vec<u64> {
+        self.by_device.get(&device).cloned().unwrap_or_default()
+    }
+
     fn remove(&mut self, id: u64) {
-        if let Some(s) = self.subs.remove(&id) {
-            self.by_dialog
-                .remove(&(s.dialog.call_id, s.dialog.local_tag));
+        let Some(s) = self.subs.remove(&id) else {
+            return;
+        };
+        self.by_dialog
+            .remove(&(s.dialog.call_id, s.dialog.local_tag));
+        let device = s.dialog.device.device;
+        if let Some(ids) = self.by_device.get_mut(&device) {
+            ids.retain(|i| *i != id);
+            if ids.is_empty() {
+                self.by_device.remove(&device);
+            }
         }
     }
 
