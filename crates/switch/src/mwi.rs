@@ -62,6 +62,17 @@ pub struct MwiDevice {
     pub username: SipUsername,
 }
 
+/// Why a device's mailbox counts are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Occasion {
+    /// A SUBSCRIBE made or refreshed a subscription.
+    Subscribed,
+    /// The device got a new binding.
+    Registered,
+    /// The user's mailbox changed.
+    MailboxChanged,
+}
+
 /// The time granted for a subscription asked for `asked` seconds (RFC
 /// 6665 §4.2.1.1): `0` ends it; otherwise between [`MIN_EXPIRES`] and
 /// [`MAX_EXPIRES`], the latter when nothing was asked.

@@ -490,7 +490,7 @@ mod mwi_shell {
 
     use crate::directory::{DeviceCredentials, Directory};
     use crate::endpoint::{Endpoint, MwiWork, PendingSubscribe, Step};
-    use crate::mwi::MwiDevice;
+    use crate::mwi::{MwiDevice, Occasion};
 
     /// A look-up's answer, for the SIP task.
     pub(super) enum Found {
@@ -498,7 +498,7 @@ mod mwi_shell {
             Box<PendingSubscribe>,
             Result<Option<Arc<DeviceCredentials>>, storage::StorageError>,
         ),
-        Counts(MwiDevice, MessageCounts),
+        Counts(MwiDevice, Occasion, MessageCounts),
     }
 
     /// Spawns the look-ups; their answers come on the receiver [`start`]
@@ -543,16 +543,17 @@ mod mwi_shell {
                         let _ = done.send(Found::Device(pending, result));
                     });
                 }
-                MwiWork::Counts(device) => {
+                MwiWork::Counts(device, occasion) => {
                     let Some(user) = device.user else {
-                        let _ = done.send(Found::Counts(device, MessageCounts::default()));
+                        let empty = MessageCounts::default();
+                        let _ = done.send(Found::Counts(device, occasion, empty));
                         return;
                     };
                     let store = self.store.clone();
                     tokio::spawn(async move {
                         match store.account(device.account).voicemail_counts(user).await {
                             Ok(counts) => {
-                                let _ = done.send(Found::Counts(device, counts));
+                                let _ = done.send(Found::Counts(device, occasion, counts));
                             }
                             Err(e) => tracing::warn!(error = %e, "mailbox counts not read"),
                         }
@@ -585,7 +586,8 @@ mod mwi_shell {
                             user: d.user,
                             username: d.sip_username,
                         };
-                        let _ = done.send(Found::Counts(device, counts));
+                        let changed = Occasion::MailboxChanged;
+                        let _ = done.send(Found::Counts(device, changed, counts));
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "mailbox change not announced"),
@@ -604,8 +606,9 @@ mod mwi_shell {
                 endpoint.abandon_subscribe(&pending);
                 None
             }
-            Found::Counts(device, counts) => {
-                endpoint.mailbox_counts(Instant::now(), now, rand::random(), &device, counts);
+            Found::Counts(device, occasion, counts) => {
+                let target = (&device, occasion);
+                endpoint.mailbox_counts(Instant::now(), now, rand::random(), target, counts);
                 None
             }
         }
@@ -690,7 +693,7 @@ mod mwi_shell {
                 .expect("an answer in time")
                 .expect("the channel is open");
             match found {
-                Found::Counts(device, counts) => (device, counts),
+                Found::Counts(device, _, counts) => (device, counts),
                 Found::Device(..) => panic!("expected counts"),
             }
         }
@@ -730,7 +733,7 @@ mod mwi_shell {
                 username: SipUsername::parse("spare").unwrap(),
             };
 
-            shell.work(MwiWork::Counts(device.clone()));
+            shell.work(MwiWork::Counts(device.clone(), Occasion::Registered));
 
             assert_eq!(next(&mut found).await, (device, MessageCounts::default()));
         }

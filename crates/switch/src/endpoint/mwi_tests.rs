@@ -11,7 +11,7 @@ use sip::auth::{Challenge, answer};
 use sip::{HeaderName, Message, Request, Response, SipMessage, StatusCode};
 
 use super::*;
-use crate::mwi::MwiDevice;
+use crate::mwi::{MwiDevice, Occasion};
 
 const NOW: UnixMillis = UnixMillis::from_millis(1_800_000_000_000);
 const REALM: &str = "switchboard";
@@ -119,11 +119,11 @@ fn subscribed(ep: &mut Endpoint, expires: &str) -> Response {
 }
 
 /// The devices whose counts the endpoint asks for.
-fn asked(ep: &mut Endpoint) -> Vec<MwiDevice> {
+fn asked(ep: &mut Endpoint) -> Vec<(MwiDevice, Occasion)> {
     let mut out = Vec::new();
     while let Some(a) = ep.poll_action() {
-        if let Action::Mwi(MwiWork::Counts(d)) = a {
-            out.push(d);
+        if let Action::Mwi(MwiWork::Counts(d, occasion)) = a {
+            out.push((d, occasion));
         }
     }
     out
@@ -133,8 +133,8 @@ fn asked(ep: &mut Endpoint) -> Vec<MwiDevice> {
 fn notified(ep: &mut Endpoint, at: UnixMillis, counts: MessageCounts) -> Vec<Request> {
     let devices = asked(ep);
     assert!(!devices.is_empty(), "no counts asked for");
-    for d in &devices {
-        ep.mailbox_counts(Instant::now(), at, 5, d, counts);
+    for (d, occasion) in &devices {
+        ep.mailbox_counts(Instant::now(), at, 5, (d, *occasion), counts);
     }
     let mut out = Vec::new();
     while let Some(a) = ep.poll_action() {
@@ -308,19 +308,22 @@ fn a_481_to_a_notify_drops_the_subscription() {
     assert!(ep.subscriptions.is_empty());
 }
 
-#[test]
-fn a_device_that_did_not_subscribe_is_notified_at_its_new_binding() {
-    let mut ep = endpoint();
-    let register = |cseq: u32, auth: &str| {
-        format!(
-            "REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {PHONE};branch=z9hG4bKr{cseq};rport\r\n\
-             From: <sip:dev1@127.0.0.1>;tag=r1\r\nTo: <sip:dev1@127.0.0.1>\r\nCall-ID: reg-1\r\n\
-             CSeq: {cseq} REGISTER\r\nMax-Forwards: 70\r\nContact: <sip:dev1@{PHONE};ob>\r\n\
-             {auth}Content-Length: 0\r\n\r\n"
-        )
-    };
+/// A REGISTER of dev1 from the phone.
+fn register(cseq: u32, auth: &str) -> String {
+    format!(
+        "REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {PHONE};branch=z9hG4bKr{cseq};rport\r\n\
+         From: <sip:dev1@127.0.0.1>;tag=r1\r\nTo: <sip:dev1@127.0.0.1>\r\nCall-ID: reg-1\r\n\
+         CSeq: {cseq} REGISTER\r\nMax-Forwards: 70\r\nContact: <sip:dev1@{PHONE};ob>\r\n\
+         {auth}Content-Length: 0\r\n\r\n"
+    )
+}
+
+/// Registers dev1 (challenge, then CSeq 2 with nc 1); returns the
+/// challenge for later REGISTERs.
+fn registered(ep: &mut Endpoint) -> Challenge {
     let challenge = response(ep.receive(Instant::now(), NOW, 1, &inbound(&register(1, "")), known));
-    let c = Challenge::parse(challenge.headers.get(&HeaderName::WwwAuthenticate).unwrap()).unwrap();
+    let value = challenge.headers.get(&HeaderName::WwwAuthenticate).unwrap();
+    let c = Challenge::parse(value).unwrap();
     let auth = answer(
         &c,
         "dev1",
@@ -333,6 +336,20 @@ fn a_device_that_did_not_subscribe_is_notified_at_its_new_binding() {
     let auth = format!("Authorization: {auth}\r\n");
     let ok = response(ep.receive(Instant::now(), NOW, 2, &inbound(&register(2, &auth)), known));
     assert_eq!(ok.status, StatusCode::OK);
+    c
+}
+
+#[test]
+fn an_empty_mailbox_is_not_announced_at_registration() {
+    let mut ep = endpoint();
+    registered(&mut ep);
+    assert!(notified(&mut ep, NOW, MessageCounts::default()).is_empty());
+}
+
+#[test]
+fn a_device_that_did_not_subscribe_is_notified_at_its_new_binding() {
+    let mut ep = endpoint();
+    let c = registered(&mut ep);
     let n = notified(&mut ep, NOW, MessageCounts { new: 1, saved: 0 });
     assert_eq!(n.len(), 1);
     assert_eq!(n[0].uri.to_string(), format!("sip:dev1@{PHONE};ob"));

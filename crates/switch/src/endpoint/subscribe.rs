@@ -15,7 +15,7 @@ use sip::{Contact, HeaderName, Request, SipMessage, StatusCode};
 use super::retransmit::Key;
 use super::{Action, Caches, Endpoint, Source, Step};
 use crate::directory::DeviceCredentials;
-use crate::mwi::{self, MwiDevice, NewSubscription, Outgoing};
+use crate::mwi::{self, MwiDevice, NewSubscription, Occasion, Outgoing};
 use crate::transport::Kind;
 
 /// Look-ups the shell makes for message waiting.
@@ -26,7 +26,7 @@ pub enum MwiWork {
     LookUp(Box<PendingSubscribe>),
     /// Read the mailbox counts of the device's user (`0/0` without one),
     /// then call [`Endpoint::mailbox_counts`].
-    Counts(MwiDevice),
+    Counts(MwiDevice, Occasion),
 }
 
 /// A SUBSCRIBE with credentials, waiting for its device to be looked up.
@@ -156,8 +156,10 @@ impl Endpoint {
         let expires = mwi::granted(asked_expires(&request).ok().flatten());
         let local_tag = dialog.local_tag.clone();
         self.subscriptions.insert(now, dialog, expires);
-        self.out
-            .push_back(Action::Mwi(MwiWork::Counts(MwiDevice::from(&*device))));
+        self.out.push_back(Action::Mwi(MwiWork::Counts(
+            MwiDevice::from(&*device),
+            Occasion::Subscribed,
+        )));
         self.accept(now, key, source, &request, &local_tag, expires)
     }
 
@@ -169,15 +171,24 @@ impl Endpoint {
     }
 
     /// Sends the device's message summary: a NOTIFY in each of its
-    /// subscriptions, else an unsolicited one to each live binding.
+    /// subscriptions, else an unsolicited one to each live binding, but
+    /// for an empty mailbox at registration: a phone starts with its lamp
+    /// off, and one that does not take unsolicited NOTIFYs is spared them
+    /// until there is news.
     pub fn mailbox_counts(
         &mut self,
         instant: Instant,
         now: UnixMillis,
         random: u64,
-        device: &MwiDevice,
+        (device, occasion): (&MwiDevice, Occasion),
         counts: MessageCounts,
     ) {
+        if occasion == Occasion::Registered
+            && counts == MessageCounts::default()
+            && !self.subscriptions.is_subscribed(device.device)
+        {
+            return;
+        }
         self.subscriptions.seed(random);
         let kinds = [Kind::Udp, Kind::Tcp, Kind::Tls, Kind::Ws, Kind::Wss];
         let sent_by: HashMap<Kind, String> =
@@ -208,8 +219,10 @@ impl Endpoint {
 
     /// A device got a new binding: its lamp is set at once.
     pub(super) fn registered_for_mwi(&mut self, device: &DeviceCredentials) {
-        self.out
-            .push_back(Action::Mwi(MwiWork::Counts(MwiDevice::from(device))));
+        self.out.push_back(Action::Mwi(MwiWork::Counts(
+            MwiDevice::from(device),
+            Occasion::Registered,
+        )));
     }
 
     /// A SUBSCRIBE inside a subscription: refresh or unsubscribe; 481 when
@@ -231,7 +244,8 @@ impl Endpoint {
         let expires = mwi::granted(asked_expires(request).ok().flatten());
         self.subscriptions.refresh(now, id, expires);
         if let Some(device) = self.subscriptions.device(id).cloned() {
-            self.out.push_back(Action::Mwi(MwiWork::Counts(device)));
+            self.out
+                .push_back(Action::Mwi(MwiWork::Counts(device, Occasion::Subscribed)));
         }
         self.accept(now, key, source, request, to_tag, expires)
     }
