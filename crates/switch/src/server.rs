@@ -341,7 +341,11 @@ pub async fn run(task: SipTask) -> Counters {
                 deliver(&mut endpoint, &mut lines, &msg);
             }
             Some((pending, result)) = done_rx.recv() => match result {
-                Ok(device) => carry_out(endpoint.resume_register(clock(), *pending, device)),
+                Ok(device) => {
+                    carry_out(endpoint.resume_register(clock(), *pending, device));
+                    // A new binding asks for the mailbox counts (MWI).
+                    drain(&mut endpoint, &mut lines);
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "device look-up failed");
                     endpoint.abandon_register(&pending);
