@@ -264,6 +264,16 @@ impl Dialplan {
         Ok(Resolution { caller, target })
     }
 
+    /// What `dialed` reaches in `account`, read now (a call back from the
+    /// mailbox).
+    pub async fn target_of(
+        &self,
+        account: AccountId,
+        dialed: &str,
+    ) -> Result<Target, StorageError> {
+        self.target(account, dialed).await
+    }
+
     /// `*97` (the calling device's user's mailbox) and `*98` + extension
     /// (that user's); `None` for anything else.
     async fn mailbox_code(

@@ -139,6 +139,12 @@ pub async fn run(task: SipTask) -> Counters {
     });
     let (line_tx, mut line_rx) = mpsc::unbounded_channel::<LineCommand>();
     let mut lines = Lines::default();
+    #[allow(clippy::type_complexity)]
+    let (dial_tx, mut dial_rx) = mpsc::unbounded_channel::<(
+        u64,
+        crate::dialplan::Target,
+        tokio::sync::oneshot::Sender<bool>,
+    )>();
     let (clicks, mut click_requests) = match clicks {
         Some((c, rx)) => (Some(c), rx),
         None => (None, mpsc::unbounded_channel().1),
@@ -361,11 +367,28 @@ pub async fn run(task: SipTask) -> Counters {
                     LineCommand::Play { call, source } => endpoint.calls_mut().local_play(call, source),
                     LineCommand::Record { call, sink } => endpoint.calls_mut().local_record(call, sink),
                     LineCommand::HangUp { call } => endpoint.calls_mut().local_hang_up(now, wall, call),
-                    // Calling back from the mailbox is not offered yet.
-                    LineCommand::Dial { done, .. } => {
-                        let _ = done.send(false);
+                    LineCommand::Dial { call, account, number, done } => {
+                        // The number is looked up off the SIP task.
+                        let plan = dialplan.clone();
+                        let found = dial_tx.clone();
+                        tokio::spawn(async move {
+                            match plan.target_of(account, &number).await {
+                                Ok(target) => {
+                                    let _ = found.send((call, target, done));
+                                }
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "call back look-up failed");
+                                    let _ = done.send(false);
+                                }
+                            }
+                        });
                     }
                 }
+                drain(&mut endpoint, &mut lines);
+            }
+            Some((call, target, done)) = dial_rx.recv() => {
+                let placed = endpoint.local_dial(Instant::now(), clock(), rand::random(), call, &target);
+                let _ = done.send(placed);
                 drain(&mut endpoint, &mut lines);
             }
             Some((id, click)) = click_requests.recv() => look_up_click(id, click),

@@ -861,4 +861,40 @@ mod tests {
         assert!(!c.describe().contains("hunter2"));
         assert!(c.describe().contains("postgres://sb:****@127.0.0.1/sb"));
     }
+
+    #[test]
+    fn voicemail_settings_default_to_local_files_and_three_minutes() {
+        let c = Config::load(&ConfigFlags::default(), &no_env).unwrap();
+        assert_eq!(c.voicemail_max, Duration::from_secs(180));
+        assert_eq!(c.sounds_dir, PathBuf::from("/usr/share/asterisk/sounds"));
+        assert!(c.files_s3.is_none());
+        let env = |k: &str| match k {
+            "SWITCHBOARD_FILES_S3_BUCKET" => Some("voicemail".to_owned()),
+            "SWITCHBOARD_FILES_S3_ENDPOINT" => Some("http://127.0.0.1:9000".to_owned()),
+            "SWITCHBOARD_FILES_S3_SECRET_KEY" => Some("hush".to_owned()),
+            "SWITCHBOARD_VOICEMAIL_MAX_SECONDS" => Some("60".to_owned()),
+            _ => None,
+        };
+        let c = Config::load(&ConfigFlags::default(), &env).unwrap();
+        let s3 = c.files_s3.as_ref().expect("S3 configured");
+        assert_eq!(s3.bucket, "voicemail");
+        assert!(s3.allow_http, "a plain http endpoint is allowed as named");
+        assert_eq!(c.voicemail_max, Duration::from_secs(60));
+        let text = c.describe();
+        assert!(
+            text.contains("files_s3_secret_key = \"********\""),
+            "{text}"
+        );
+        assert!(!text.contains("hush") && !format!("{c:?}").contains("hush"));
+        let flags = ConfigFlags {
+            voicemail_max_seconds: Some("5".into()),
+            ..Default::default()
+        };
+        let err = Config::load(&flags, &no_env).unwrap_err();
+        assert!(
+            format!("{err:#}")
+                .contains("invalid voicemail_max_seconds (from flag --voicemail-max-seconds)"),
+            "{err:#}"
+        );
+    }
 }

@@ -17,7 +17,8 @@ use media::sdp::{Direction, SessionDescription};
 use sip::dialog::Dialog;
 use sip::{HeaderName, SipMessage, StatusCode};
 
-use super::{Call, CdrEvent, Phase, Side, TimerKind, build};
+use super::route::Decision;
+use super::{Announcement, Call, CdrEvent, Phase, Side, TimerKind, build};
 use crate::dialplan::{Party, Target, VoicemailBox};
 
 /// What the switch does on a call it answers.
@@ -57,6 +58,17 @@ impl LocalApp {
     }
 }
 
+/// Who a target is, for the record and the far end.
+fn party_of(target: &Target) -> Option<Party> {
+    match target {
+        Target::Devices { party, .. }
+        | Target::Group { party, .. }
+        | Target::Public { party, .. }
+        | Target::Unavailable { party, .. } => Some(party.clone()),
+        Target::Mailbox(_) | Target::Unknown => None,
+    }
+}
+
 /// The mailbox that takes a target's unanswered calls.
 pub(super) fn fallback_of(target: &Target) -> Option<VoicemailBox> {
     match target {
@@ -65,7 +77,70 @@ pub(super) fn fallback_of(target: &Target) -> Option<VoicemailBox> {
     }
 }
 
+/// The id a call back's progress goes under: nobody follows it.
+const CALL_BACK: u64 = u64::MAX;
+
 impl super::Calls {
+    /// Connects the caller of a local call to `target` (a call back from
+    /// the mailbox): the caller hears ringback while it rings, as in a
+    /// click-to-call whose user already answered. `false` when the call
+    /// is not a local one or nothing can be rung.
+    pub fn local_dial(
+        &mut self,
+        now: Instant,
+        wall: UnixMillis,
+        call: u64,
+        target: &Target,
+        bindings: impl Fn(domain::DeviceId) -> Vec<domain::Binding>,
+        trunks: &[crate::trunk::LiveTrunk],
+    ) -> bool {
+        let Some(mut c) = self.calls.remove(&call) else {
+            return false;
+        };
+        let stages = match self.decide(target, None, &bindings, trunks) {
+            Decision::Ring(stages) if c.local.is_some() && c.phase == Phase::Answered => stages,
+            _ => {
+                self.calls.insert(call, c);
+                return false;
+            }
+        };
+        self.media.record(c.media.id, Side::A, None);
+        self.locals.push_back(LocalEvent::Ended { call });
+        c.local = None;
+        c.fallback = None;
+        if let Some(party) = party_of(target) {
+            c.callee = party;
+        }
+        c.click = Some(super::click::Click {
+            id: CALL_BACK,
+            user_forks: Vec::new(),
+            stages: std::collections::VecDeque::new(),
+            ringing: false,
+        });
+        self.media
+            .announce(c.media.id, Side::A, Announcement::Ringback);
+        let formats = self.b_formats(c.a.offer.as_ref());
+        c.legs[1].local = Some(SessionDescription::offer(
+            c.media.addr,
+            c.media.b_port,
+            c.legs[1].session,
+            0,
+            &formats,
+            true,
+            Direction::SendRecv,
+        ));
+        c.phase = Phase::Ringing;
+        c.stages = stages.into();
+        if let Some(first) = c.stages.pop_front() {
+            self.start_stage(now, &mut c, first);
+        }
+        self.calls.insert(call, c);
+        if self.calls[&call].forks.is_empty() {
+            self.stage_failed(now, wall, call);
+        }
+        true
+    }
+
     /// The next call answered locally or ended, for the shell.
     pub fn poll_local(&mut self) -> Option<LocalEvent> {
         self.locals.pop_front()
@@ -182,7 +257,11 @@ impl super::Calls {
         self.locals.push_back(LocalEvent::Ended { call: call.id });
         Some(match app {
             // The user missed the call; the record says where it went.
-            LocalApp::Deposit { .. } => (Disposition::Missed, "voicemail"),
+            LocalApp::Deposit { mailbox, .. } if mailbox.enabled => {
+                (Disposition::Missed, "voicemail")
+            }
+            LocalApp::Deposit { busy: true, .. } => (Disposition::Busy, "busy, no voicemail"),
+            LocalApp::Deposit { .. } => (Disposition::Missed, "no answer, no voicemail"),
             LocalApp::Menu { .. } => (Disposition::Answered, "mailbox"),
         })
     }

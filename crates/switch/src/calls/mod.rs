@@ -795,6 +795,8 @@ impl Calls {
         );
         call.legs[1].local = Some(b_offer);
         let Some(first) = first else {
+            let trying = call.a.invite.response(StatusCode::TRYING, None);
+            self.respond(now, &key, trying);
             self.by_a_invite.insert(key, id);
             self.by_b_call_id.insert(b_call_id, id);
             self.counters.active += 1;
@@ -810,6 +812,8 @@ impl Calls {
         if call.forks.len() == call.stage_start
             && let Some(mailbox) = call.fallback.clone()
         {
+            let trying = call.a.invite.response(StatusCode::TRYING, None);
+            self.respond(now, &key, trying);
             self.by_a_invite.insert(key, id);
             self.by_b_call_id.insert(b_call_id, id);
             self.counters.active += 1;

@@ -1446,3 +1446,53 @@ fn the_mailbox_code_is_answered_by_the_switch_and_its_script_hangs_up() {
     assert_eq!(requests(&out, CALLER)[0].method, Method::Bye);
     assert_eq!(ended(&h), (Disposition::Answered, "mailbox".into()));
 }
+
+#[test]
+fn a_call_back_from_the_mailbox_rings_the_caller_of_the_message() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    let phone = h.resolution.target.clone();
+    h.resolution.target = Arc::new(Target::Mailbox(mailbox(true)));
+    let out = dial_with(&mut h, "");
+    answered_locally(&h, &out);
+    let call = match h.locals.last() {
+        Some(crate::calls::LocalEvent::Started(c)) => c.call,
+        _ => unreachable!(),
+    };
+    let at = h.t0 + Duration::from_secs(20);
+    let wall = UnixMillis::from_millis(NOW.millis() + 20_000);
+    assert!(h.ep.local_dial(at, wall, 7, call, &phone));
+    let out = h.outputs();
+    assert!(
+        matches!(h.locals.last(), Some(crate::calls::LocalEvent::Ended { call: c }) if *c == call),
+        "the script lets go of the call"
+    );
+    let invite = requests(&out, FORK1)
+        .into_iter()
+        .find(|r| r.method == Method::Invite)
+        .expect("202's phone rings");
+    assert!(
+        h.announced
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(side, _)| *side == Side::A),
+        "the caller hears ringback"
+    );
+    let out = h.input(
+        21_000,
+        FORK1,
+        &reply(
+            &invite,
+            200,
+            "f1",
+            Some(&answer_sdp(41000, 0, "sendrecv")),
+            FORK1,
+        ),
+    );
+    assert_eq!(requests(&out, FORK1)[0].method, Method::Ack);
+    assert!(
+        responses(&out, CALLER).is_empty(),
+        "the caller was answered already"
+    );
+    assert!(!h.ep.local_dial(at, wall, 8, call, &phone), "once only");
+}

@@ -311,6 +311,28 @@ impl Endpoint {
         );
     }
 
+    /// Connects a local call's caller to `target` (a call back from the
+    /// mailbox); `false` when it cannot.
+    pub fn local_dial(
+        &mut self,
+        instant: Instant,
+        now: UnixMillis,
+        random: u64,
+        call: u64,
+        target: &crate::dialplan::Target,
+    ) -> bool {
+        self.calls.seed(random);
+        let location = &self.location;
+        self.calls.local_dial(
+            instant,
+            now,
+            call,
+            target,
+            |d| location.live(d, now).into_iter().cloned().collect(),
+            &self.trunks,
+        )
+    }
+
     /// A key pressed on a call's leg, heard by the relay.
     pub fn media_dtmf(
         &mut self,

@@ -37,6 +37,7 @@ pub enum LineCommand {
     /// the switch did.
     Dial {
         call: u64,
+        account: domain::AccountId,
         number: String,
         done: oneshot::Sender<bool>,
     },
@@ -102,11 +103,14 @@ pub fn start(
     let setup = setup.clone();
     let commands = commands.clone();
     tokio::spawn(async move {
-        let language = match &local.app {
-            LocalApp::Deposit { mailbox, .. } | LocalApp::Menu { mailbox } => mailbox.language,
+        let (language, account) = match &local.app {
+            LocalApp::Deposit { mailbox, .. } | LocalApp::Menu { mailbox } => {
+                (mailbox.language, mailbox.account)
+            }
         };
         let mut line = RelayLine {
             call: local.call,
+            account,
             language,
             commands,
             events: rx,
@@ -174,6 +178,7 @@ impl Source for Numbered {
 /// The caller's line over the relay.
 pub struct RelayLine {
     call: u64,
+    account: domain::AccountId,
     language: Language,
     commands: UnboundedSender<LineCommand>,
     events: UnboundedReceiver<LineEvent>,
@@ -360,6 +365,7 @@ impl Line for RelayLine {
         let (done, answer) = oneshot::channel();
         let _ = self.commands.send(LineCommand::Dial {
             call: self.call,
+            account: self.account,
             number: number.to_owned(),
             done,
         });
