@@ -1,21 +1,26 @@
 //! Message waiting end to end (RFC 3842, issue 7): the real server and sipp
 //! phones on loopback. A phone subscribes with its digest credentials and
 //! is told at once that nothing waits; a phone that never subscribes is
-//! told out of dialog, as soon as it registers, that a message waits.
-//! Messages are put in the mailbox through storage before the server
-//! starts.
+//! told out of dialog, as soon as it registers, that a message waits; a
+//! message marked heard through the REST API puts the lamp out. Messages
+//! are put in the mailbox through storage before the server starts.
 
 mod support;
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use domain::{E164, ExtensionNumber, NewVoicemailMessage, UnixMillis};
 use storage::Store;
 use support::sipp::{Sipp, TEST_RTP_PORTS, logged, register};
-use support::{Server, free_port, seed_account};
+use support::{Server, free_port, run_ok, scenario, seed_account};
 
-/// Leaves one new message in the mailbox of extension `extension`.
-fn leave_message(data: &Path, extension: &str) {
+/// Leaves one new message in the mailbox of extension `extension`;
+/// returns the user's id and the message's.
+fn leave_message(data: &Path, extension: &str) -> (i64, i64) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let url = format!("sqlite://{}", data.join("switchboard.db").display());
@@ -34,7 +39,7 @@ fn leave_message(data: &Path, extension: &str) {
             .await
             .unwrap()
             .expect("the seeded user");
-        scope
+        let message = scope
             .add_voicemail(&NewVoicemailMessage {
                 user: user.id,
                 caller_number: "+33612345678".into(),
@@ -47,7 +52,8 @@ fn leave_message(data: &Path, extension: &str) {
             .await
             .unwrap();
         store.close().await;
-    });
+        (user.id.raw(), message.id.raw())
+    })
 }
 
 fn server(data: &Path) -> Server {
@@ -103,4 +109,104 @@ fn a_phone_that_registers_is_told_at_once_that_a_message_waits() {
         logged(&lamp.logs, "unsolicited NOTIFY"),
         "Messages-Waiting: yes Voice-Message: 1/0 (0/0)"
     );
+}
+
+#[test]
+fn a_message_marked_heard_through_the_api_puts_the_subscribed_lamp_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    seed_account(data, &[201]);
+    let (user, message) = leave_message(data, "201");
+    let server = Server::start_with(data, &["--rtp-ports", TEST_RTP_PORTS]);
+    let out = run_ok(
+        data,
+        &[
+            "api-key",
+            "create",
+            "--account",
+            "+33199000200",
+            "--name",
+            "mwi",
+        ],
+    );
+    let key = out
+        .lines()
+        .find(|l| l.starts_with("sb_"))
+        .expect("a key is printed")
+        .to_owned();
+
+    // The phone's messages are traced to a file, so the test sees when
+    // its first NOTIFY (the lamp on) has come.
+    let phone_dir = tempfile::tempdir().unwrap();
+    let phone = Command::new("sipp")
+        .current_dir(phone_dir.path())
+        .arg(server.sip.to_string())
+        .args(["-sf", scenario("mwi_change").to_str().unwrap()])
+        .args(["-s", "dev201", "-au", "dev201", "-ap", "sippass201"])
+        .args(["-t", "u1", "-i", "127.0.0.1", "-m", "1"])
+        .args(["-p", &free_port().to_string()])
+        .args(["-timeout", "30s", "-timeout_error", "-nostdin"])
+        .args(["-trace_msg", "-trace_logs", "-trace_err"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sipp runs");
+    let start = Instant::now();
+    while !traced(phone_dir.path(), "_messages.log").contains("Voice-Message: 1/0") {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the phone is told a message waits"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let path = format!("/api/v1/users/{user}/voicemails/{message}");
+    let res = http_patch(
+        &server.http.to_string(),
+        &path,
+        &key,
+        r#"{"status":"saved"}"#,
+    );
+    assert!(res.starts_with("HTTP/1.1 200"), "{res}");
+
+    let status = phone.wait_with_output().expect("sipp ends").status;
+    let logs = traced(phone_dir.path(), "_logs.log");
+    assert!(
+        status.success(),
+        "the phone gets both NOTIFYs: {}",
+        traced(phone_dir.path(), "_errors.log")
+    );
+    assert_eq!(
+        logged(&logs, "before"),
+        "Messages-Waiting: yes Voice-Message: 1/0 (0/0)"
+    );
+    assert_eq!(
+        logged(&logs, "after"),
+        "Messages-Waiting: no Voice-Message: 0/1 (0/0)"
+    );
+}
+
+/// The text of sipp's trace files in `dir` whose names end with `suffix`.
+fn traced(dir: &Path, suffix: &str) -> String {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        if entry.file_name().to_string_lossy().ends_with(suffix) {
+            text.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+        }
+    }
+    text
+}
+
+fn http_patch(addr: &str, path: &str, key: &str, json: &str) -> String {
+    let mut s = TcpStream::connect(addr).expect("HTTP port answers");
+    write!(
+        s,
+        "PATCH {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
+        json.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
 }
