@@ -226,7 +226,9 @@ impl Endpoint {
     }
 
     /// A SUBSCRIBE inside a subscription: refresh or unsubscribe; 481 when
-    /// the subscription is unknown (expired, or never was).
+    /// the subscription is unknown (expired, or never was). It is not
+    /// challenged again: the dialog (Call-ID and the switch's random tag)
+    /// was only given to the device that proved its credentials.
     fn resubscribe(
         &mut self,
         now: UnixMillis,
