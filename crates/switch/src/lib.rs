@@ -14,6 +14,7 @@ pub mod directory;
 pub mod endpoint;
 pub mod location;
 pub mod media;
+pub mod mwi;
 pub mod persist;
 pub mod registrar;
 pub mod server;

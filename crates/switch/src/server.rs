@@ -127,7 +127,8 @@ pub async fn run(task: SipTask) -> Counters {
         Some((s, rx)) => (Some(s), rx),
         None => (None, mpsc::unbounded_channel().1),
     };
-    let _ = &mailbox_changes;
+    // Message waiting (RFC 3842): the mailbox changes light the lamps.
+    let (mwi, mut mwi_found) = mwi_shell::start(store.clone(), directory.clone(), mailbox_changes);
     // Calls the switch answers itself (voicemail, mailbox): their scripts'
     // commands, and where the relay's events for them go.
     let local_setup = vm_service.map(|service| crate::voicemail::runtime::Setup {
@@ -299,6 +300,7 @@ pub async fn run(task: SipTask) -> Counters {
                         c.report(id, p);
                     }
                 }
+                Action::Mwi(work) => mwi.work(work),
                 Action::Local(LocalEvent::Started(call)) => match &local_setup {
                     Some(setup) => crate::voicemail::runtime::start(lines, setup, &line_tx, call),
                     None => {
@@ -345,7 +347,11 @@ pub async fn run(task: SipTask) -> Counters {
                 deliver(&mut endpoint, &mut lines, &msg);
             }
             Some((pending, result)) = done_rx.recv() => match result {
-                Ok(device) => carry_out(endpoint.resume_register(clock(), *pending, device)),
+                Ok(device) => {
+                    carry_out(endpoint.resume_register(clock(), *pending, device));
+                    // A new binding asks for the mailbox counts (MWI).
+                    drain(&mut endpoint, &mut lines);
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "device look-up failed");
                     endpoint.abandon_register(&pending);
@@ -415,6 +421,12 @@ pub async fn run(task: SipTask) -> Counters {
             }
             _ = tokio::time::sleep_until(deadline) => {
                 endpoint.handle_timeout(Instant::now(), clock());
+                drain(&mut endpoint, &mut lines);
+            }
+            Some(found) = mwi_found.recv() => {
+                if let Some(step) = mwi_shell::apply(&mut endpoint, found, clock()) {
+                    carry_out(step);
+                }
                 drain(&mut endpoint, &mut lines);
             }
             Some(trunks) = trunks_rx.recv() => {
@@ -492,3 +504,6 @@ fn send(transports: &Transports, t: Transmit) {
         tracing::debug!(error = %e, "response not sent");
     }
 }
+
+/// Message waiting's look-ups (RFC 3842), off the SIP task.
+mod mwi_shell;

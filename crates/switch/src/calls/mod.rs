@@ -488,6 +488,11 @@ impl Calls {
         Some((r, peer))
     }
 
+    /// The host of the From and To URIs the switch writes.
+    pub(crate) fn domain(&self) -> &str {
+        &self.config.domain
+    }
+
     /// The switch's Via sent-by on `kind`.
     pub(crate) fn sent_by(&self, kind: Kind) -> String {
         self.config

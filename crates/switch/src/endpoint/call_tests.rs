@@ -219,7 +219,7 @@ impl Harness {
                 Action::Cdr(e) => self.cdr.push(e),
                 Action::Resolve(p) => panic!("unexpected look-up of {}", p.username()),
                 Action::ResolveInbound(p) => panic!("unexpected look-up of {}", p.number),
-                Action::Progress(..) => {}
+                Action::Progress(..) | Action::Mwi(_) => {}
                 Action::Local(e) => self.locals.push(e),
             }
         }

@@ -9,6 +9,7 @@
 mod invite;
 mod register;
 mod retransmit;
+mod subscribe;
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
@@ -22,6 +23,7 @@ use sip::{HeaderName, Message, Method, Request, Response, SipMessage, StatusCode
 pub use invite::{PendingCall, PendingInbound, public_number};
 pub use register::PendingRegister;
 use retransmit::ResponseCache;
+pub use subscribe::{MwiWork, PendingSubscribe};
 
 use crate::calls::{Calls, CallsConfig, CdrEvent, LegMedia, MediaPlane, MediaPorts, Side};
 use crate::dialplan::Resolution;
@@ -35,7 +37,7 @@ use crate::trunk::register::Registrations;
 pub const SUPPORTED: &[&str] = &["path", "outbound"];
 
 /// Methods the switch accepts, for Allow.
-pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE";
+pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, SUBSCRIBE";
 
 /// Bytes for one destination.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +64,9 @@ pub enum Action {
     ResolveInbound(Box<PendingInbound>),
     /// Where a click-to-call is.
     Progress(u64, domain::CallProgress),
+    /// A look-up for message waiting (RFC 3842): a subscribing device, or
+    /// a device's mailbox counts for its NOTIFYs.
+    Mwi(MwiWork),
     /// A call the switch answered itself (voicemail, mailbox), or its end.
     Local(crate::calls::LocalEvent),
 }
@@ -186,6 +191,8 @@ pub struct Endpoint {
     packet_source: Option<SocketAddr>,
     /// The switch's registrations with the carriers that want one.
     pub(crate) registrations: Registrations,
+    /// The phones' message-summary subscriptions.
+    pub(crate) subscriptions: crate::mwi::Subscriptions,
     out: VecDeque<Action>,
     pub counters: Counters,
 }
@@ -206,6 +213,7 @@ impl Endpoint {
             trunks: Default::default(),
             packet_source: None,
             registrations: Registrations::new(crate::trunk::register::DEFAULT_RETRY_BASE),
+            subscriptions: Default::default(),
             out: VecDeque::new(),
             counters: Counters::default(),
         }
@@ -427,6 +435,7 @@ impl Endpoint {
                     .push(HeaderName::Supported, SUPPORTED.join(", "));
                 self.finish(now, key, source, resp)
             }
+            Method::Subscribe => self.subscribe(now, random, key, source, request, &cached),
             Method::Register => {
                 let step = self.register(now, random, key.clone(), source, request, &|n: &str| {
                     cached.device(n)
@@ -448,11 +457,12 @@ impl Endpoint {
     /// Drops bindings that expired; returns the changes to store.
     pub fn expire(&mut self, now: UnixMillis) -> Vec<BindingChange> {
         self.cache.purge(now);
+        self.subscriptions.expire(now);
         self.location.expire(now)
     }
 
-    /// Offers a transaction event to the trunk registrations first; gives
-    /// it back when it is not theirs.
+    /// Offers a transaction event to the trunk registrations, then to the
+    /// message-waiting NOTIFYs; gives it back when it is neither's.
     fn offer_to_registrations(
         &mut self,
         instant: Instant,
@@ -460,8 +470,10 @@ impl Endpoint {
         event: sip::transaction::Event,
     ) -> Option<sip::transaction::Event> {
         self.registrations.seed(random);
-        self.registrations
-            .handle_event(instant, event, &mut self.calls)
+        let event = self
+            .registrations
+            .handle_event(instant, event, &mut self.calls)?;
+        self.subscriptions.handle_event(event)
     }
 
     fn cache_forget(&mut self, key: &str) {
@@ -487,7 +499,7 @@ impl Endpoint {
 }
 
 /// Whether a request belongs to the call engine: everything of INVITE
-/// sessions, and any request inside a dialog.
+/// sessions, and any request inside a dialog but a subscription's.
 fn is_call_request(r: &Request) -> bool {
     match r.method {
         Method::Invite
@@ -497,7 +509,8 @@ fn is_call_request(r: &Request) -> bool {
         | Method::Info
         | Method::Update
         | Method::Prack => true,
-        Method::Register => false,
+        // Subscriptions, new or refreshed, are message waiting's.
+        Method::Register | Method::Subscribe => false,
         _ => r.to().is_ok_and(|t| t.tag().is_some()),
     }
 }
@@ -535,3 +548,6 @@ mod tests;
 
 #[cfg(test)]
 mod call_tests;
+
+#[cfg(test)]
+mod mwi_tests;

@@ -130,7 +130,13 @@ impl Endpoint {
                         format!("<{}>;expires={left}", b.contact),
                     );
                 }
+                let fresh = bindings
+                    .iter()
+                    .any(|b| current.iter().all(|c| c.contact != b.contact));
                 let changes = self.location.replace(device.device, bindings);
+                if fresh {
+                    self.registered_for_mwi(&device);
+                }
                 match self.finish(now, key, source, resp) {
                     Step::Send(t) => Step::Register(t, changes),
                     other => other,

@@ -265,7 +265,7 @@ fn garbage_gets_400_and_unknown_methods_501() {
     let (_, r) = sent(ep.receive(Instant::now(), NOW, 1, &inbound(bad), nobody));
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.reason.contains("CSeq method BYE"), "{}", r.reason);
-    let sub = "SUBSCRIBE sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKs\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: s\r\nCSeq: 1 SUBSCRIBE\r\nMax-Forwards: 70\r\n\r\n";
+    let sub = "PUBLISH sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKs\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: s\r\nCSeq: 1 PUBLISH\r\nMax-Forwards: 70\r\n\r\n";
     let (_, r) = sent(ep.receive(Instant::now(), NOW, 1, &inbound(sub), nobody));
     assert_eq!(r.status, StatusCode::NOT_IMPLEMENTED);
     assert!(matches!(
