@@ -187,7 +187,7 @@ async fn a_recording_is_stored_as_wav_and_mp3_emailed_with_the_mp3_and_announced
     assert_eq!(message.caller_name.as_deref(), Some("Jean Dupont"));
     let prefix = format!("voicemail/{}/{}/{RECEIVED_AT}-", h.user.account, h.user.id);
     assert!(message.wav_key.starts_with(&prefix), "{}", message.wav_key);
-    assert_eq!(h.messages().await, [message.clone()]);
+    assert_eq!(h.messages().await, std::slice::from_ref(&message));
     let wav = h.vm.blobs().get(&message.wav_key).await.unwrap();
     assert_eq!(wav.len(), 44 + 3 * 8_000 * 2, "a clean 8 kHz WAV");
     let mp3 = h.vm.blobs().get(&message.mp3_key).await.unwrap();
@@ -289,7 +289,7 @@ async fn a_failed_email_keeps_the_message_new_whatever_the_after_email_action() 
             .await
             .unwrap()
             .unwrap();
-    assert_eq!(h.messages().await, [message.clone()]);
+    assert_eq!(h.messages().await, std::slice::from_ref(&message));
     assert!(h.vm.blobs().get(&message.mp3_key).await.is_ok());
     assert!(h.spool_files().is_empty(), "stored, so not retried");
 }
