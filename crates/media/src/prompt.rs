@@ -66,6 +66,11 @@ impl Prompt {
         }
     }
 
+    /// The prompt's audio, 8 kHz.
+    pub fn samples(&self) -> &[i16] {
+        &self.samples
+    }
+
     /// How long the whole prompt plays.
     pub fn duration(&self) -> Duration {
         Duration::from_micros(self.samples.len() as u64 * 1_000_000 / RATE as u64)

@@ -91,6 +91,7 @@ fn main_bench(c: &mut Criterion) {
         target: Arc::new(Target::Devices {
             party: party("202"),
             user: None,
+            voicemail: None,
             devices: vec![DeviceId::from_raw(2)],
             ring: Duration::from_secs(25),
             forward: None,

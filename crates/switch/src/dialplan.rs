@@ -33,6 +33,8 @@ pub struct Party {
 }
 
 /// Where a dialled string leads.
+// Targets live behind an `Arc` in the cache: their size is not copied.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     /// Ring these devices together for `ring`, unless the user forwards
@@ -43,7 +45,11 @@ pub enum Target {
         devices: Vec<DeviceId>,
         ring: Duration,
         forward: Option<Forward>,
+        /// The user's mailbox, which takes the call nobody answered.
+        voicemail: Option<VoicemailBox>,
     },
+    /// The mailbox menu (`*97`: the caller's own, `*98` + extension).
+    Mailbox(VoicemailBox),
     /// A ring group's members (SPEC T5), each with their devices.
     Group {
         party: Party,
@@ -61,6 +67,24 @@ pub enum Target {
     /// Nothing of the account answers to it.
     Unknown,
 }
+
+/// A user's mailbox as calls need it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VoicemailBox {
+    pub account: AccountId,
+    pub user: UserId,
+    pub extension: ExtensionNumber,
+    /// Whether the user takes messages (SPEC U6); off, callers hear that
+    /// nobody can take the call.
+    pub enabled: bool,
+    /// The prompts' language (the account's).
+    pub language: Language,
+}
+
+/// The code for one's own mailbox.
+pub const OWN_MAILBOX: &str = "*97";
+/// The code before an extension for its mailbox.
+pub const OTHER_MAILBOX: &str = "*98";
 
 /// A member of a ring group.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -191,6 +215,10 @@ impl Dialplan {
         dialed: &str,
         now: Instant,
     ) -> Option<Resolution> {
+        if dialed.starts_with('*') {
+            // The mailbox codes depend on who dials: never shared.
+            return None;
+        }
         let caller = {
             let callers = self.callers.lock().expect("dialplan lock is not poisoned");
             let (at, p) = callers.get(&device.device)?;
@@ -211,6 +239,12 @@ impl Dialplan {
         dialed: &str,
     ) -> Result<Resolution, StorageError> {
         let caller = Arc::new(self.caller(device).await?);
+        if let Some(target) = self.mailbox_code(device, dialed).await? {
+            return Ok(Resolution {
+                caller,
+                target: Arc::new(target),
+            });
+        }
         let target = Arc::new(self.target(device.account, dialed).await?);
         let now = Instant::now();
         {
@@ -228,6 +262,50 @@ impl Dialplan {
             targets.insert((device.account, dialed.to_owned()), (now, target.clone()));
         }
         Ok(Resolution { caller, target })
+    }
+
+    /// What `dialed` reaches in `account`, read now (a call back from the
+    /// mailbox).
+    pub async fn target_of(
+        &self,
+        account: AccountId,
+        dialed: &str,
+    ) -> Result<Target, StorageError> {
+        self.target(account, dialed).await
+    }
+
+    /// `*97` (the calling device's user's mailbox) and `*98` + extension
+    /// (that user's); `None` for anything else.
+    async fn mailbox_code(
+        &self,
+        device: &DeviceCredentials,
+        dialed: &str,
+    ) -> Result<Option<Target>, StorageError> {
+        let scope = self.store.account(device.account);
+        let user = if dialed == OWN_MAILBOX {
+            match device.user {
+                Some(u) => scope.user(u).await?,
+                None => return Ok(Some(Target::Unknown)),
+            }
+        } else if let Some(rest) = dialed.strip_prefix(OTHER_MAILBOX) {
+            let Ok(number) = ExtensionNumber::parse(rest) else {
+                return Ok(Some(Target::Unknown));
+            };
+            match scope.user_by_extension(&number).await? {
+                Some(u) => u,
+                None => return Ok(Some(Target::Unknown)),
+            }
+        } else {
+            return Ok(None);
+        };
+        let language = scope.details().await?.language;
+        Ok(Some(Target::Mailbox(VoicemailBox {
+            account: device.account,
+            user: user.id,
+            extension: user.extension_number.clone(),
+            enabled: user.voicemail.enabled,
+            language,
+        })))
     }
 
     async fn caller(&self, device: &DeviceCredentials) -> Result<Party, StorageError> {
@@ -298,6 +376,7 @@ impl Dialplan {
                     devices: vec![d.id],
                     ring: DEFAULT_RING,
                     forward: None,
+                    voicemail: None,
                 })
             }
             _ => Ok(Target::Unknown),
@@ -357,9 +436,16 @@ impl Dialplan {
     ) -> Result<Target, StorageError> {
         let scope = self.store.account(account);
         let devices = scope.devices_of(user.id).await?;
+        let details = scope.details().await?;
+        let voicemail = Some(VoicemailBox {
+            account,
+            user: user.id,
+            extension: user.extension_number.clone(),
+            enabled: user.voicemail.enabled,
+            language: details.language,
+        });
         let forward = match user.forwarding.number() {
             Some(number) if user.forwarding.enabled() => {
-                let details = scope.details().await?;
                 let to = match self.store.number(number).await? {
                     Some(n) if n.account == Some(account) && n.target.is_some() => {
                         let ext = scope.extension(n.target.expect("checked")).await?;
@@ -380,7 +466,10 @@ impl Dialplan {
                 };
                 let by = match scope.numbers_of(user.extension).await?.into_iter().next() {
                     Some(n) => n,
-                    None => user.caller_id.clone().unwrap_or(details.main_number),
+                    None => user
+                        .caller_id
+                        .clone()
+                        .unwrap_or(details.main_number.clone()),
                 };
                 Some(Forward {
                     to,
@@ -398,6 +487,7 @@ impl Dialplan {
             devices: devices.iter().map(|d| d.id).collect(),
             ring: Duration::from_secs(u64::from(user.voicemail.ring_seconds.get())),
             forward,
+            voicemail,
         })
     }
 

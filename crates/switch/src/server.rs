@@ -13,6 +13,7 @@ use bytes::Bytes;
 use domain::UnixMillis;
 use tokio::sync::{mpsc, watch};
 
+use crate::calls::LocalEvent;
 use crate::cdr::CdrWriter;
 use crate::dialplan::{Dialplan, InboundRoute, Resolution};
 use crate::directory::{DeviceCredentials, Directory};
@@ -25,6 +26,7 @@ use crate::persist::BindingWriter;
 use crate::transport::{Inbound, Kind, SendError, Transports, UdpReceiver};
 use crate::trunk::LiveTrunk;
 use crate::trunk::register::RegistrationState;
+use crate::voicemail::runtime::{LineCommand, LineEvent, Lines};
 
 /// Datagrams handled per wake-up before the other inputs get a turn.
 const UDP_BURST: usize = 64;
@@ -72,6 +74,10 @@ pub struct SipTask {
         Arc<voicemail::Voicemail>,
         mpsc::UnboundedReceiver<voicemail::MailboxChange>,
     )>,
+    /// The recorded prompts' folder (Debian's asterisk sounds).
+    pub sounds: std::path::PathBuf,
+    /// The longest voicemail message.
+    pub max_message: Duration,
 }
 
 /// The caches as the endpoint reads them.
@@ -114,8 +120,30 @@ pub async fn run(task: SipTask) -> Counters {
         trunk_reload,
         clicks,
         voicemail,
+        sounds,
+        max_message,
     } = task;
-    let _ = voicemail;
+    let (vm_service, mailbox_changes) = match voicemail {
+        Some((s, rx)) => (Some(s), rx),
+        None => (None, mpsc::unbounded_channel().1),
+    };
+    let _ = &mailbox_changes;
+    // Calls the switch answers itself (voicemail, mailbox): their scripts'
+    // commands, and where the relay's events for them go.
+    let local_setup = vm_service.map(|service| crate::voicemail::runtime::Setup {
+        service,
+        sounds: Arc::new(crate::voicemail::sounds::Sounds::new(&sounds)),
+        max_message,
+        clock,
+    });
+    let (line_tx, mut line_rx) = mpsc::unbounded_channel::<LineCommand>();
+    let mut lines = Lines::default();
+    #[allow(clippy::type_complexity)]
+    let (dial_tx, mut dial_rx) = mpsc::unbounded_channel::<(
+        u64,
+        crate::dialplan::Target,
+        tokio::sync::oneshot::Sender<bool>,
+    )>();
     let (clicks, mut click_requests) = match clicks {
         Some((c, rx)) => (Some(c), rx),
         None => (None, mpsc::unbounded_channel().1),
@@ -241,7 +269,7 @@ pub async fn run(task: SipTask) -> Counters {
         }
         Step::LookUp(pending) => lookups(pending),
     };
-    let drain = |endpoint: &mut Endpoint| {
+    let drain = |endpoint: &mut Endpoint, lines: &mut Lines| {
         while let Some(action) = endpoint.poll_action() {
             match action {
                 Action::SendTx(t) => {
@@ -271,10 +299,20 @@ pub async fn run(task: SipTask) -> Counters {
                         c.report(id, p);
                     }
                 }
+                Action::Local(LocalEvent::Started(call)) => match &local_setup {
+                    Some(setup) => crate::voicemail::runtime::start(lines, setup, &line_tx, call),
+                    None => {
+                        tracing::warn!("no voicemail on this switch: the call is hung up");
+                        endpoint
+                            .calls_mut()
+                            .local_hang_up(Instant::now(), clock(), call.call);
+                    }
+                },
+                Action::Local(LocalEvent::Ended { call }) => lines.ended(call),
             }
         }
     };
-    let deliver = |endpoint: &mut Endpoint, msg: &Inbound| {
+    let deliver = |endpoint: &mut Endpoint, lines: &mut Lines, msg: &Inbound| {
         let now = Instant::now();
         let caches = Cached {
             directory: &directory,
@@ -283,7 +321,7 @@ pub async fn run(task: SipTask) -> Counters {
         };
         let step = endpoint.receive(now, clock(), rand::random(), msg, caches);
         carry_out(step);
-        drain(endpoint);
+        drain(endpoint, lines);
     };
     loop {
         let deadline = endpoint
@@ -297,14 +335,14 @@ pub async fn run(task: SipTask) -> Counters {
                 let mut next = Some(msg);
                 let mut budget = UDP_BURST;
                 while let Some(msg) = next {
-                    deliver(&mut endpoint, &msg);
+                    deliver(&mut endpoint, &mut lines, &msg);
                     budget -= 1;
                     next = if budget > 0 { udp_in.try_recv() } else { None };
                 }
             }
             msg = inbound.recv() => {
                 let Some(msg) = msg else { break };
-                deliver(&mut endpoint, &msg);
+                deliver(&mut endpoint, &mut lines, &msg);
             }
             Some((pending, result)) = done_rx.recv() => match result {
                 Ok(device) => carry_out(endpoint.resume_register(clock(), *pending, device)),
@@ -315,16 +353,46 @@ pub async fn run(task: SipTask) -> Counters {
             },
             Some((pending, device, resolution)) = resolved_rx.recv() => {
                 endpoint.resume_call(Instant::now(), clock(), rand::random(), *pending, device, resolution);
-                drain(&mut endpoint);
+                drain(&mut endpoint, &mut lines);
+            }
+            Some(command) = line_rx.recv() => {
+                let (now, wall) = (Instant::now(), clock());
+                match command {
+                    LineCommand::Play { call, source } => endpoint.calls_mut().local_play(call, source),
+                    LineCommand::Record { call, sink } => endpoint.calls_mut().local_record(call, sink),
+                    LineCommand::HangUp { call } => endpoint.calls_mut().local_hang_up(now, wall, call),
+                    LineCommand::Dial { call, account, number, done } => {
+                        // The number is looked up off the SIP task.
+                        let plan = dialplan.clone();
+                        let found = dial_tx.clone();
+                        tokio::spawn(async move {
+                            match plan.target_of(account, &number).await {
+                                Ok(target) => {
+                                    let _ = found.send((call, target, done));
+                                }
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "call back look-up failed");
+                                    let _ = done.send(false);
+                                }
+                            }
+                        });
+                    }
+                }
+                drain(&mut endpoint, &mut lines);
+            }
+            Some((call, target, done)) = dial_rx.recv() => {
+                let placed = endpoint.local_dial(Instant::now(), clock(), rand::random(), call, &target);
+                let _ = done.send(placed);
+                drain(&mut endpoint, &mut lines);
             }
             Some((id, click)) = click_requests.recv() => look_up_click(id, click),
             Some(o) = originate_rx.recv() => {
                 endpoint.originate(Instant::now(), clock(), rand::random(), o);
-                drain(&mut endpoint);
+                drain(&mut endpoint, &mut lines);
             }
             Some((pending, found)) = inbound_rx.recv() => {
                 endpoint.resume_inbound(Instant::now(), clock(), rand::random(), *pending, found);
-                drain(&mut endpoint);
+                drain(&mut endpoint, &mut lines);
             }
             Some(event) = media_events.recv() => {
                 match event {
@@ -334,19 +402,24 @@ pub async fn run(task: SipTask) -> Counters {
                             crate::media::Leg::A => crate::calls::Side::A,
                             crate::media::Leg::B => crate::calls::Side::B,
                         };
-                        endpoint.media_dtmf(Instant::now(), clock(), id, side, digit);
+                        if !(side == crate::calls::Side::A && lines.to_media(id, LineEvent::Digit(digit))) {
+                            endpoint.media_dtmf(Instant::now(), clock(), id, side, digit);
+                        }
+                    }
+                    MediaEvent::PlayDone { id, leg: crate::media::Leg::A } => {
+                        lines.to_media(id, LineEvent::PlayDone);
                     }
                     _ => {}
                 }
-                drain(&mut endpoint);
+                drain(&mut endpoint, &mut lines);
             }
             _ = tokio::time::sleep_until(deadline) => {
                 endpoint.handle_timeout(Instant::now(), clock());
-                drain(&mut endpoint);
+                drain(&mut endpoint, &mut lines);
             }
             Some(trunks) = trunks_rx.recv() => {
                 endpoint.set_trunks(Instant::now(), rand::random(), Arc::new(trunks));
-                drain(&mut endpoint);
+                drain(&mut endpoint, &mut lines);
             }
             _ = sweep.tick() => {
                 bindings.queue(endpoint.expire(clock()));

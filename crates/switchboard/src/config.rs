@@ -81,6 +81,27 @@ pub struct ConfigFlags {
     /// How often the switch reloads the trunks from the database [default: 30]
     #[arg(long, global = true, value_name = "SECONDS")]
     pub trunk_reload_seconds: Option<String>,
+    /// Folder of the recorded prompts (Debian asterisk-core-sounds-{fr,en}-wav) [default: /usr/share/asterisk/sounds]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub sounds_dir: Option<String>,
+    /// Longest voicemail message [default: 180]
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub voicemail_max_seconds: Option<String>,
+    /// Keep voicemail audio in this S3 bucket instead of DATA_DIR/files [default: off]
+    #[arg(long, global = true, value_name = "BUCKET")]
+    pub files_s3_bucket: Option<String>,
+    /// S3-compatible service URL [default: AWS]
+    #[arg(long, global = true, value_name = "URL")]
+    pub files_s3_endpoint: Option<String>,
+    /// S3 region [default: us-east-1]
+    #[arg(long, global = true, value_name = "REGION")]
+    pub files_s3_region: Option<String>,
+    /// S3 access key id
+    #[arg(long, global = true, value_name = "KEY")]
+    pub files_s3_access_key: Option<String>,
+    /// S3 secret access key
+    #[arg(long, global = true, value_name = "SECRET")]
+    pub files_s3_secret_key: Option<String>,
 }
 
 /// The configuration file's shape. Unknown keys are errors.
@@ -108,6 +129,13 @@ struct FileConfig {
     public_url: Option<String>,
     trunk_retry_seconds: Option<String>,
     trunk_reload_seconds: Option<String>,
+    sounds_dir: Option<String>,
+    voicemail_max_seconds: Option<String>,
+    files_s3_bucket: Option<String>,
+    files_s3_endpoint: Option<String>,
+    files_s3_region: Option<String>,
+    files_s3_access_key: Option<String>,
+    files_s3_secret_key: Option<String>,
 }
 
 /// Where a value came from, for messages and `switchboard config`.
@@ -169,6 +197,12 @@ pub struct Config {
     pub trunk_retry: Duration,
     /// How often the SIP task reloads the trunks from the database.
     pub trunk_reload: Duration,
+    /// The recorded prompts (a folder per language inside).
+    pub sounds_dir: PathBuf,
+    /// The longest voicemail message.
+    pub voicemail_max: Duration,
+    /// Voicemail audio in S3 instead of `data_dir/files`.
+    pub files_s3: Option<voicemail::S3Config>,
     /// Where each value came from, by key, in display order.
     pub sources: Vec<(&'static str, Source)>,
 }
@@ -421,7 +455,86 @@ impl Config {
             &flags.trunk_reload_seconds,
             &file.trunk_reload_seconds,
         )?;
+        let (sounds, _) = take(
+            "sounds_dir",
+            &flags.sounds_dir,
+            &file.sounds_dir,
+            "/usr/share/asterisk/sounds".into(),
+        );
+        let sounds_dir = PathBuf::from(sounds);
+        let (vm_max, vm_max_src) = take(
+            "voicemail_max_seconds",
+            &flags.voicemail_max_seconds,
+            &file.voicemail_max_seconds,
+            "180".into(),
+        );
+        let voicemail_max = vm_max
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|s| (10..=3600).contains(s))
+            .map(Duration::from_secs)
+            .with_context(|| {
+                format!("invalid voicemail_max_seconds (from {vm_max_src}): {vm_max:?} must be 10 to 3600 seconds")
+            })?;
+        let mut text =
+            |key: &'static str, flag: &Option<String>, fv: &Option<String>, default: &str| {
+                take(key, flag, fv, default.into()).0
+            };
+        let bucket = text(
+            "files_s3_bucket",
+            &flags.files_s3_bucket,
+            &file.files_s3_bucket,
+            "",
+        );
+        let endpoint = text(
+            "files_s3_endpoint",
+            &flags.files_s3_endpoint,
+            &file.files_s3_endpoint,
+            "",
+        );
+        let region = text(
+            "files_s3_region",
+            &flags.files_s3_region,
+            &file.files_s3_region,
+            "us-east-1",
+        );
+        let access_key = text(
+            "files_s3_access_key",
+            &flags.files_s3_access_key,
+            &file.files_s3_access_key,
+            "",
+        );
+        let secret_key = text(
+            "files_s3_secret_key",
+            &flags.files_s3_secret_key,
+            &file.files_s3_secret_key,
+            "",
+        );
+        let files_s3 = if bucket.is_empty() {
+            None
+        } else {
+            if !(endpoint.is_empty()
+                || endpoint.starts_with("http://")
+                || endpoint.starts_with("https://"))
+            {
+                bail!(
+                    "invalid files_s3_endpoint: {endpoint:?} must start with http:// or https://"
+                );
+            }
+            Some(voicemail::S3Config {
+                bucket,
+                allow_http: endpoint.starts_with("http://"),
+                endpoint: (!endpoint.is_empty()).then_some(endpoint),
+                region,
+                access_key,
+                secret_key,
+            })
+        };
         Ok(Self {
+            sounds_dir,
+            voicemail_max,
+            files_s3,
             trunk_retry,
             trunk_reload,
             smtp_url,
@@ -455,6 +568,9 @@ impl Config {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default()
         };
+        let s3 = |f: fn(&voicemail::S3Config) -> String| {
+            self.files_s3.as_ref().map(f).unwrap_or_default()
+        };
         let value = |key: &str| match key {
             "data_dir" => self.data_dir.display().to_string(),
             "database_url" => storage::redact_url(&self.database_url),
@@ -476,6 +592,19 @@ impl Config {
             "public_url" => self.public_url.clone(),
             "trunk_retry_seconds" => self.trunk_retry.as_secs().to_string(),
             "trunk_reload_seconds" => self.trunk_reload.as_secs().to_string(),
+            "sounds_dir" => self.sounds_dir.display().to_string(),
+            "voicemail_max_seconds" => self.voicemail_max.as_secs().to_string(),
+            "files_s3_bucket" => s3(|c| c.bucket.clone()),
+            "files_s3_endpoint" => s3(|c| c.endpoint.clone().unwrap_or_default()),
+            "files_s3_region" => s3(|c| c.region.clone()),
+            "files_s3_access_key" => s3(|c| c.access_key.clone()),
+            "files_s3_secret_key" => s3(|c| {
+                if c.secret_key.is_empty() {
+                    String::new()
+                } else {
+                    "********".into()
+                }
+            }),
             "sip_digest_algorithms" => self
                 .sip_digest_algorithms
                 .iter()
@@ -514,6 +643,13 @@ fn env_name(key: &str) -> &'static str {
         "public_url" => "SWITCHBOARD_PUBLIC_URL",
         "trunk_retry_seconds" => "SWITCHBOARD_TRUNK_RETRY_SECONDS",
         "trunk_reload_seconds" => "SWITCHBOARD_TRUNK_RELOAD_SECONDS",
+        "sounds_dir" => "SWITCHBOARD_SOUNDS_DIR",
+        "voicemail_max_seconds" => "SWITCHBOARD_VOICEMAIL_MAX_SECONDS",
+        "files_s3_bucket" => "SWITCHBOARD_FILES_S3_BUCKET",
+        "files_s3_endpoint" => "SWITCHBOARD_FILES_S3_ENDPOINT",
+        "files_s3_region" => "SWITCHBOARD_FILES_S3_REGION",
+        "files_s3_access_key" => "SWITCHBOARD_FILES_S3_ACCESS_KEY",
+        "files_s3_secret_key" => "SWITCHBOARD_FILES_S3_SECRET_KEY",
         _ => "SWITCHBOARD_UNKNOWN",
     }
 }
@@ -541,6 +677,13 @@ fn flag_name(key: &str) -> &'static str {
         "public_url" => "public-url",
         "trunk_retry_seconds" => "trunk-retry-seconds",
         "trunk_reload_seconds" => "trunk-reload-seconds",
+        "sounds_dir" => "sounds-dir",
+        "voicemail_max_seconds" => "voicemail-max-seconds",
+        "files_s3_bucket" => "files-s3-bucket",
+        "files_s3_endpoint" => "files-s3-endpoint",
+        "files_s3_region" => "files-s3-region",
+        "files_s3_access_key" => "files-s3-access-key",
+        "files_s3_secret_key" => "files-s3-secret-key",
         _ => "unknown",
     }
 }
@@ -717,5 +860,41 @@ mod tests {
         let c = Config::load(&flags, &no_env).unwrap();
         assert!(!c.describe().contains("hunter2"));
         assert!(c.describe().contains("postgres://sb:****@127.0.0.1/sb"));
+    }
+
+    #[test]
+    fn voicemail_settings_default_to_local_files_and_three_minutes() {
+        let c = Config::load(&ConfigFlags::default(), &no_env).unwrap();
+        assert_eq!(c.voicemail_max, Duration::from_secs(180));
+        assert_eq!(c.sounds_dir, PathBuf::from("/usr/share/asterisk/sounds"));
+        assert!(c.files_s3.is_none());
+        let env = |k: &str| match k {
+            "SWITCHBOARD_FILES_S3_BUCKET" => Some("voicemail".to_owned()),
+            "SWITCHBOARD_FILES_S3_ENDPOINT" => Some("http://127.0.0.1:9000".to_owned()),
+            "SWITCHBOARD_FILES_S3_SECRET_KEY" => Some("hush".to_owned()),
+            "SWITCHBOARD_VOICEMAIL_MAX_SECONDS" => Some("60".to_owned()),
+            _ => None,
+        };
+        let c = Config::load(&ConfigFlags::default(), &env).unwrap();
+        let s3 = c.files_s3.as_ref().expect("S3 configured");
+        assert_eq!(s3.bucket, "voicemail");
+        assert!(s3.allow_http, "a plain http endpoint is allowed as named");
+        assert_eq!(c.voicemail_max, Duration::from_secs(60));
+        let text = c.describe();
+        assert!(
+            text.contains("files_s3_secret_key = \"********\""),
+            "{text}"
+        );
+        assert!(!text.contains("hush") && !format!("{c:?}").contains("hush"));
+        let flags = ConfigFlags {
+            voicemail_max_seconds: Some("5".into()),
+            ..Default::default()
+        };
+        let err = Config::load(&flags, &no_env).unwrap_err();
+        assert!(
+            format!("{err:#}")
+                .contains("invalid voicemail_max_seconds (from flag --voicemail-max-seconds)"),
+            "{err:#}"
+        );
     }
 }

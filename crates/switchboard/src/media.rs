@@ -15,18 +15,11 @@ use crate::config::Config;
 /// A call whose legs sent nothing for this long is hung up.
 const RTP_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Where Debian's `asterisk-core-sounds-{fr,en}-wav` put their prompts
-/// (8 kHz WAV, CC-BY-SA).
-const SOUNDS: &str = "/usr/share/asterisk/sounds";
-
 struct Relay(Media, PathBuf);
 
 /// One recorded prompt of a language, if installed.
 fn prompt(root: &Path, language: domain::Language, name: &str) -> Option<Prompt> {
-    let folder = match language {
-        domain::Language::Fr => "fr_CA_f_June",
-        domain::Language::En => "en_US_f_Allison",
-    };
+    let folder = switch::voicemail::sounds::language_folder(language);
     Prompt::open(&root.join(folder).join(name)).ok()
 }
 
@@ -105,6 +98,14 @@ impl MediaPlane for Relay {
         self.0
             .play(id, leg_of(side), Box::new(Tone::silence(Duration::ZERO)));
     }
+
+    fn play(&mut self, id: u64, side: Side, source: Box<dyn media::Source + Send>) {
+        self.0.play(id, leg_of(side), source);
+    }
+
+    fn record(&mut self, id: u64, side: Side, sink: Option<Box<dyn media::Sink + Send>>) {
+        self.0.record(id, leg_of(side), sink);
+    }
 }
 
 fn leg_of(side: Side) -> Leg {
@@ -127,5 +128,5 @@ pub fn start(
         rtp_timeout: RTP_TIMEOUT,
     })
     .map_err(|e| anyhow::anyhow!("cannot start the media relay (media_address, rtp_ports): {e}"))?;
-    Ok((Box::new(Relay(media, PathBuf::from(SOUNDS))), events))
+    Ok((Box::new(Relay(media, config.sounds_dir.clone())), events))
 }

@@ -171,6 +171,17 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     )
     .context("cannot prepare voicemail")?;
     let voicemail = Arc::new(voicemail);
+    {
+        // Recordings a crash interrupted become messages.
+        let voicemail = voicemail.clone();
+        tokio::spawn(async move {
+            match voicemail.recover().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(messages = n, "voicemail recovered after a stop"),
+                Err(e) => tracing::warn!(error = %e, "voicemail spool not recovered"),
+            }
+        });
+    }
     let sip_task = tokio::spawn(switch::server::run(SipTask {
         endpoint,
         transports,
@@ -187,6 +198,8 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         trunk_reload: config.trunk_reload,
         clicks: Some((clicks.clone(), click_requests)),
         voicemail: Some((voicemail.clone(), mailbox_changes)),
+        sounds: config.sounds_dir.clone(),
+        max_message: config.voicemail_max,
     }));
 
     tracing::info!(http = %http.local_addr()?, sip = %sip_addr, "switchboard is serving");

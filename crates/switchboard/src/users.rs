@@ -20,6 +20,19 @@ pub enum UsersCommand {
         #[arg(long, allow_negative_numbers = true)]
         seconds: i64,
     },
+    /// Turn the user's voicemail on or off (off: callers the user does not
+    /// answer hear that nobody can take the call).
+    Voicemail {
+        /// Main number of the account.
+        #[arg(long)]
+        account: String,
+        /// The user's extension.
+        #[arg(long)]
+        extension: String,
+        /// Turn it off (on without this flag).
+        #[arg(long)]
+        off: bool,
+    },
 }
 
 /// Carries out one `users` command.
@@ -47,6 +60,29 @@ pub async fn run(command: UsersCommand, store: &Store) -> anyhow::Result<()> {
                 user.extension_number,
                 user.name,
                 ring.get()
+            );
+        }
+        UsersCommand::Voicemail {
+            account,
+            extension,
+            off,
+        } => {
+            let user = by_extension(store, &account, &extension).await?;
+            let mut settings = UserSettings {
+                voicemail: user.voicemail,
+                forwarding: user.forwarding,
+                caller_id: user.caller_id,
+            };
+            settings.voicemail.enabled = !off;
+            store
+                .account(user.account)
+                .update_user_settings(user.id, &settings)
+                .await?;
+            println!(
+                "voicemail of {} {} is now {}",
+                user.extension_number,
+                user.name,
+                if off { "off" } else { "on" }
             );
         }
     }

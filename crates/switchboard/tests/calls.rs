@@ -117,19 +117,43 @@ fn callee_hangs_up_and_the_caller_gets_the_bye() {
 }
 
 #[test]
-fn busy_callee_makes_the_caller_hear_busy() {
+fn a_busy_callee_sends_the_caller_to_voicemail() {
     let dir = tempfile::tempdir().unwrap();
     let server = switch(dir.path(), &[]);
     let callee = callee(&server, "dev202", "callee_busy", 0);
-    let caller = call(&server, "202", "caller_refused", 0).finish();
+    let caller = call(&server, "202", "caller_talk", 0).finish();
+    assert!(callee.finish().ok, "callee: INVITE, 486, ACK");
+    assert!(caller.ok, "answered by voicemail: {}", caller.logs);
+    let cdr = only_call(dir.path());
+    assert_internal_201_to_202(&cdr, "missed");
+    assert_eq!(cdr.hangup_cause, "voicemail", "{cdr:?}");
+}
+
+#[test]
+fn a_busy_callee_without_voicemail_has_the_caller_told_and_hung_up_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let off = [
+        "users",
+        "voicemail",
+        "--account",
+        ACCOUNT,
+        "--extension",
+        "202",
+        "--off",
+    ];
+    let server = switch(dir.path(), &[&off]);
+    let callee = callee(&server, "dev202", "callee_busy", 0);
+    // The switch answers, says nobody can take the call, and hangs up.
+    let caller = call(&server, "202", "caller_listens", 0).finish();
     assert!(callee.finish().ok, "callee: INVITE, 486, ACK");
     assert!(
-        caller.ok && caller.logs.contains("final 486"),
-        "{}",
+        caller.ok,
+        "the switch's BYE after the prompt: {}",
         caller.logs
     );
     let cdr = only_call(dir.path());
     assert_internal_201_to_202(&cdr, "busy");
+    assert_eq!(cdr.hangup_cause, "busy, no voicemail", "{cdr:?}");
 }
 
 #[test]
@@ -147,23 +171,26 @@ fn unanswered_call_stops_ringing_after_the_ring_time() {
     ];
     let server = switch(dir.path(), &[&ring]);
     let callee = callee(&server, "dev202", "callee_ring", 0);
-    let caller = call(&server, "202", "caller_refused", 0).finish();
+    // Nobody answers: after the ring time the user's voicemail does.
+    let caller = call(&server, "202", "caller_talk", 500).finish();
     assert!(
         callee.finish().ok,
         "callee: INVITE, 180, CANCEL, 200, 487, ACK"
     );
     assert!(
-        caller.ok && caller.logs.contains("final 480"),
-        "{}",
+        caller.ok,
+        "the caller is answered by voicemail: {}",
         caller.logs
     );
     // The user's 5 s, not the default 25 s.
     assert!(
-        (Duration::from_millis(4500)..Duration::from_secs(10)).contains(&caller.elapsed),
+        (Duration::from_millis(5000)..Duration::from_secs(10)).contains(&caller.elapsed),
         "rang for the 5 s ring time, not {:?}",
         caller.elapsed
     );
-    assert_internal_201_to_202(&only_call(dir.path()), "missed");
+    let cdr = only_call(dir.path());
+    assert_internal_201_to_202(&cdr, "missed");
+    assert_eq!(cdr.hangup_cause, "voicemail", "{cdr:?}");
 }
 
 #[test]
@@ -231,21 +258,19 @@ fn every_contact_of_every_device_rings_and_those_not_answering_are_cancelled() {
 }
 
 #[test]
-fn a_callee_without_a_registered_device_is_unavailable_at_once() {
+fn a_callee_without_a_registered_device_goes_to_voicemail_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let server = switch(dir.path(), &[]);
-    let caller = call(&server, "202", "caller_refused", 0).finish();
-    assert!(
-        caller.ok && caller.logs.contains("final 480"),
-        "{}",
-        caller.logs
-    );
+    let caller = call(&server, "202", "caller_talk", 0).finish();
+    assert!(caller.ok, "answered by voicemail: {}", caller.logs);
     assert!(
         caller.elapsed < Duration::from_secs(3),
         "no ringing first: {:?}",
         caller.elapsed
     );
-    assert_internal_201_to_202(&only_call(dir.path()), "missed");
+    let cdr = only_call(dir.path());
+    assert_internal_201_to_202(&cdr, "missed");
+    assert_eq!(cdr.hangup_cause, "voicemail", "{cdr:?}");
 }
 
 #[test]

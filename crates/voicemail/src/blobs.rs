@@ -23,8 +23,9 @@ pub enum BlobError {
     },
 }
 
-/// Where an S3 bucket is and how to sign in to it.
-#[derive(Clone, Debug, Default)]
+/// Where an S3 bucket is and how to sign in to it. `Debug` hides the
+/// secret key.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct S3Config {
     pub bucket: String,
     /// `https://…` of an S3-compatible service; `None`: AWS.
@@ -34,6 +35,19 @@ pub struct S3Config {
     pub secret_key: String,
     /// Lets `endpoint` be plain `http://` (a test or on-site service).
     pub allow_http: bool,
+}
+
+impl std::fmt::Debug for S3Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Config")
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key", &self.access_key)
+            .field("secret_key", &"********")
+            .field("allow_http", &self.allow_http)
+            .finish()
+    }
 }
 
 /// Audio files by key. Cheap to clone.

@@ -67,6 +67,7 @@ impl Calls {
         let mine = Target::Devices {
             party: (*o.user).clone(),
             user: None,
+            voicemail: None,
             devices: o.devices.clone(),
             ring: o.ring,
             forward: None,
@@ -104,7 +105,8 @@ impl Calls {
             | Target::Group { party, .. }
             | Target::Public { party, .. }
             | Target::Unavailable { party, .. } => party.clone(),
-            Target::Unknown => return ended(self, CallEnd::Failed),
+            // A mailbox is for a phone's own keys, not a click.
+            Target::Mailbox(_) | Target::Unknown => return ended(self, CallEnd::Failed),
         };
         let direction = match &*o.target {
             Target::Public { .. } => CallDirection::Outbound,
@@ -232,6 +234,8 @@ impl Calls {
             session_expires: None,
             ring_deadline: now + o.ring,
             end_deadline: None,
+            fallback: None,
+            local: None,
         };
         call.legs[1].session = self.random() >> 1;
         self.progress.push_back((o.id, CallProgress::CallingYou));

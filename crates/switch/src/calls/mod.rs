@@ -12,6 +12,7 @@
 
 mod build;
 mod click;
+mod local;
 pub mod route;
 #[cfg(test)]
 mod tests;
@@ -31,6 +32,7 @@ use sip::{HeaderName, Method, Request, Response, SipMessage, StatusCode};
 use crate::dialplan::{Party, Resolution};
 use crate::transport::Kind;
 pub use click::Originate;
+pub use local::{LocalApp, LocalCall, LocalEvent};
 use route::{Decision, Dest, Fork as ForkTarget, Stage};
 
 /// Which leg of a call.
@@ -95,6 +97,10 @@ pub trait MediaPlane: Send {
     fn announce(&mut self, _id: u64, _side: Side, _what: Announcement) {}
     /// Stops what [`MediaPlane::announce`] started.
     fn silence(&mut self, _id: u64, _side: Side) {}
+    /// Plays any source to one leg (a local call's prompts).
+    fn play(&mut self, _id: u64, _side: Side, _source: Box<dyn media::Source + Send>) {}
+    /// Feeds what one leg says to `sink` (`None` stops).
+    fn record(&mut self, _id: u64, _side: Side, _sink: Option<Box<dyn media::Sink + Send>>) {}
 }
 
 /// A change to a call's record, written by the storage side in order.
@@ -278,6 +284,10 @@ struct Call {
     session_expires: Option<u32>,
     ring_deadline: Instant,
     end_deadline: Option<Instant>,
+    /// The mailbox that takes the call when nobody answers.
+    fallback: Option<crate::dialplan::VoicemailBox>,
+    /// Set once the switch answered the call itself.
+    local: Option<LocalApp>,
 }
 
 impl Call {
@@ -371,6 +381,8 @@ pub struct Calls {
     busy: HashMap<domain::DeviceId, u32>,
     /// Click-to-call progress to report.
     progress: VecDeque<(u64, domain::CallProgress)>,
+    /// Calls answered by the switch, and their ends, for the shell.
+    locals: VecDeque<LocalEvent>,
     pub counters: CallCounters,
 }
 
@@ -405,6 +417,7 @@ impl Calls {
             cdr: VecDeque::new(),
             busy: HashMap::new(),
             progress: VecDeque::new(),
+            locals: VecDeque::new(),
             counters: CallCounters::default(),
         }
     }
@@ -559,6 +572,12 @@ impl Calls {
             | Target::Group { party, .. }
             | Target::Public { party, .. }
             | Target::Unavailable { party, .. } => party.clone(),
+            Target::Mailbox(mailbox) => Party {
+                extension: Some(mailbox.extension.clone()),
+                name: String::new(),
+                number: dialled(&request),
+                public: None,
+            },
             Target::Unknown => Party {
                 extension: None,
                 name: String::new(),
@@ -660,16 +679,38 @@ impl Calls {
             });
             return;
         }
-        let decision = self.decide(&resolution.target, caller_device, &bindings, trunks);
-        let mut stages: VecDeque<Stage> = match decision {
-            Decision::Reject {
-                status,
-                disposition,
-                cause,
-            } => return end(self, &request, status, disposition, cause),
-            Decision::Ring(stages) => stages.into(),
+        // The mailbox menu is answered at once; a user nobody can ring
+        // (no phone connected) goes straight to their voicemail.
+        let fallback = local::fallback_of(&resolution.target);
+        let (mut stages, local_now): (VecDeque<Stage>, Option<LocalApp>) =
+            if let Target::Mailbox(mailbox) = &*resolution.target {
+                (
+                    VecDeque::new(),
+                    Some(LocalApp::Menu {
+                        mailbox: mailbox.clone(),
+                    }),
+                )
+            } else {
+                match self.decide(&resolution.target, caller_device, &bindings, trunks) {
+                    Decision::Reject { .. } if fallback.is_some() => (
+                        VecDeque::new(),
+                        Some(LocalApp::Deposit {
+                            mailbox: fallback.clone().expect("checked"),
+                            busy: false,
+                        }),
+                    ),
+                    Decision::Reject {
+                        status,
+                        disposition,
+                        cause,
+                    } => return end(self, &request, status, disposition, cause),
+                    Decision::Ring(stages) => (stages.into(), None),
+                }
+            };
+        let first = match local_now {
+            Some(_) => None,
+            None => Some(stages.pop_front().expect("a decision to ring has a stage")),
         };
-        let first = stages.pop_front().expect("a decision to ring has a stage");
         let media = match self.media.allocate() {
             Ok(m) => m,
             Err(e) => {
@@ -694,7 +735,7 @@ impl Calls {
             phase: Phase::Ringing,
             stages,
             stage_start: 0,
-            failover_only: first.failover_only,
+            failover_only: first.as_ref().is_some_and(|f| f.failover_only),
             stage_no: 0,
             confirming: None,
             confirm_deadline: None,
@@ -713,7 +754,7 @@ impl Calls {
             },
             b_call_id: b_call_id.clone(),
             b_tag,
-            forks: Vec::with_capacity(first.forks.len()),
+            forks: Vec::with_capacity(first.as_ref().map_or(0, |f| f.forks.len())),
             winner: None,
             b_dialog: None,
             media,
@@ -730,6 +771,8 @@ impl Calls {
             }),
             ring_deadline: now,
             end_deadline: None,
+            fallback,
+            local: None,
         };
         call.legs[0].session = self.random() >> 1;
         call.legs[1].session = self.random() >> 1;
@@ -746,11 +789,34 @@ impl Calls {
             Direction::SendRecv,
         );
         call.legs[1].local = Some(b_offer);
+        let Some(first) = first else {
+            let trying = call.a.invite.response(StatusCode::TRYING, None);
+            self.respond(now, &key, trying);
+            self.by_a_invite.insert(key, id);
+            self.by_b_call_id.insert(b_call_id, id);
+            self.counters.active += 1;
+            let app = local_now.expect("no stage means a local call");
+            return self.go_local(now, wall, call, app);
+        };
         self.start_stage(now, &mut call, first);
         while call.forks.len() == call.stage_start && !call.stages.is_empty() {
             // No fork of that stage could be sent: the next one.
             let next = call.stages.pop_front().expect("not empty");
             self.start_stage(now, &mut call, next);
+        }
+        if call.forks.len() == call.stage_start
+            && let Some(mailbox) = call.fallback.clone()
+        {
+            let trying = call.a.invite.response(StatusCode::TRYING, None);
+            self.respond(now, &key, trying);
+            self.by_a_invite.insert(key, id);
+            self.by_b_call_id.insert(b_call_id, id);
+            self.counters.active += 1;
+            let app = LocalApp::Deposit {
+                mailbox,
+                busy: false,
+            };
+            return self.go_local(now, wall, call, app);
         }
         if call.forks.len() == call.stage_start {
             self.media.release(media.id);
@@ -901,6 +967,17 @@ impl Calls {
             .filter_map(|f| f.status)
             .filter(|s| *s != StatusCode::REQUEST_TERMINATED)
             .collect();
+        if call.click.is_none()
+            && let Some(mailbox) = call.fallback.clone()
+        {
+            // Nobody took it (no answer, busy, refused, forward not
+            // accepted): the user's voicemail does.
+            let busy = !all.is_empty()
+                && all
+                    .iter()
+                    .all(|s| *s == StatusCode::BUSY_HERE || s.as_u16() == 600);
+            return self.go_local(now, wall, call, LocalApp::Deposit { mailbox, busy });
+        }
         self.calls.insert(id, call);
         let (status, disposition, cause) = if all.contains(&StatusCode::TEMPORARILY_UNAVAILABLE)
             && self.calls[&id]
@@ -1111,6 +1188,10 @@ impl Calls {
                 }
             }
         }
+        let (disposition, cause) = match self.local_ended(&call) {
+            Some((d, c)) if disposition == Disposition::Answered => (d, c),
+            _ => (disposition, cause),
+        };
         call.phase = Phase::Ended;
         self.counters.active = self.counters.active.saturating_sub(1);
         for i in 0..call.forks.len() {

@@ -109,7 +109,9 @@ where
             Disposition::Failed,
             "no such extension",
         ),
-        Target::Unavailable { .. } => reject(
+        // The engine answers mailbox calls itself; routing has nothing
+        // to ring.
+        Target::Mailbox(_) | Target::Unavailable { .. } => reject(
             StatusCode::TEMPORARILY_UNAVAILABLE,
             Disposition::Failed,
             "extension not reachable by calls yet",
@@ -408,6 +410,7 @@ mod tests {
         Target::Devices {
             party: party("202"),
             user: None,
+            voicemail: None,
             devices: devices.iter().map(|d| DeviceId::from_raw(*d)).collect(),
             ring: Duration::from_secs(5),
             forward: None,
@@ -607,6 +610,7 @@ mod tests {
         Target::Devices {
             party,
             user,
+            voicemail: None,
             devices,
             ring,
             forward: Some(Forward {
@@ -669,6 +673,7 @@ mod tests {
         let target = Target::Devices {
             party: p,
             user: u,
+            voicemail: None,
             devices: d,
             ring: r,
             forward: Some(Forward {

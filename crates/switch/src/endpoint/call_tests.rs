@@ -80,6 +80,8 @@ struct Harness {
     caller: Arc<DeviceCredentials>,
     resolution: Resolution,
     cdr: Vec<CdrEvent>,
+    /// Calls the switch answered itself, and their ends.
+    locals: Vec<crate::calls::LocalEvent>,
 }
 
 struct TestCaches<'a>(&'a Arc<DeviceCredentials>, &'a Resolution);
@@ -127,6 +129,7 @@ fn harness(forks: &[(&str, &str)]) -> Harness {
         target: Arc::new(Target::Devices {
             party: party("202"),
             user: None,
+            voicemail: None,
             devices: vec![DeviceId::from_raw(2)],
             ring: Duration::from_secs(5),
             forward: None,
@@ -178,6 +181,7 @@ fn harness(forks: &[(&str, &str)]) -> Harness {
         caller,
         resolution,
         cdr: Vec::new(),
+        locals: Vec::new(),
     }
 }
 
@@ -216,6 +220,7 @@ impl Harness {
                 Action::Resolve(p) => panic!("unexpected look-up of {}", p.username()),
                 Action::ResolveInbound(p) => panic!("unexpected look-up of {}", p.number),
                 Action::Progress(..) => {}
+                Action::Local(e) => self.locals.push(e),
             }
         }
         out
@@ -1038,6 +1043,7 @@ fn a_ring_group_skips_a_member_who_is_in_a_call() {
                 public: None,
             },
             user: None,
+            voicemail: None,
             devices: vec![DeviceId::from_raw(3)],
             ring: Duration::from_secs(5),
             forward: None,
@@ -1088,6 +1094,7 @@ fn forwarding(key_press: bool) -> Target {
             public: None,
         },
         user: None,
+        voicemail: None,
         devices: vec![DeviceId::from_raw(2)],
         ring: Duration::from_secs(5),
         forward: Some(crate::dialplan::Forward {
@@ -1296,4 +1303,196 @@ fn a_carrier_that_never_answers_is_failed_over_after_timer_b() {
     }
     assert_eq!(next.len(), 1, "the second carrier gets the call");
     assert_eq!(next[0].method, Method::Invite);
+}
+
+fn mailbox(enabled: bool) -> crate::dialplan::VoicemailBox {
+    crate::dialplan::VoicemailBox {
+        account: AccountId::from_raw(1),
+        user: domain::UserId::from_raw(7),
+        extension: ExtensionNumber::parse("202").unwrap(),
+        enabled,
+        language: domain::Language::Fr,
+    }
+}
+
+/// 202 is a user with voicemail on.
+fn with_voicemail(h: &mut Harness) {
+    let Target::Devices {
+        party,
+        devices,
+        ring,
+        ..
+    } = (*h.resolution.target).clone()
+    else {
+        unreachable!()
+    };
+    h.resolution.target = Arc::new(Target::Devices {
+        party,
+        user: Some(domain::UserId::from_raw(7)),
+        voicemail: Some(mailbox(true)),
+        devices,
+        ring,
+        forward: None,
+    });
+}
+
+/// The switch answered the caller itself: a 200 with the relay's SDP and
+/// the script started.
+fn answered_locally(
+    h: &Harness,
+    out: &[(SocketAddr, Message)],
+) -> (Response, crate::calls::LocalApp) {
+    let ok = responses(out, CALLER)
+        .into_iter()
+        .find(|r| r.status == StatusCode::OK)
+        .expect("the caller gets a 200");
+    let body = String::from_utf8(ok.body.clone()).unwrap();
+    assert!(body.contains("m=audio"), "{body}");
+    match h.locals.last() {
+        Some(crate::calls::LocalEvent::Started(c)) => (ok, c.app.clone()),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn bye_from_caller(ok: &Response) -> String {
+    let tag = ok.to().unwrap().tag().unwrap().to_owned();
+    format!(
+        "BYE sip:202@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {CALLER};branch=z9hG4bKbye;rport\r\n\
+         From: <sip:dev201@127.0.0.1>;tag=caller\r\nTo: <sip:202@127.0.0.1>;tag={tag}\r\nCall-ID: a-leg\r\n\
+         CSeq: 3 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    )
+}
+
+#[test]
+fn a_user_without_a_connected_phone_takes_the_call_on_voicemail_at_once() {
+    let mut h = harness(&[]);
+    with_voicemail(&mut h);
+    let out = dial_with(&mut h, "");
+    let (ok, app) = answered_locally(&h, &out);
+    assert_eq!(
+        app,
+        crate::calls::LocalApp::Deposit {
+            mailbox: mailbox(true),
+            busy: false
+        }
+    );
+    // The caller hangs up after the message: the script hears it and the
+    // record says the user missed the call, which went to voicemail.
+    let out = h.input(9000, CALLER, &bye_from_caller(&ok));
+    assert_eq!(responses(&out, CALLER)[0].status, StatusCode::OK);
+    assert!(matches!(
+        h.locals.last(),
+        Some(crate::calls::LocalEvent::Ended { .. })
+    ));
+    assert_eq!(ended(&h), (Disposition::Missed, "voicemail".into()));
+    assert!(
+        !h.cdr.iter().any(|e| matches!(e, CdrEvent::Answer { .. })),
+        "nobody answered"
+    );
+}
+
+#[test]
+fn nobody_answering_in_the_ring_time_sends_the_caller_to_voicemail() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    with_voicemail(&mut h);
+    let forks = dial(&mut h);
+    h.input(30, FORK1, &reply(&forks[0].1, 180, "f1", None, FORK1));
+    assert!(h.locals.is_empty(), "still ringing");
+    let out = h.tick(5010);
+    assert_eq!(requests(&out, FORK1).last().unwrap().method, Method::Cancel);
+    let (_, app) = answered_locally(&h, &out);
+    assert!(matches!(
+        app,
+        crate::calls::LocalApp::Deposit { busy: false, .. }
+    ));
+}
+
+#[test]
+fn a_busy_phone_sends_the_caller_to_voicemail_with_the_busy_greeting() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    with_voicemail(&mut h);
+    let forks = dial(&mut h);
+    let out = h.input(50, FORK1, &reply(&forks[0].1, 486, "f1", None, FORK1));
+    assert_eq!(requests(&out, FORK1)[0].method, Method::Ack);
+    let (_, app) = answered_locally(&h, &out);
+    assert!(matches!(
+        app,
+        crate::calls::LocalApp::Deposit { busy: true, .. }
+    ));
+}
+
+#[test]
+fn the_mailbox_code_is_answered_by_the_switch_and_its_script_hangs_up() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    h.resolution.target = Arc::new(Target::Mailbox(mailbox(true)));
+    let out = dial_with(&mut h, "");
+    assert!(requests(&out, FORK1).is_empty(), "no phone rings");
+    let (_, app) = answered_locally(&h, &out);
+    assert_eq!(
+        app,
+        crate::calls::LocalApp::Menu {
+            mailbox: mailbox(true)
+        }
+    );
+    assert!(h.cdr.iter().any(|e| matches!(e, CdrEvent::Answer { .. })));
+    let call = match h.locals.last() {
+        Some(crate::calls::LocalEvent::Started(c)) => c.call,
+        _ => unreachable!(),
+    };
+    let at = h.t0 + Duration::from_secs(20);
+    let wall = UnixMillis::from_millis(NOW.millis() + 20_000);
+    h.ep.calls_mut().local_hang_up(at, wall, call);
+    let out = h.outputs();
+    assert_eq!(requests(&out, CALLER)[0].method, Method::Bye);
+    assert_eq!(ended(&h), (Disposition::Answered, "mailbox".into()));
+}
+
+#[test]
+fn a_call_back_from_the_mailbox_rings_the_caller_of_the_message() {
+    let mut h = harness(&[("sip:dev202@127.0.0.1:6001", FORK1)]);
+    let phone = h.resolution.target.clone();
+    h.resolution.target = Arc::new(Target::Mailbox(mailbox(true)));
+    let out = dial_with(&mut h, "");
+    answered_locally(&h, &out);
+    let call = match h.locals.last() {
+        Some(crate::calls::LocalEvent::Started(c)) => c.call,
+        _ => unreachable!(),
+    };
+    let at = h.t0 + Duration::from_secs(20);
+    let wall = UnixMillis::from_millis(NOW.millis() + 20_000);
+    assert!(h.ep.local_dial(at, wall, 7, call, &phone));
+    let out = h.outputs();
+    assert!(
+        matches!(h.locals.last(), Some(crate::calls::LocalEvent::Ended { call: c }) if *c == call),
+        "the script lets go of the call"
+    );
+    let invite = requests(&out, FORK1)
+        .into_iter()
+        .find(|r| r.method == Method::Invite)
+        .expect("202's phone rings");
+    assert!(
+        h.announced
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(side, _)| *side == Side::A),
+        "the caller hears ringback"
+    );
+    let out = h.input(
+        21_000,
+        FORK1,
+        &reply(
+            &invite,
+            200,
+            "f1",
+            Some(&answer_sdp(41000, 0, "sendrecv")),
+            FORK1,
+        ),
+    );
+    assert_eq!(requests(&out, FORK1)[0].method, Method::Ack);
+    assert!(
+        responses(&out, CALLER).is_empty(),
+        "the caller was answered already"
+    );
+    assert!(!h.ep.local_dial(at, wall, 8, call, &phone), "once only");
 }

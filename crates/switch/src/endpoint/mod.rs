@@ -62,6 +62,8 @@ pub enum Action {
     ResolveInbound(Box<PendingInbound>),
     /// Where a click-to-call is.
     Progress(u64, domain::CallProgress),
+    /// A call the switch answered itself (voicemail, mailbox), or its end.
+    Local(crate::calls::LocalEvent),
 }
 
 /// The caches the endpoint may read without waiting.
@@ -246,6 +248,12 @@ impl Endpoint {
         &self.calls
     }
 
+    /// The call engine, for the scripts of the calls the switch answered
+    /// (`Calls::local_play`, `local_record`, `local_hang_up`).
+    pub fn calls_mut(&mut self) -> &mut Calls {
+        &mut self.calls
+    }
+
     /// The next piece of work for the shell.
     pub fn poll_action(&mut self) -> Option<Action> {
         if let Some(a) = self.out.pop_front() {
@@ -256,6 +264,9 @@ impl Endpoint {
         }
         if let Some((id, p)) = self.calls.poll_progress() {
             return Some(Action::Progress(id, p));
+        }
+        if let Some(e) = self.calls.poll_local() {
+            return Some(Action::Local(e));
         }
         self.calls.poll_cdr().map(Action::Cdr)
     }
@@ -290,6 +301,28 @@ impl Endpoint {
             |d| location.live(d, now).into_iter().cloned().collect(),
             &self.trunks,
         );
+    }
+
+    /// Connects a local call's caller to `target` (a call back from the
+    /// mailbox); `false` when it cannot.
+    pub fn local_dial(
+        &mut self,
+        instant: Instant,
+        now: UnixMillis,
+        random: u64,
+        call: u64,
+        target: &crate::dialplan::Target,
+    ) -> bool {
+        self.calls.seed(random);
+        let location = &self.location;
+        self.calls.local_dial(
+            instant,
+            now,
+            call,
+            target,
+            |d| location.live(d, now).into_iter().cloned().collect(),
+            &self.trunks,
+        )
     }
 
     /// A key pressed on a call's leg, heard by the relay.

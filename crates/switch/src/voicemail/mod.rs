@@ -17,6 +17,8 @@
 pub mod deposit;
 pub mod line;
 pub mod menu;
+pub mod runtime;
 pub mod sink;
+pub mod sounds;
 
 pub use line::{Clip, Heard, Key, Line, RecordEnd, Recording};

@@ -105,14 +105,23 @@ fn a_forward_that_needs_a_key_press_is_dropped_without_it() {
     let call = carrier_call(
         &server,
         inbound,
-        "carrier_refused",
+        "carrier_call",
         [DID_201, DID_201, MOBILE],
         0,
     )
     .finish();
     assert!(mobile.finish().ok, "the forward leg got the switch's BYE");
-    assert!(call.ok, "the caller is refused");
-    assert_eq!(final_status(&call), "480", "{}", call.logs);
+    assert!(
+        call.ok,
+        "the caller is taken by 201's voicemail: {}",
+        call.logs
+    );
+    assert!(
+        call.elapsed >= Duration::from_secs(10),
+        "after the 10 s wait for the key: {:?}",
+        call.elapsed
+    );
     let cdr = inbound_record(dir.path(), DID_201);
     assert_inbound(&cdr, DID_201, "201", "missed");
+    assert_eq!(cdr.hangup_cause, "voicemail", "{cdr:?}");
 }

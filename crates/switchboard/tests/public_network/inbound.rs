@@ -41,21 +41,21 @@ fn the_called_number_is_read_in_national_and_international_forms_and_from_to_whe
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let server = switch(dir.path(), &[("carrier", port, "national")], |_| {});
-    // 201 has no phone registered: a call that found 201 is unavailable
-    // (480), one that found nothing would be 404. The caller is given in
-    // national form; the record keeps it in E.164.
+    // 201 has no phone registered: a call that found 201 is taken by its
+    // voicemail, one that found nothing would be 404. The caller is given
+    // in national form; the record keeps it in E.164.
     for called in [
         ["0199000201", "0199000201", "0612345678"],
         ["33199000201", "33199000201", "0612345678"],
         ["carrier-login", DID_201, "0612345678"],
     ] {
-        let call = carrier_call(&server, port, "carrier_refused", called, 0).finish();
-        assert!(call.ok, "{called:?}: refused after routing");
-        assert_eq!(final_status(&call), "480", "{called:?} reaches 201");
+        let call = carrier_call(&server, port, "carrier_call", called, 0).finish();
+        assert!(call.ok, "{called:?} reaches 201's voicemail: {}", call.logs);
     }
     let rows = calls_where(dir.path(), |rows| rows.len() == 3);
     for cdr in &rows {
         assert_inbound(cdr, DID_201, "201", "missed");
+        assert_eq!(cdr.hangup_cause, "voicemail", "{cdr:?}");
     }
 }
 

@@ -290,4 +290,5 @@ fn smtp_session(stream: std::net::TcpStream) -> Vec<String> {
     messages
 }
 pub mod baresip;
+pub mod pcap;
 pub mod sipp;

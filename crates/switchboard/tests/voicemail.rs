@@ -1,0 +1,294 @@
+//! Voicemail end to end (SPEC T6, T7): the real server, baresip as the
+//! caller's phone, a real SMTP sink. A caller reaches a user whose phone
+//! is not connected; the switch answers with the greeting and the beep,
+//! records the caller's tone, stores it as WAV and MP3, e-mails the MP3
+//! and applies the admin's after-e-mail action.
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use domain::{AfterEmail, E164, ExtensionNumber, MessageStatus, VoicemailMessage};
+use storage::{Store, UserSettings};
+use support::baresip::{Baresip, power_at, registered, rms};
+use support::sipp::TEST_RTP_PORTS;
+use support::{Server, SmtpSink, seed_account};
+
+const ACCOUNT: &str = "+33199000200";
+
+/// The server's database, opened beside it.
+struct Db {
+    runtime: tokio::runtime::Runtime,
+    store: Store,
+    account: domain::AccountId,
+}
+
+impl Db {
+    fn open(data: &Path) -> Db {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let url = format!("sqlite://{}", data.join("switchboard.db").display());
+        let store = runtime.block_on(Store::connect(&url)).unwrap();
+        let main = E164::parse(ACCOUNT).unwrap();
+        let account = runtime
+            .block_on(store.account_by_main_number(&main))
+            .unwrap()
+            .expect("the seeded account")
+            .id;
+        Db {
+            runtime,
+            store,
+            account,
+        }
+    }
+
+    fn user(&self, extension: &str) -> domain::User {
+        let number = ExtensionNumber::parse(extension).unwrap();
+        self.runtime
+            .block_on(self.store.account(self.account).user_by_extension(&number))
+            .unwrap()
+            .expect("a user")
+    }
+
+    /// Sets the user's after-e-mail action.
+    fn after_email(&self, extension: &str, action: AfterEmail) {
+        let user = self.user(extension);
+        let mut voicemail = user.voicemail.clone();
+        voicemail.after_email = action;
+        let settings = UserSettings {
+            voicemail,
+            forwarding: user.forwarding,
+            caller_id: user.caller_id,
+        };
+        self.runtime
+            .block_on(
+                self.store
+                    .account(self.account)
+                    .update_user_settings(user.id, &settings),
+            )
+            .unwrap();
+    }
+
+    /// The user's messages once there are `n`.
+    fn messages(&self, extension: &str, n: usize, within: Duration) -> Vec<VoicemailMessage> {
+        let user = self.user(extension).id;
+        let start = Instant::now();
+        loop {
+            let found = self
+                .runtime
+                .block_on(self.store.account(self.account).voicemails(user))
+                .unwrap();
+            if found.len() >= n {
+                return found;
+            }
+            assert!(
+                start.elapsed() < within,
+                "{n} message(s) for {extension}, found {}",
+                found.len()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+/// Decodes an MP3 file to mono samples with its sample rate.
+fn decode_mp3(bytes: Vec<u8>) -> (Vec<i16>, u32) {
+    use symphonia::core::audio::SampleBuffer;
+    use symphonia::core::io::MediaSourceStream;
+    let stream = MediaSourceStream::new(Box::new(std::io::Cursor::new(bytes)), Default::default());
+    let mut hint = symphonia::core::probe::Hint::new();
+    hint.with_extension("mp3");
+    let probed = symphonia::default::get_probe()
+        .format(&hint, stream, &Default::default(), &Default::default())
+        .expect("an MP3 stream");
+    let mut format = probed.format;
+    let track = format.default_track().expect("a track").clone();
+    let mut decoder = symphonia::default::get_codecs()
+        .make(&track.codec_params, &Default::default())
+        .unwrap();
+    let mut samples = Vec::new();
+    let mut rate = 0;
+    while let Ok(packet) = format.next_packet() {
+        let Ok(decoded) = decoder.decode(&packet) else {
+            continue;
+        };
+        let spec = *decoded.spec();
+        rate = spec.rate;
+        assert_eq!(spec.channels.count(), 1, "mono");
+        let mut buf = SampleBuffer::<i16>::new(decoded.capacity() as u64, spec);
+        buf.copy_interleaved_ref(decoded);
+        samples.extend_from_slice(buf.samples());
+    }
+    (samples, rate)
+}
+
+/// Goertzel power at `hz` for audio at `rate`.
+fn power(samples: &[i16], rate: u32, hz: f64) -> f64 {
+    let coeff = 2.0 * (std::f64::consts::TAU * hz / f64::from(rate)).cos();
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for &x in samples {
+        let s0 = f64::from(x) + coeff * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    (s1 * s1 + s2 * s2 - coeff * s1 * s2) / (samples.len() as f64).powi(2)
+}
+
+#[test]
+fn a_caller_leaves_a_message_that_is_stored_as_mp3_and_e_mailed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    seed_account(data, &[201, 202]);
+    let db = Db::open(data);
+    db.after_email("202", AfterEmail::MarkHeard);
+    let smtp = SmtpSink::start(None);
+    let server = Server::start_with(
+        data,
+        &["--rtp-ports", TEST_RTP_PORTS, "--smtp-url", &smtp.url()],
+    );
+    // 201 calls 202, whose phone is not connected, and talks (a 440 Hz
+    // tone) for 12 s: the greeting, the beep, then the message.
+    let mut caller = Baresip::start(&server, "dev201", 440.0, "manual", "udp", None);
+    let start = Instant::now();
+    while !registered(data, "dev201") {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "dev201 registers"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    caller.command("/dial 202");
+    caller.wait_for("Call established", 10);
+    std::thread::sleep(Duration::from_secs(12));
+    caller.command("/hangup");
+    caller.wait_for("terminated", 5);
+    let heard = caller.quit();
+    assert!(
+        rms(&heard) > 200.0,
+        "the caller heard the greeting: RMS {:.0}",
+        rms(&heard)
+    );
+    assert!(power_at(&heard, 1000.0) > 0.0, "and the 1 kHz beep");
+
+    let messages = db.messages("202", 1, Duration::from_secs(20));
+    let m = &messages[0];
+    assert_eq!(m.caller_number, "201", "{m:?}");
+    assert!(
+        (3_000..12_000).contains(&m.duration_ms),
+        "the message holds what was said after the beep: {m:?}"
+    );
+    // The e-mail is sent, then the admin's action: marked heard.
+    let mail = smtp
+        .mail
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a notification e-mail");
+    assert!(mail.contains("u202@acme.example"), "{mail}");
+    assert!(mail.contains("audio/mpeg"), "the MP3 is attached:\n{mail}");
+    let start = Instant::now();
+    while db.messages("202", 1, Duration::from_secs(1))[0].status != MessageStatus::Saved {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the after-e-mail action marks it heard"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // Both files are in the object store (a local folder by default); the
+    // MP3 is 16 kHz mono and sounds like the caller.
+    let wav = data.join("files").join(&m.wav_key);
+    assert!(wav.exists(), "{}", wav.display());
+    let mp3 = std::fs::read(data.join("files").join(&m.mp3_key)).unwrap();
+    let (samples, rate) = decode_mp3(mp3);
+    assert_eq!(rate, 16_000);
+    let seconds = samples.len() as f64 / f64::from(rate);
+    assert!(
+        (seconds - f64::from(m.duration_ms) / 1000.0).abs() < 0.5,
+        "{seconds} s decoded for {} ms",
+        m.duration_ms
+    );
+    let tone = power(&samples, rate, 440.0);
+    for other in [300.0, 600.0, 1000.0] {
+        assert!(
+            tone > 10.0 * power(&samples, rate, other),
+            "440 Hz dominates {other} Hz"
+        );
+    }
+    drop(server);
+}
+
+/// Frames of 20 ms inside `samples` (8 kHz) quieter than a tone: gaps.
+fn gaps(samples: &[i16]) -> usize {
+    samples
+        .chunks_exact(160)
+        .filter(|frame| rms(frame) < 500.0)
+        .count()
+}
+
+/// Speed figure (printed): many callers leave messages at the same time;
+/// every message holds the caller's audio without a gap.
+#[test]
+fn fifty_callers_leave_messages_at_once_and_every_message_is_whole() {
+    const CALLERS: usize = 50;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    seed_account(data, &[201, 202]);
+    support::pcap::tone_pcap(440, 30);
+    let server = Server::start_with(data, &["--rtp-ports", TEST_RTP_PORTS]);
+    support::sipp::register(&server, "dev201", support::free_port());
+    let auth_uri = format!("202@{}", server.sip);
+    let calls = CALLERS.to_string();
+    let load = support::sipp::Sipp::spawn(
+        "caller_message",
+        support::free_port(),
+        &[
+            &server.sip.to_string(),
+            "-s",
+            "202",
+            "-key",
+            "caller",
+            "dev201",
+            "-au",
+            "dev201",
+            "-ap",
+            "sippass201",
+            "-auth_uri",
+            &auth_uri,
+            "-d",
+            "16000",
+            "-m",
+            &calls,
+            "-l",
+            &calls,
+            "-r",
+            "25",
+            "-timeout",
+            "90s",
+        ],
+    )
+    .finish();
+    assert!(load.ok, "every caller was answered and hung up");
+    let db = Db::open(data);
+    let messages = db.messages("202", CALLERS, Duration::from_secs(60));
+    assert_eq!(messages.len(), CALLERS);
+    let mut durations: Vec<u32> = messages.iter().map(|m| m.duration_ms).collect();
+    durations.sort_unstable();
+    let mut gapped = 0;
+    for m in &messages {
+        let samples = support::baresip::wav_samples(&data.join("files").join(&m.wav_key));
+        // The edges hold the beep's end and the hang-up.
+        let inner = &samples[samples.len().min(2400)..samples.len().saturating_sub(2400)];
+        let g = gaps(inner);
+        if g > 0 {
+            gapped += 1;
+        }
+        assert_eq!(g, 0, "message {} has {g} silent frames of 20 ms", m.id);
+        assert!(power_at(inner, 440.0) > 10.0 * power_at(inner, 1000.0));
+    }
+    println!(
+        "voicemail: {CALLERS} concurrent deposits, message length min {} ms, median {} ms, max {} ms, {gapped} with gaps",
+        durations[0],
+        durations[CALLERS / 2],
+        durations[CALLERS - 1]
+    );
+    drop(server);
+}
