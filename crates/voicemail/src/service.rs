@@ -274,6 +274,8 @@ impl Voicemail {
                     tracing::info!(path = %path.display(), "description without a recording: removed");
                     remove_file(&path).await;
                 }
+                // A description a crash interrupted while it was written.
+                Some("partial") => remove_file(&path).await,
                 _ => {}
             }
         }

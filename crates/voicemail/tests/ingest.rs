@@ -343,6 +343,7 @@ async fn recover_turns_what_a_crash_left_in_the_spool_into_messages() {
     // A description whose call ended before recording: cleaned up.
     let gone = h.spool("gone", 1.0, 440.0);
     std::fs::remove_file(&gone.wav).unwrap();
+    std::fs::write(h.vm.spool().join("x.wav.meta.partial"), "# switch").unwrap();
 
     assert_eq!(h.vm.recover().await.unwrap(), 2);
 
