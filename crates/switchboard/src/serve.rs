@@ -213,6 +213,9 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     state.sip_realm = config.sip_realm.clone();
     state.credentials_changed = Arc::new(forget);
     state.dialer = Some(Arc::new(SwitchDialer(clicks)));
+    // --- Voicemail in the portal and the API (SPEC U3) ---
+    state.voicemail = Some(voicemail.clone());
+    // --- end voicemail ---
     let app = web::router(state).merge(api_docs());
     // Connect info gives the web layer the client address (sign-in rate
     // limiting per address).

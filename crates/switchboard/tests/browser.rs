@@ -200,3 +200,79 @@ fn click_to_call_from_the_user_portal_in_french() {
         assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
     }
 }
+
+/// Voicemail in the user portal (SPEC U3): a message left for user 201
+/// (three seconds of a 440 Hz tone, encoded by the voicemail crate's MP3
+/// encoder, written where the server keeps audio) is played in Chromium,
+/// which marks it heard, marked new again, downloaded as an MP3 file and
+/// deleted; afterwards neither the row nor the file remains.
+#[test]
+fn voicemail_in_the_user_portal_in_french() {
+    let scripts = scripts();
+    let dir = tempfile::tempdir().unwrap();
+    seed_account(dir.path(), &[201, 202]);
+    let mp3_key = leave_message(dir.path(), "201", "+33612345678", "Jean Martin");
+    let server = Server::start(dir.path());
+    let shots = screenshots(dir.path());
+    browse(
+        &scripts,
+        server,
+        "voicemail.mjs",
+        &shots,
+        &["01 99 00 02 00", "201", "password201", "06 12 34 56 78"],
+    );
+    assert!(
+        !dir.path().join("files").join(&mp3_key).exists(),
+        "the MP3 is deleted with the message"
+    );
+    let png = std::fs::read(shots.join("v01-voicemail-list.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+}
+
+/// Leaves a new message for extension `ext` of the seeded account, as the
+/// switch would: the MP3 under `<data>/files`, the row in the database.
+/// Returns the MP3's key.
+fn leave_message(data: &Path, ext: &str, caller: &str, name: &str) -> String {
+    let tone: Vec<i16> = (0..24_000)
+        .map(|i| {
+            let t = f64::from(i) / 8000.0;
+            (8000.0 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()) as i16
+        })
+        .collect();
+    let mp3 = voicemail::mp3::encode(&tone).expect("the tone encodes");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let url = format!("sqlite://{}", data.join("switchboard.db").display());
+        let store = storage::Store::connect(&url).await.unwrap();
+        let main = domain::E164::parse("+33199000200").unwrap();
+        let account = store.account_by_main_number(&main).await.unwrap().unwrap();
+        let scope = store.account(account.id);
+        let extension = domain::ExtensionNumber::parse(ext).unwrap();
+        let user = scope.user_by_extension(&extension).await.unwrap().unwrap();
+        let key = format!(
+            "voicemail/{}/{}/browser.mp3",
+            account.id.raw(),
+            user.id.raw()
+        );
+        let blobs = voicemail::Blobs::local(&data.join("files")).unwrap();
+        blobs.put(&key, mp3.into()).await.unwrap();
+        let now = domain::UnixMillis::from_system_time(std::time::SystemTime::now());
+        scope
+            .add_voicemail(&domain::NewVoicemailMessage {
+                user: user.id,
+                caller_number: caller.into(),
+                caller_name: Some(name.into()),
+                received_at: now,
+                duration_ms: 3000,
+                wav_key: key.replace(".mp3", ".wav"),
+                mp3_key: key.clone(),
+            })
+            .await
+            .unwrap();
+        store.close().await;
+        key
+    })
+}

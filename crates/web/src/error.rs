@@ -23,6 +23,9 @@ pub enum WebError {
     /// No such page, or a page of another account (404).
     #[error("not found")]
     NotFound,
+    /// A service this node does not run, such as voicemail (503).
+    #[error("service unavailable on this node")]
+    Unavailable,
     /// Anything unexpected (500); the cause is logged, not shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -64,6 +67,7 @@ impl WebError {
             Self::Forbidden => (StatusCode::FORBIDDEN, "error-forbidden"),
             Self::NotFound => (StatusCode::NOT_FOUND, "error-not-found"),
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error-too-large"),
+            Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"),
             Self::Internal(cause) => {
                 tracing::error!(%cause, "web request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error-internal")

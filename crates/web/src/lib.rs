@@ -27,6 +27,11 @@
 //!   stream through [`call_export`].
 //! - Click to call goes to the switch through [`dialer::Dialer`]
 //!   (`AppState::dialer`); tests use [`dialer::Scripted`].
+//! - Voicemail messages (SPEC U3) are read from storage and marked or
+//!   deleted through `AppState::voicemail`, the same service the phone
+//!   menu uses (it updates the message-waiting lamps); the portal
+//!   (`user/voicemail.rs`) and the API (`api/voicemail.rs`) serve their
+//!   MP3 with HTTP Range through [`audio`].
 //! - Phone numbers are shown with `E164::national_display` ("01 99 00 02 00"),
 //!   times with [`pages::display_time`] in the account's time zone (the tz
 //!   database is bundled through jiff).
@@ -34,6 +39,7 @@
 pub mod admin;
 pub mod admin_password;
 pub mod assets;
+pub mod audio;
 pub mod auth;
 pub mod call_export;
 pub mod dialer;
@@ -84,6 +90,11 @@ pub struct AppState {
     /// when no switch runs here: the portal's Call form and the API's
     /// `calls` routes then answer 503.
     pub dialer: Option<Arc<dyn dialer::Dialer>>,
+    /// The voicemail service (SPEC U3): messages read, marked and deleted
+    /// from the portal and the API, audio from its object store. `None`
+    /// when the binary did not build it: the portal's page says voicemail
+    /// is unavailable and the API's `voicemails` routes answer 503.
+    pub voicemail: Option<Arc<voicemail::Voicemail>>,
 }
 
 /// See [`AppState::credentials_changed`].
@@ -101,6 +112,7 @@ impl AppState {
             sip_realm: "switchboard".to_owned(),
             credentials_changed: Arc::new(|_| {}),
             dialer: None,
+            voicemail: None,
         }
     }
 
@@ -224,6 +236,18 @@ pub fn router(state: AppState) -> Router {
         .route("/user/calls/dial", post(user::click::dial))
         .route("/user/calls/live/{id}", get(user::click::live))
         .route("/user/calls/live/{id}/panel", get(user::click::panel))
+        // Voicemail messages (SPEC U3): the list, the MP3 of one (`{id}.mp3`),
+        // marks and deletion.
+        .route("/user/voicemail", get(user::voicemail::page))
+        .route("/user/voicemail/{file}", get(user::voicemail::audio))
+        .route(
+            "/user/voicemail/{id}/status",
+            post(user::voicemail::set_status),
+        )
+        .route(
+            "/user/voicemail/{id}/delete",
+            get(user::voicemail::delete_page).post(user::voicemail::delete),
+        )
         .route("/user/preferences", get(user::preferences::first))
         .route(
             "/user/preferences/{tab}",

@@ -35,6 +35,19 @@ impl Zone {
         }
     }
 
+    /// `at` as local `2026-12-06-0930`, for file names (UTC when the zone
+    /// is not known).
+    pub fn stamp(&self, at: UnixMillis) -> String {
+        let tz = self.0.clone().unwrap_or(jiff::tz::TimeZone::UTC);
+        jiff::Timestamp::from_millisecond(at.millis())
+            .map(|ts| {
+                ts.to_zoned_datetime(tz)
+                    .strftime("%Y-%m-%d-%H%M")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    }
+
     /// The instant local midnight starts `date` (the first instant of the
     /// day where a change skips midnight).
     pub fn start_of(&self, date: Date) -> UnixMillis {

@@ -58,10 +58,10 @@ const ADMIN_TABS: &[(&str, &str)] = &[
     ("tab-api-keys", "/admin/api-keys"),
 ];
 
-/// The user portal's tabs (the voicemail messages come with their own
-/// issue).
+/// The user portal's tabs.
 const USER_TABS: &[(&str, &str)] = &[
     ("tab-calls", "/user/calls"),
+    ("tab-voicemail", "/user/voicemail"),
     ("tab-preferences", "/user/preferences"),
     ("tab-profile", "/user/profile"),
 ];

@@ -40,3 +40,31 @@ document.addEventListener("click", function (event) {
   field.scrollIntoView({ block: "center" });
   field.focus();
 });
+
+/* Voicemail (SPEC U3): playing a new message marks it heard on the server
+   (the player fetched it from its start); the page shows it at once: no
+   badge, one new message fewer, and the button offers "mark as new". */
+document.addEventListener("play", function (event) {
+  var item = event.target.closest && event.target.closest("li.message-new");
+  if (!item) {
+    return;
+  }
+  item.classList.remove("message-new");
+  var badge = item.querySelector(".badge-new");
+  if (badge) {
+    badge.remove();
+  }
+  var button = item.querySelector("button[data-heard-label]");
+  if (button) {
+    button.textContent = button.getAttribute("data-heard-label");
+    button.removeAttribute("data-heard-label");
+    button.form.querySelector("input[name=status]").value = "new";
+  }
+  var counts = [["count-new", -1], ["count-saved", 1]];
+  counts.forEach(function (c) {
+    var el = document.getElementById(c[0]);
+    if (el) {
+      el.textContent = String(Number(el.textContent) + c[1]);
+    }
+  });
+}, true);

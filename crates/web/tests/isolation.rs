@@ -240,6 +240,18 @@ const NOT_ACCOUNT_OBJECTS: &[(&str, &str)] = &[
         "/user/calls/live/{id}/panel",
         "the same call's panel (tests/click_to_call.rs)",
     ),
+    (
+        "/user/voicemail/{file}",
+        "the signed-in user's own message; another user's or account's is 404 (tests/voicemail.rs)",
+    ),
+    (
+        "/user/voicemail/{id}/status",
+        "the same, marked (tests/voicemail.rs)",
+    ),
+    (
+        "/user/voicemail/{id}/delete",
+        "the same, deleted (tests/voicemail.rs)",
+    ),
 ];
 
 /// The route patterns with a `{` in `src/lib.rs`.

@@ -84,4 +84,5 @@ error-title = Something went wrong
 error-internal = An unexpected error occurred. Try again in a moment.
 error-forbidden = The page has expired. Reload it and try again.
 error-not-found = This page does not exist.
+error-unavailable = This service is unavailable right now. Try again in a few minutes.
 error-too-large = This form is too large (1 MB at most). For an import, split the file into several parts.

@@ -1,4 +1,5 @@
 # The user portal beyond sign-in (SPEC U4, U6-U9).
+tab-voicemail = Voicemail
 tab-preferences = Preferences
 tab-profile = Profile
 
@@ -76,3 +77,26 @@ click-lost-detail = The switch no longer follows the call to { $number } (it may
 click-unavailable = Calling unavailable
 click-unavailable-detail = The switch cannot place the call to { $number } right now. Try again in a few minutes.
 click-unavailable-form = The switch cannot place calls right now. Try again in a few minutes.
+
+# Voicemail messages (SPEC U3)
+voicemail-title = Voicemail
+voicemail-count-new = New messages
+voicemail-count-saved = Saved messages
+voicemail-messages = Messages
+voicemail-none = No messages yet.
+voicemail-new = New
+voicemail-withheld = Withheld number
+voicemail-received = Received
+voicemail-duration = Length
+voicemail-player = Play the message
+voicemail-mark-heard = Mark as heard
+voicemail-mark-new = Mark as new
+voicemail-download = Download (MP3)
+voicemail-delete = Delete
+voicemail-delete-title = Delete the message
+voicemail-delete-question = Delete the message from { $caller }?
+voicemail-delete-hint = The message and its recording will be erased for good.
+voicemail-delete-confirm = Delete the message
+voicemail-deleted = The message was deleted.
+voicemail-unavailable = Voicemail is unavailable right now. Try again in a few minutes.
+voicemail-new-hint = Playing a message marks it as heard.

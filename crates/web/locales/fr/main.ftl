@@ -84,4 +84,5 @@ error-title = Une erreur est survenue
 error-internal = Une erreur inattendue s'est produite. Réessayez dans un instant.
 error-forbidden = La page a expiré. Rechargez-la puis réessayez.
 error-not-found = Cette page n'existe pas.
+error-unavailable = Ce service est indisponible pour le moment. Réessayez dans quelques minutes.
 error-too-large = Ce formulaire est trop volumineux (1 Mo au plus). Pour un import, découpez le fichier en plusieurs parties.

@@ -1,5 +1,6 @@
 # The user portal beyond sign-in (SPEC U4, U6-U9).
 tab-preferences = Préférences
+tab-voicemail = Messagerie vocale
 tab-profile = Profil
 
 # Call log (SPEC U4)
@@ -76,3 +77,26 @@ click-lost-detail = Le standard ne suit plus l'appel vers le { $number } (il a p
 click-unavailable = Appels indisponibles
 click-unavailable-detail = Le standard ne peut pas passer l'appel vers le { $number } pour le moment. Réessayez dans quelques minutes.
 click-unavailable-form = Le standard ne peut pas passer d'appel pour le moment. Réessayez dans quelques minutes.
+
+# Voicemail messages (SPEC U3)
+voicemail-title = Messagerie vocale
+voicemail-count-new = Nouveaux messages
+voicemail-count-saved = Messages écoutés
+voicemail-messages = Messages
+voicemail-none = Aucun message pour le moment.
+voicemail-new = Nouveau
+voicemail-withheld = Numéro masqué
+voicemail-received = Reçu le
+voicemail-duration = Durée
+voicemail-player = Écouter le message
+voicemail-mark-heard = Marquer comme écouté
+voicemail-mark-new = Marquer comme nouveau
+voicemail-download = Télécharger (MP3)
+voicemail-delete = Supprimer
+voicemail-delete-title = Supprimer le message
+voicemail-delete-question = Supprimer le message de { $caller } ?
+voicemail-delete-hint = Le message et son enregistrement seront effacés définitivement.
+voicemail-delete-confirm = Supprimer le message
+voicemail-deleted = Le message a été supprimé.
+voicemail-unavailable = La messagerie vocale est indisponible pour le moment. Réessayez dans quelques minutes.
+voicemail-new-hint = Écouter un message le marque comme écouté.

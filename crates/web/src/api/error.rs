@@ -176,6 +176,7 @@ fn french_noun(what: &str) -> &'static str {
         "account" => "compte",
         "API key" => "clé d'API",
         "call record" => "appel",
+        "voicemail message" => "message vocal",
         _ => "objet",
     }
 }

@@ -22,6 +22,7 @@ mod numbers;
 mod operator;
 mod time;
 mod users;
+mod voicemail;
 
 #[cfg(test)]
 mod tests;
@@ -71,6 +72,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/users/{id}/password", post(users::set_password))
         .route("/users/{id}/calls", post(click::start))
+        .route("/users/{id}/voicemails", get(voicemail::list))
+        .route(
+            "/users/{id}/voicemails/{mid}",
+            get(voicemail::show)
+                .patch(voicemail::update)
+                .delete(voicemail::delete),
+        )
+        .route("/users/{id}/voicemails/{mid}/audio", get(voicemail::audio))
         .route("/calls", get(calls::list))
         .route("/calls.csv", get(calls::export))
         .route("/calls/live/{id}", get(click::live))
@@ -119,6 +128,8 @@ pub fn router() -> Router<AppState> {
         devices::list, devices::create, devices::show, devices::assign,
         devices::unassign, devices::delete, users::set_password,
         calls::list, calls::export, click::start, click::live,
+        voicemail::list, voicemail::show, voicemail::audio, voicemail::update,
+        voicemail::delete,
         keys::list, keys::create, keys::revoke,
         operator::accounts, operator::create_account, operator::suspend,
         operator::reactivate, operator::numbers, operator::add_numbers,

@@ -1,6 +1,6 @@
-//! The user portal beyond sign-in (SPEC U2, U4, U6-U9): the user's own
+//! The user portal beyond sign-in (SPEC U2, U3, U4, U6-U9): the user's own
 //! call log with its CSV export and the click-to-call form above it,
-//! their preferences (voicemail, forwarding, caller ID) and their profile
+//! their voicemail messages, their preferences (voicemail, forwarding, caller ID) and their profile
 //! (e-mail, password).
 //!
 //! Every handler starts with [`Member::signed_in`] (through
@@ -12,6 +12,7 @@ pub mod calls;
 pub mod click;
 pub mod preferences;
 pub mod profile;
+pub mod voicemail;
 
 use axum::response::Response;
 use domain::{Account, User};

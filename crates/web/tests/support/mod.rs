@@ -306,3 +306,69 @@ pub fn unfold(mail: &str) -> String {
     }
     String::from_utf8_lossy(&bytes).into_owned()
 }
+
+/// What the voicemail tests run: the application with voicemail (audio in
+/// `dir/files`) and a scripted switch, the service, the mailboxes it
+/// announces as changed, and the switch.
+pub struct WithVoicemail {
+    pub app: Router,
+    pub service: Arc<voicemail::Voicemail>,
+    pub changes: tokio::sync::mpsc::UnboundedReceiver<voicemail::MailboxChange>,
+    pub dialer: Arc<web::dialer::Scripted>,
+}
+
+/// The application over `store` with voicemail and click to call.
+pub fn app_with_voicemail(store: &Store, dir: &Path) -> WithVoicemail {
+    let mut state = AppState::with_outbox(store.clone(), dir.join("outbox"));
+    let blobs = voicemail::Blobs::local(&dir.join("files")).unwrap();
+    let (service, changes) = voicemail::Voicemail::new(
+        store.clone(),
+        blobs,
+        state.mailer.clone(),
+        dir.join("spool"),
+    )
+    .unwrap();
+    let service = Arc::new(service);
+    let dialer = Arc::new(web::dialer::Scripted::new());
+    state.voicemail = Some(service.clone());
+    state.dialer = Some(dialer.clone());
+    WithVoicemail {
+        app: router(state),
+        service,
+        changes,
+        dialer,
+    }
+}
+
+/// Leaves a message for `user` from `caller` (and `name`) at `at`
+/// (milliseconds), `duration_ms` long, its MP3 being `mp3`.
+pub async fn leave_message(
+    service: &voicemail::Voicemail,
+    account: AccountId,
+    user: UserId,
+    (caller, name): (&str, Option<&str>),
+    at: i64,
+    duration_ms: u32,
+    mp3: &[u8],
+) -> domain::VoicemailMessage {
+    let key = format!("voicemail/{}/{}/{at}.mp3", account.raw(), user.raw());
+    service
+        .blobs()
+        .put(&key, axum::body::Bytes::copy_from_slice(mp3))
+        .await
+        .unwrap();
+    service
+        .store()
+        .account(account)
+        .add_voicemail(&domain::NewVoicemailMessage {
+            user,
+            caller_number: caller.into(),
+            caller_name: name.map(str::to_owned),
+            received_at: UnixMillis::from_millis(at),
+            duration_ms,
+            wav_key: key.replace(".mp3", ".wav"),
+            mp3_key: key,
+        })
+        .await
+        .unwrap()
+}

@@ -58,6 +58,27 @@ fn urls_of(s: &super::Seeded) -> Vec<(&'static str, String, Option<Value>)> {
             Some(json!({"destination": "0612345678"})),
         ),
         ("get", format!("/api/v1/calls/live/{}", s.call), None),
+        ("get", format!("/api/v1/users/{user}/voicemails"), None),
+        (
+            "get",
+            format!("/api/v1/users/{user}/voicemails/{}", s.message),
+            None,
+        ),
+        (
+            "patch",
+            format!("/api/v1/users/{user}/voicemails/{}", s.message),
+            Some(json!({"status": "saved"})),
+        ),
+        (
+            "delete",
+            format!("/api/v1/users/{user}/voicemails/{}", s.message),
+            None,
+        ),
+        (
+            "get",
+            format!("/api/v1/users/{user}/voicemails/{}/audio", s.message),
+            None,
+        ),
     ]
 }
 

@@ -10,6 +10,7 @@ mod operator;
 mod resources;
 mod user_portal;
 mod validation;
+mod voicemail;
 
 use std::sync::{Arc, OnceLock};
 
@@ -59,6 +60,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/calls.csv"),
     ("post", "/api/v1/users/{id}/calls"),
     ("get", "/api/v1/calls/live/{id}"),
+    ("get", "/api/v1/users/{id}/voicemails"),
+    ("get", "/api/v1/users/{id}/voicemails/{mid}"),
+    ("patch", "/api/v1/users/{id}/voicemails/{mid}"),
+    ("delete", "/api/v1/users/{id}/voicemails/{mid}"),
+    ("get", "/api/v1/users/{id}/voicemails/{mid}/audio"),
     ("get", "/api/v1/api-keys"),
     ("post", "/api/v1/api-keys"),
     ("delete", "/api/v1/api-keys/{id}"),
@@ -88,7 +94,13 @@ pub struct Seeded {
     pub key_id: i64,
     /// A click-to-call the user started, ringing their phones.
     pub call: u64,
+    /// A new voicemail message of the user, its MP3 [`MP3`].
+    pub message: i64,
 }
+
+/// The bytes of every seeded message's "MP3" (text, so replies read as
+/// UTF-8).
+pub const MP3: &[u8] = b"ID3 pretend this is MPEG audio, 0123456789";
 
 pub struct Fixture {
     pub app: Router,
@@ -97,6 +109,8 @@ pub struct Fixture {
     pub dialer: Arc<Scripted>,
     pub a: Seeded,
     pub b: Seeded,
+    /// The mailboxes the voicemail service announced as changed.
+    pub changes: std::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<::voicemail::MailboxChange>>,
     _dir: TempDir,
 }
 
@@ -121,6 +135,7 @@ fn e164(s: &str) -> E164 {
 
 async fn seed(
     store: &Store,
+    blobs: &::voicemail::Blobs,
     dialer: &Scripted,
     main: &str,
     second: &str,
@@ -197,7 +212,27 @@ async fn seed(
             destination: Dialled::parse("0612345678").unwrap(),
         })
         .unwrap();
+    let key = format!("voicemail/{}/{}/seed.mp3", account.id.raw(), user.id.raw());
+    blobs
+        .put(&key, axum::body::Bytes::from_static(MP3))
+        .await
+        .unwrap();
+    let message = scope
+        .add_voicemail(&domain::NewVoicemailMessage {
+            user: user.id,
+            caller_number: "+33612345678".into(),
+            caller_name: Some("Jean Martin".into()),
+            received_at: UnixMillis::from_millis(1_796_549_400_000),
+            duration_ms: 42_000,
+            wav_key: key.replace(".mp3", ".wav"),
+            mp3_key: key,
+        })
+        .await
+        .unwrap()
+        .id
+        .raw();
     Seeded {
+        message,
         call,
         account,
         key: token.expose(),
@@ -222,8 +257,10 @@ pub async fn fixture() -> Fixture {
         .await
         .unwrap();
     let dialer = Arc::new(Scripted::new());
+    let blobs = ::voicemail::Blobs::local(&dir.join("files")).unwrap();
     let a = seed(
         &store,
+        &blobs,
         &dialer,
         "+33199000100",
         "+33199000101",
@@ -233,6 +270,7 @@ pub async fn fixture() -> Fixture {
     .await;
     let b = seed(
         &store,
+        &blobs,
         &dialer,
         "+33199000200",
         "+33199000201",
@@ -242,8 +280,17 @@ pub async fn fixture() -> Fixture {
     .await;
     let mut state = AppState::with_outbox(store.clone(), dir.join("outbox"));
     state.dialer = Some(dialer.clone());
+    let (service, changes) = ::voicemail::Voicemail::new(
+        store.clone(),
+        blobs,
+        state.mailer.clone(),
+        dir.join("spool"),
+    )
+    .unwrap();
+    state.voicemail = Some(Arc::new(service));
     let app = router(state);
     Fixture {
+        changes: std::sync::Mutex::new(changes),
         app,
         store,
         dialer,
