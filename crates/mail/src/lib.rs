@@ -1,6 +1,7 @@
 //! E-mail of Switchboard: the messages the portals send (welcome with a
 //! temporary password, SPEC A16; password-recovery link, SPEC A1; a
-//! password set by the admin, SPEC A15) in French and English, and a
+//! password set by the admin, SPEC A15) and the voicemail notification
+//! with its MP3 attached (SPEC T7, U6) in French and English, and a
 //! [`Mailer`] that delivers them.
 //!
 //! Delivery goes through SMTP when `smtp_url` is configured; otherwise each
@@ -13,18 +14,45 @@ mod templates;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-pub use templates::{PasswordSet, account_ready, password_reset, password_set_by_admin, welcome};
+pub use templates::{
+    PasswordSet, VoicemailNotice, account_ready, password_reset, password_set_by_admin,
+    voicemail_notification, welcome,
+};
 
-/// A message ready to send: recipient, subject and plain-text body.
+/// A message ready to send: recipient, subject, plain-text body and any
+/// attached files.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Email {
     pub to: String,
     pub subject: String,
     pub body: String,
+    /// Files sent along (`multipart/mixed`); none: a plain-text message.
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to an [`Email`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// The name the recipient's mail program offers to save it as.
+    pub filename: String,
+    /// Its MIME type, e.g. `audio/mpeg`.
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for Attachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The bytes would flood logs; their count says enough.
+        f.debug_struct("Attachment")
+            .field("filename", &self.filename)
+            .field("content_type", &self.content_type)
+            .field("bytes", &self.bytes.len())
+            .finish()
+    }
 }
 
 /// Why a message could not be built or delivered.
@@ -39,6 +67,9 @@ pub enum MailError {
     /// The message could not be assembled.
     #[error("could not build the message: {0}")]
     Build(#[from] lettre::error::Error),
+    /// An attachment's MIME type is not a valid `type/subtype`.
+    #[error("invalid attachment content type {0:?}")]
+    ContentType(String),
     /// The SMTP server refused the message or could not be reached.
     #[error("SMTP delivery failed: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
@@ -95,16 +126,7 @@ impl Mailer {
 
     /// Delivers one message.
     pub async fn send(&self, email: &Email) -> Result<(), MailError> {
-        let to: Mailbox = email
-            .to
-            .parse()
-            .map_err(|_| MailError::Address(email.to.clone()))?;
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(email.subject.as_str())
-            .header(ContentType::TEXT_PLAIN)
-            .body(email.body.clone())?;
+        let message = self.message(email)?;
         match &self.transport {
             Transport::Smtp(smtp) => {
                 smtp.send(message).await?;
@@ -129,8 +151,42 @@ impl Mailer {
                     .map_err(|source| MailError::Outbox { path, source })?;
             }
         }
-        tracing::info!(to = %email.to, subject = %email.subject, "e-mail sent");
+        tracing::info!(
+            to = %email.to,
+            subject = %email.subject,
+            attachments = email.attachments.len(),
+            "e-mail sent"
+        );
         Ok(())
+    }
+
+    /// The RFC 5322 message of `email`: a single text part, or, with
+    /// attachments, `multipart/mixed` with the text first and each file
+    /// after it (lettre encodes binary files in base64).
+    fn message(&self, email: &Email) -> Result<Message, MailError> {
+        let to: Mailbox = email
+            .to
+            .parse()
+            .map_err(|_| MailError::Address(email.to.clone()))?;
+        let builder = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject.as_str());
+        if email.attachments.is_empty() {
+            return Ok(builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(email.body.clone())?);
+        }
+        let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(email.body.clone()));
+        for file in &email.attachments {
+            let content_type = ContentType::parse(&file.content_type)
+                .map_err(|_| MailError::ContentType(file.content_type.clone()))?;
+            parts = parts.singlepart(
+                lettre::message::Attachment::new(file.filename.clone())
+                    .body(file.bytes.clone(), content_type),
+            );
+        }
+        Ok(builder.multipart(parts)?)
     }
 }
 
@@ -276,5 +332,108 @@ mod tests {
             parse_smtp_url("smtp://127.0.0.1:2525/").unwrap(),
             ("127.0.0.1".to_owned(), 2525)
         );
+    }
+
+    fn voicemail(language: Language, mp3: Option<&[u8]>) -> Email {
+        let paris = domain::TimeZone::parse("Europe/Paris").unwrap();
+        voicemail_notification(
+            language,
+            "alice@example.fr",
+            &VoicemailNotice {
+                caller_number: "+33612345678",
+                caller_name: Some("Jean Dupont"),
+                received_at: domain::UnixMillis::from_millis(1_796_595_000_000),
+                time_zone: &paris,
+                duration_ms: 3_000,
+                mp3,
+            },
+        )
+    }
+
+    /// The base64 body of the part whose headers contain `marker`.
+    fn part_body(text: &str, marker: &str) -> Vec<u8> {
+        use base64::Engine as _;
+        let start = text.find(marker).expect("the part");
+        let rest = &text[start..];
+        let body_start = rest.find("\r\n\r\n").expect("part headers end") + 4;
+        let body: String = rest[body_start..]
+            .lines()
+            .take_while(|l| !l.starts_with("--"))
+            .collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(body.trim())
+            .expect("base64")
+    }
+
+    #[test]
+    fn an_attachment_makes_a_mixed_message_with_the_text_then_the_file() {
+        let mailer = Mailer::new(None, "noreply@switchboard.test", PathBuf::new()).unwrap();
+        let mp3: Vec<u8> = (0..=255u8).cycle().take(3_000).collect();
+        for (language, subject) in [
+            (Language::Fr, "Nouveau message vocal de Jean Dupont"),
+            (Language::En, "New voicemail from Jean Dupont"),
+        ] {
+            let email = voicemail(language, Some(&mp3));
+            let text = String::from_utf8(mailer.message(&email).unwrap().formatted()).unwrap();
+            assert!(text.contains("Content-Type: multipart/mixed"), "{text}");
+            assert!(text.contains(subject), "{text}");
+            assert!(text.contains("Content-Type: text/plain; charset=utf-8"));
+            assert!(text.contains("Content-Type: audio/mpeg"));
+            assert!(text.contains(
+                "Content-Disposition: attachment; filename=\"message-20261206-2310.mp3\""
+            ));
+            assert!(text.contains("Content-Transfer-Encoding: base64"));
+            assert!(
+                text.find("text/plain").unwrap() < text.find("audio/mpeg").unwrap(),
+                "the text comes first"
+            );
+            assert_eq!(part_body(&text, "Content-Type: audio/mpeg"), mp3);
+        }
+    }
+
+    #[test]
+    fn without_attachments_the_message_stays_a_single_text_part() {
+        let mailer = Mailer::new(None, "noreply@switchboard.test", PathBuf::new()).unwrap();
+        let text = String::from_utf8(
+            mailer
+                .message(&voicemail(Language::Fr, None))
+                .unwrap()
+                .formatted(),
+        )
+        .unwrap();
+        assert!(!text.contains("multipart"), "{text}");
+        assert!(text.contains("Content-Type: text/plain; charset=utf-8"));
+    }
+
+    #[tokio::test]
+    async fn the_outbox_keeps_attachments() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailer = Mailer::new(None, "noreply@switchboard.test", dir.path().into()).unwrap();
+        mailer
+            .send(&voicemail(Language::En, Some(b"\xFF\xF3mp3 bytes")))
+            .await
+            .unwrap();
+        let path = std::fs::read_dir(dir.path())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let text = std::fs::read_to_string(path).unwrap();
+        assert_eq!(
+            part_body(&text, "Content-Type: audio/mpeg"),
+            b"\xFF\xF3mp3 bytes"
+        );
+    }
+
+    #[test]
+    fn a_bad_attachment_type_is_refused() {
+        let mailer = Mailer::new(None, "noreply@switchboard.test", PathBuf::new()).unwrap();
+        let mut email = voicemail(Language::Fr, Some(b"x"));
+        email.attachments[0].content_type = "not a type".into();
+        assert!(matches!(
+            mailer.message(&email),
+            Err(MailError::ContentType(_))
+        ));
     }
 }

@@ -1,9 +1,9 @@
 //! The message texts, one function per message, both languages side by
 //! side so a translation is never forgotten.
 
-use domain::Language;
+use domain::{Language, TimeZone, UnixMillis};
 
-use crate::Email;
+use crate::{Attachment, Email};
 
 /// The welcome message of a new user (SPEC A16): their extension, a
 /// temporary password to change at the first sign-in, and where to sign in.
@@ -46,6 +46,7 @@ pub fn welcome(
         to: to.to_owned(),
         subject,
         body,
+        attachments: Vec::new(),
     }
 }
 
@@ -77,6 +78,7 @@ pub fn password_reset(language: Language, to: &str, link: &str) -> Email {
         to: to.to_owned(),
         subject,
         body,
+        attachments: Vec::new(),
     }
 }
 
@@ -141,6 +143,7 @@ pub fn password_set_by_admin(language: Language, to: &str, set: &PasswordSet<'_>
         to: to.to_owned(),
         subject,
         body,
+        attachments: Vec::new(),
     }
 }
 
@@ -185,6 +188,204 @@ pub fn account_ready(
         to: to.to_owned(),
         subject,
         body,
+        attachments: Vec::new(),
+    }
+}
+
+/// What a voicemail notification says (SPEC T7, U6).
+pub struct VoicemailNotice<'a> {
+    /// The caller's number as the switch saw it: E.164, an extension, or
+    /// `anonymous`.
+    pub caller_number: &'a str,
+    /// The caller's display name, when one was given.
+    pub caller_name: Option<&'a str>,
+    pub received_at: UnixMillis,
+    /// The account's time zone: the date and time are shown in it.
+    pub time_zone: &'a TimeZone,
+    pub duration_ms: u32,
+    /// The message as MP3, attached when the user chose so.
+    pub mp3: Option<&'a [u8]>,
+}
+
+/// The notification of a new voicemail: who called, when (local time),
+/// for how long, and the MP3 attached as `message-YYYYMMDD-HHMM.mp3`.
+pub fn voicemail_notification(language: Language, to: &str, notice: &VoicemailNotice<'_>) -> Email {
+    let when = local_time(notice.received_at, notice.time_zone);
+    let number = caller_display(language, notice.caller_number);
+    let name = notice
+        .caller_name
+        .map(|n| n.chars().filter(|c| !c.is_control()).collect::<String>())
+        .filter(|n| !n.trim().is_empty());
+    let from = match &name {
+        Some(name) => format!("{} ({number})", name.trim()),
+        None => number.clone(),
+    };
+    let seconds = notice.duration_ms.div_ceil(1000).max(1);
+    let duration = if seconds >= 60 {
+        format!("{} min {:02} s", seconds / 60, seconds % 60)
+    } else {
+        format!("{seconds} s")
+    };
+    let date = long_date(language, when);
+    let time = format!("{:02}:{:02}", when.hour(), when.minute());
+    let (subject, body) = match language {
+        Language::Fr => (
+            format!("Nouveau message vocal de {from}"),
+            format!(
+                "Bonjour,\n\n\
+                 Vous avez reçu un nouveau message vocal.\n\n\
+                 De : {from}\n\
+                 Reçu le : {date} à {time}\n\
+                 Durée : {duration}\n\n{}\
+                 — Switchboard\n",
+                if notice.mp3.is_some() {
+                    "Le message est joint à ce courriel (MP3).\n\n"
+                } else {
+                    "Écoutez-le depuis votre téléphone (*97) ou votre espace utilisateur.\n\n"
+                }
+            ),
+        ),
+        Language::En => (
+            format!("New voicemail from {from}"),
+            format!(
+                "Hello,\n\n\
+                 You have a new voicemail.\n\n\
+                 From: {from}\n\
+                 Received: {date} at {time}\n\
+                 Duration: {duration}\n\n{}\
+                 — Switchboard\n",
+                if notice.mp3.is_some() {
+                    "The message is attached to this e-mail (MP3).\n\n"
+                } else {
+                    "Listen to it from your phone (*97) or your user portal.\n\n"
+                }
+            ),
+        ),
+    };
+    let attachments = notice
+        .mp3
+        .map(|bytes| Attachment {
+            filename: format!(
+                "message-{:04}{:02}{:02}-{:02}{:02}.mp3",
+                when.year(),
+                when.month(),
+                when.day(),
+                when.hour(),
+                when.minute()
+            ),
+            content_type: "audio/mpeg".to_owned(),
+            bytes: bytes.to_vec(),
+        })
+        .into_iter()
+        .collect();
+    Email {
+        to: to.to_owned(),
+        subject,
+        body,
+        attachments,
+    }
+}
+
+/// `at` on the wall clock of `zone` (UTC when jiff does not know it).
+fn local_time(at: UnixMillis, zone: &TimeZone) -> jiff::civil::DateTime {
+    let tz = jiff::tz::TimeZone::get(zone.as_str()).unwrap_or(jiff::tz::TimeZone::UTC);
+    jiff::Timestamp::from_millisecond(at.millis())
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        .to_zoned_datetime(tz)
+        .datetime()
+}
+
+/// "dimanche 6 décembre 2026" / "Sunday, December 6, 2026".
+fn long_date(language: Language, when: jiff::civil::DateTime) -> String {
+    const JOURS: [&str; 7] = [
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    ];
+    const MOIS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    const DAYS: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let weekday = usize::try_from(when.weekday().to_monday_zero_offset()).unwrap_or(0);
+    let month = usize::try_from(when.month() - 1).unwrap_or(0);
+    match language {
+        Language::Fr => format!(
+            "{} {} {} {}",
+            JOURS[weekday],
+            when.day(),
+            MOIS[month],
+            when.year()
+        ),
+        Language::En => format!(
+            "{}, {} {}, {}",
+            DAYS[weekday],
+            MONTHS[month],
+            when.day(),
+            when.year()
+        ),
+    }
+}
+
+/// A caller's number as people read it: `+33 6 12 34 56 78` for a French
+/// number, other E.164 numbers as they are, an extension as such, and a
+/// withheld number in words.
+fn caller_display(language: Language, number: &str) -> String {
+    let digits = number.strip_prefix('+');
+    match digits {
+        Some(d)
+            if d.len() == 11 && d.starts_with("33") && d.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            format!(
+                "+33 {} {} {} {} {}",
+                &d[2..3],
+                &d[3..5],
+                &d[5..7],
+                &d[7..9],
+                &d[9..11]
+            )
+        }
+        Some(_) => number.to_owned(),
+        None if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) => {
+            match language {
+                Language::Fr => format!("poste {number}"),
+                Language::En => format!("extension {number}"),
+            }
+        }
+        None => match language {
+            Language::Fr => "numéro masqué".to_owned(),
+            Language::En => "withheld number".to_owned(),
+        },
     }
 }
 
@@ -242,5 +443,63 @@ mod tests {
             assert!(m.body.contains("https://pbx.example.fr/reset/abc"));
             assert!(m.body.contains(words), "{}", m.body);
         }
+    }
+
+    fn notice(mp3: Option<&[u8]>) -> VoicemailNotice<'_> {
+        VoicemailNotice {
+            caller_number: "+33612345678",
+            caller_name: Some("Jean\r\nBcc: x@y.z Dupont"),
+            // 2026-12-06T22:10:00Z, 23:10 in Paris.
+            received_at: UnixMillis::from_millis(1_796_595_000_000),
+            time_zone: &PARIS,
+            duration_ms: 65_200,
+            mp3,
+        }
+    }
+
+    static PARIS: std::sync::LazyLock<TimeZone> =
+        std::sync::LazyLock::new(|| TimeZone::parse("Europe/Paris").unwrap());
+
+    #[test]
+    fn a_voicemail_notification_names_the_caller_the_local_time_and_the_length() {
+        let fr = voicemail_notification(Language::Fr, "alice@example.fr", &notice(None));
+        assert_eq!(
+            fr.subject,
+            "Nouveau message vocal de JeanBcc: x@y.z Dupont (+33 6 12 34 56 78)"
+        );
+        assert!(
+            fr.body
+                .contains("Reçu le : dimanche 6 décembre 2026 à 23:10"),
+            "{}",
+            fr.body
+        );
+        assert!(fr.body.contains("Durée : 1 min 06 s"));
+        assert!(fr.attachments.is_empty());
+        let en = voicemail_notification(Language::En, "alice@example.fr", &notice(None));
+        assert!(en.subject.starts_with("New voicemail from "));
+        assert!(
+            en.body
+                .contains("Received: Sunday, December 6, 2026 at 23:10"),
+            "{}",
+            en.body
+        );
+        assert!(en.body.contains("Duration: 1 min 06 s"));
+    }
+
+    #[test]
+    fn the_mp3_is_attached_under_a_dated_name() {
+        let m = voicemail_notification(Language::En, "a@b.fr", &notice(Some(b"ID3mp3")));
+        assert_eq!(m.attachments.len(), 1);
+        assert_eq!(m.attachments[0].filename, "message-20261206-2310.mp3");
+        assert_eq!(m.attachments[0].content_type, "audio/mpeg");
+        assert_eq!(m.attachments[0].bytes, b"ID3mp3");
+        assert!(m.body.contains("attached"));
+    }
+
+    #[test]
+    fn extensions_and_withheld_numbers_read_as_words() {
+        assert_eq!(caller_display(Language::Fr, "102"), "poste 102");
+        assert_eq!(caller_display(Language::En, "anonymous"), "withheld number");
+        assert_eq!(caller_display(Language::Fr, "+4930123456"), "+4930123456");
     }
 }

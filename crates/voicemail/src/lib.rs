@@ -14,6 +14,7 @@
 pub mod blobs;
 pub mod mp3;
 pub mod service;
+mod spool;
 
 pub use blobs::{BlobError, Blobs, S3Config};
 pub use service::{MailboxChange, Recorded, Voicemail, VoicemailError};

@@ -3,3 +3,4 @@
 #![allow(dead_code)] // each test file uses its own part
 
 pub mod audio;
+pub mod smtp;
