@@ -388,8 +388,45 @@ fn the_mailbox_menu_is_driven_by_key_presses_after_the_pin() {
     let older = db.message(data, "202", "+33612345678", 1_000_000, 600.0, 1.0);
     let newer = db.message(data, "202", "201", 2_000_000, 800.0, 1.0);
     let server = Server::start_with(data, &["--rtp-ports", TEST_RTP_PORTS]);
+    // 202's desk phone watches its lamp (RFC 3842) while 202 uses the menu.
+    let lamp_dir = tempfile::tempdir().unwrap();
+    let lamp = std::process::Command::new("sipp")
+        .current_dir(lamp_dir.path())
+        .arg(server.sip.to_string())
+        .args(["-sf", support::scenario("mwi_menu").to_str().unwrap()])
+        .args(["-s", "dev202", "-au", "dev202", "-ap", "sippass202"])
+        .args(["-t", "u1", "-i", "127.0.0.1", "-m", "1"])
+        .args(["-p", &support::free_port().to_string()])
+        .args(["-timeout", "90s", "-timeout_error", "-nostdin"])
+        .args(["-trace_logs", "-trace_err"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("sipp runs");
+    let start = Instant::now();
+    while !traced(lamp_dir.path(), "_logs.log").contains("first ") {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the lamp is lit for two new messages"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let run = dial_mailbox(&server, "mailbox_listen");
     assert!(run.ok, "{}", run.logs);
+    let lamp = lamp.wait_with_output().expect("sipp ends").status;
+    let notified = traced(lamp_dir.path(), "_logs.log");
+    assert!(
+        lamp.success(),
+        "the phone was told of each change: {notified}{}",
+        traced(lamp_dir.path(), "_errors.log")
+    );
+    for (when, body) in [
+        ("first", "Messages-Waiting: yes Voice-Message: 2/0 (0/0)"),
+        ("heard", "Messages-Waiting: yes Voice-Message: 1/1 (0/0)"),
+        ("deleted", "Messages-Waiting: no Voice-Message: 0/1 (0/0)"),
+    ] {
+        assert_eq!(support::sipp::logged(&notified, when), body);
+    }
     // A wrong PIN, then the right one (the count starts again).
     assert_eq!(db.mailbox("202").pin_failures, 0);
     // The newest message played to its end: saved; the next one deleted.
@@ -426,4 +463,14 @@ fn three_wrong_pins_lock_the_mailbox_and_the_switch_hangs_up() {
     );
     assert!(db.mailbox("202").locked(now), "{:?}", db.mailbox("202"));
     drop(server);
+}
+
+/// The text of sipp's trace files in `dir` whose names end with `suffix`.
+fn traced(dir: &Path, suffix: &str) -> String {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(suffix))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .collect()
 }
