@@ -121,6 +121,8 @@ struct Subscription {
     cseq: u32,
     /// Unsubscribed: the next NOTIFY is the last one.
     ending: bool,
+    /// What the last NOTIFY said.
+    told: Option<MessageCounts>,
 }
 
 /// What a NOTIFY in flight was.
@@ -198,6 +200,7 @@ impl Subscriptions {
             expires_at: now,
             cseq: 0,
             ending: false,
+            told: None,
         };
         set_expiry(&mut sub, now, expires);
         self.subs.insert(id, sub);
@@ -239,7 +242,8 @@ impl Subscriptions {
     }
 
     /// The NOTIFYs telling the device about `counts`: one in each of its
-    /// subscriptions; when it has none, one unsolicited to each of
+    /// subscriptions (with `changes_only`, only those last told
+    /// something else); when it has none, one unsolicited to each of
     /// `bindings`. Each goes out through `send`, which gives back the
     /// client transaction (or `None` when it could not start). Ending
     /// subscriptions get their final NOTIFY and are forgotten.
@@ -247,7 +251,7 @@ impl Subscriptions {
         &mut self,
         now: UnixMillis,
         device: &MwiDevice,
-        counts: MessageCounts,
+        (counts, changes_only): (MessageCounts, bool),
         out: &Outgoing<'_>,
         bindings: &[&Binding],
         mut send: impl FnMut(Request, Peer) -> Option<TransactionKey>,
@@ -292,6 +296,11 @@ impl Subscriptions {
         for id in ids {
             let branch = self.token();
             let sub = self.subs.get_mut(&id).expect("listed above");
+            if changes_only && !sub.ending && sub.told == Some(counts) {
+                // The phone knows already.
+                continue;
+            }
+            sub.told = Some(counts);
             sub.cseq += 1;
             let state = if sub.ending {
                 "terminated;reason=timeout".to_owned()

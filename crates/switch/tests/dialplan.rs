@@ -217,3 +217,43 @@ async fn a_carriers_call_finds_the_account_and_target_of_the_number() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn the_mailbox_codes_reach_the_callers_own_mailbox_or_an_extensions() {
+    let o = office().await;
+    let own = o.plan.resolve(&o.caller, "*97").await.unwrap();
+    let Target::Mailbox(mailbox) = &*own.target else {
+        panic!("{:?}", own.target)
+    };
+    assert_eq!(mailbox.extension.as_str(), "202", "dev202 is 202's phone");
+    assert_eq!(mailbox.account, o.account);
+    assert_eq!(mailbox.language, Language::En, "the account's language");
+    assert!(mailbox.enabled);
+    let other = o.plan.resolve(&o.caller, "*98201").await.unwrap();
+    assert!(
+        matches!(&*other.target, Target::Mailbox(m) if m.extension.as_str() == "201"),
+        "{:?}",
+        other.target
+    );
+    for nobody in ["*98999", "*98", "*98abc"] {
+        let r = o.plan.resolve(&o.caller, nobody).await.unwrap();
+        assert!(
+            matches!(&*r.target, Target::Unknown),
+            "{nobody}: {:?}",
+            r.target
+        );
+    }
+    // A user's own number carries their mailbox for unanswered calls.
+    let r = o.plan.resolve(&o.caller, "201").await.unwrap();
+    assert!(
+        matches!(&*r.target, Target::Devices { voicemail: Some(m), .. } if m.extension.as_str() == "201"),
+        "{:?}",
+        r.target
+    );
+    // The codes are never cached: they depend on who dials.
+    assert!(
+        o.plan
+            .cached(&o.caller, "*97", std::time::Instant::now())
+            .is_none()
+    );
+}

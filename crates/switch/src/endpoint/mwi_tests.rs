@@ -391,3 +391,52 @@ fn a_device_that_did_not_subscribe_is_notified_at_its_new_binding() {
     ));
     assert!(asked(&mut ep).is_empty());
 }
+
+#[test]
+fn a_subscribed_phone_is_told_only_when_its_counts_change() {
+    let mut ep = endpoint();
+    subscribed(&mut ep, "600");
+    let first = notified(&mut ep, NOW, MessageCounts { new: 1, saved: 0 });
+    assert_eq!(first.len(), 1);
+    let device = MwiDevice {
+        device: device().device,
+        account: device().account,
+        user: device().user,
+        username: device().username.clone(),
+    };
+    let tell = |ep: &mut Endpoint, counts: MessageCounts| {
+        ep.mailbox_counts(
+            Instant::now(),
+            NOW,
+            6,
+            (&device, Occasion::MailboxChanged),
+            counts,
+        );
+        let mut sent = 0;
+        while let Some(a) = ep.poll_action() {
+            if matches!(a, Action::SendTx(_)) {
+                sent += 1;
+            }
+        }
+        sent
+    };
+    assert_eq!(
+        tell(&mut ep, MessageCounts { new: 1, saved: 0 }),
+        0,
+        "same counts"
+    );
+    assert_eq!(
+        tell(&mut ep, MessageCounts { new: 0, saved: 1 }),
+        1,
+        "heard"
+    );
+    // A new binding of a subscribed phone tells it nothing new either.
+    ep.mailbox_counts(
+        Instant::now(),
+        NOW,
+        7,
+        (&device, Occasion::Registered),
+        MessageCounts { new: 0, saved: 1 },
+    );
+    assert!(ep.poll_action().is_none());
+}

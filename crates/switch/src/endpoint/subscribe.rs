@@ -183,10 +183,10 @@ impl Endpoint {
         (device, occasion): (&MwiDevice, Occasion),
         counts: MessageCounts,
     ) {
-        if occasion == Occasion::Registered
-            && counts == MessageCounts::default()
-            && !self.subscriptions.is_subscribed(device.device)
-        {
+        let subscribed = self.subscriptions.is_subscribed(device.device);
+        // A new binding of a subscribed phone changes nothing it was told;
+        // one of a phone that does not subscribe is told only of messages.
+        if occasion == Occasion::Registered && (subscribed || counts == MessageCounts::default()) {
             return;
         }
         self.subscriptions.seed(random);
@@ -204,7 +204,7 @@ impl Endpoint {
         self.subscriptions.notify(
             now,
             device,
-            counts,
+            (counts, occasion == Occasion::MailboxChanged),
             &out,
             &bindings,
             |request, peer| match tx.send_request(instant, request, peer) {
