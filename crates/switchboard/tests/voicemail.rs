@@ -50,30 +50,11 @@ impl Db {
             .expect("a user")
     }
 
-    /// Sets the user's after-e-mail action.
-    fn after_email(&self, extension: &str, action: AfterEmail) {
+    /// Changes the user's voicemail settings with `change`.
+    fn voicemail(&self, extension: &str, change: impl FnOnce(&mut domain::VoicemailSettings)) {
         let user = self.user(extension);
         let mut voicemail = user.voicemail.clone();
-        voicemail.after_email = action;
-        let settings = UserSettings {
-            voicemail,
-            forwarding: user.forwarding,
-            caller_id: user.caller_id,
-        };
-        self.runtime
-            .block_on(
-                self.store
-                    .account(self.account)
-                    .update_user_settings(user.id, &settings),
-            )
-            .unwrap();
-    }
-
-    /// Sets the user's voicemail PIN.
-    fn pin(&self, extension: &str, pin: &str) {
-        let user = self.user(extension);
-        let mut voicemail = user.voicemail.clone();
-        voicemail.pin = Some(domain::PinHash::of(&domain::Pin::parse(pin).unwrap()));
+        change(&mut voicemail);
         let settings = UserSettings {
             voicemail,
             forwarding: user.forwarding,
@@ -197,7 +178,7 @@ fn a_caller_leaves_a_message_that_is_stored_as_mp3_and_e_mailed() {
     let data = dir.path();
     seed_account(data, &[201, 202]);
     let db = Db::open(data);
-    db.after_email("202", AfterEmail::MarkHeard);
+    db.voicemail("202", |v| v.after_email = AfterEmail::MarkHeard);
     let smtp = SmtpSink::start(None);
     let server = Server::start_with(
         data,
@@ -388,7 +369,9 @@ fn the_mailbox_menu_is_driven_by_key_presses_after_the_pin() {
     let data = dir.path();
     seed_account(data, &[201, 202]);
     let db = Db::open(data);
-    db.pin("202", "1234");
+    db.voicemail("202", |v| {
+        v.pin = Some(domain::PinHash::of(&domain::Pin::parse("1234").unwrap()))
+    });
     let older = db.message(data, "202", "+33612345678", 1_000_000, 600.0, 1.0);
     let newer = db.message(data, "202", "201", 2_000_000, 800.0, 1.0);
     let server = Server::start_with(data, &["--rtp-ports", TEST_RTP_PORTS]);
@@ -451,7 +434,9 @@ fn three_wrong_pins_lock_the_mailbox_and_the_switch_hangs_up() {
     let data = dir.path();
     seed_account(data, &[201, 202]);
     let db = Db::open(data);
-    db.pin("202", "1234");
+    db.voicemail("202", |v| {
+        v.pin = Some(domain::PinHash::of(&domain::Pin::parse("1234").unwrap()))
+    });
     let server = Server::start_with(data, &["--rtp-ports", TEST_RTP_PORTS]);
     let run = dial_mailbox(&server, "mailbox_locked");
     assert!(

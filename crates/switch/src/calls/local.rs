@@ -10,15 +10,13 @@
 //! [`LocalEvent::Ended`].
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use domain::{Disposition, UnixMillis};
 use media::sdp::{Direction, SessionDescription};
-use sip::dialog::Dialog;
-use sip::{HeaderName, SipMessage, StatusCode};
 
 use super::route::Decision;
-use super::{Announcement, Call, CdrEvent, Phase, Side, TimerKind, build};
+use super::{Announcement, Call, CdrEvent, Phase, Side};
 use crate::dialplan::{Party, Target, VoicemailBox};
 
 /// What the switch does on a call it answers.
@@ -196,47 +194,7 @@ impl super::Calls {
         call.phase = Phase::Answered;
         call.winner = None;
         self.counters.answered += 1;
-        let sdp = if call.early_answer {
-            call.legs[0].local.clone()
-        } else if call.a.offer.is_some() {
-            self.answer_a(&mut call, None)
-        } else {
-            let formats = self.b_formats(None);
-            call.legs[0].version += 1;
-            let offer = SessionDescription::offer(
-                call.media.addr,
-                call.media.a_port,
-                call.legs[0].session,
-                call.legs[0].version,
-                &formats,
-                true,
-                Direction::SendRecv,
-            );
-            call.legs[0].local = Some(offer.clone());
-            Some(offer)
-        };
-        let mut ok = call.a.invite.response(StatusCode::OK, Some(&call.a.tag));
-        build::contact(&mut ok, &self.sent_by(call.a.kind), call.a.kind);
-        ok.headers.push(HeaderName::Allow, crate::endpoint::ALLOW);
-        if let Some(se) = call.session_expires {
-            ok.headers
-                .push(HeaderName::SessionExpires, format!("{se};refresher=uac"));
-            ok.headers.push(HeaderName::Require, "timer");
-            let deadline = now + Duration::from_secs(u64::from(se));
-            call.session_deadline = Some(deadline);
-            self.arm(deadline, id, TimerKind::Session);
-        }
-        if let Some(sdp) = &sdp {
-            build::sdp_body(&mut ok, sdp);
-        }
-        call.a.dialog = Dialog::new_uas(&call.a.invite, &ok).ok();
-        if let Some(call_id) = call.a.invite.call_id() {
-            self.by_a_dialog
-                .insert((call_id.to_owned(), call.a.tag.clone()), id);
-        }
-        let key = call.a.key.clone();
-        self.respond(now, &key, ok.clone());
-        self.expect_ack(now, &mut call, key, 1, ok);
+        self.answer_caller(now, &mut call, None);
         if matches!(app, LocalApp::Menu { .. }) {
             self.cdr.push_back(CdrEvent::Answer { call: id, at: wall });
         }

@@ -1671,10 +1671,20 @@ impl Calls {
             self.calls.insert(id, call);
             return;
         }
+        self.answer_caller(now, &mut call, b_codec);
+        self.cdr.push_back(CdrEvent::Answer { call: id, at: wall });
+        self.calls.insert(id, call);
+    }
+
+    /// Answers the caller with a 200 (the SDP answer to its offer,
+    /// preferring `prefer`, or the switch's offer when it made none) and
+    /// retransmits it until the ACK.
+    fn answer_caller(&mut self, now: Instant, call: &mut Call, prefer: Option<Codec>) {
+        let id = call.id;
         let sdp = if call.early_answer {
             call.legs[0].local.clone()
         } else if call.a.offer.is_some() {
-            self.answer_a(&mut call, b_codec)
+            self.answer_a(call, prefer)
         } else {
             // Late offer: the switch offers in the 200, the caller answers
             // in the ACK.
@@ -1713,9 +1723,7 @@ impl Calls {
         }
         let key = call.a.key.clone();
         self.respond(now, &key, ok.clone());
-        self.expect_ack(now, &mut call, key, 1, ok);
-        self.cdr.push_back(CdrEvent::Answer { call: id, at: wall });
-        self.calls.insert(id, call);
+        self.expect_ack(now, call, key, 1, ok);
     }
 
     /// Retransmits a 2xx to the caller over UDP until its ACK.
