@@ -22,6 +22,7 @@ test-deps:
 	@scripts/ensure-packages.sh $(TEST_PACKAGES)
 	@scripts/ensure-postgres.sh
 	@scripts/clean-test-databases.sh
+	@scripts/ensure-moto.sh
 	@# Node may come from elsewhere than Debian (NodeSource bundles npm, and
 	@# Debian's npm package conflicts with it): only install when missing.
 	@command -v npm >/dev/null 2>&1 || scripts/ensure-packages.sh nodejs npm
