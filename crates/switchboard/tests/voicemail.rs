@@ -463,3 +463,62 @@ fn traced(dir: &Path, suffix: &str) -> String {
         .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
         .collect()
 }
+
+#[test]
+fn a_message_being_recorded_when_the_switch_dies_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    seed_account(data, &[201, 202]);
+    support::pcap::tone_pcap(440, 30);
+    let mut server = Server::start_with(data, &["--rtp-ports", TEST_RTP_PORTS]);
+    support::sipp::register(&server, "dev201", support::free_port());
+    let auth_uri = format!("202@{}", server.sip);
+    // The caller talks for 25 s; the switch is killed (SIGKILL, no
+    // clean-up) after about 19 s: 12 s of greeting, then the message.
+    let caller = support::sipp::Sipp::spawn(
+        "caller_message",
+        support::free_port(),
+        &[
+            &server.sip.to_string(),
+            "-s",
+            "202",
+            "-key",
+            "caller",
+            "dev201",
+            "-au",
+            "dev201",
+            "-ap",
+            "sippass201",
+            "-auth_uri",
+            &auth_uri,
+            "-d",
+            "25000",
+        ],
+    );
+    std::thread::sleep(Duration::from_secs(19));
+    let mut child = server.child.take().expect("running");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(caller);
+    let spooled: Vec<_> = std::fs::read_dir(data.join("spool"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        spooled.iter().any(|f| f.ends_with(".wav")) && spooled.iter().any(|f| f.ends_with(".meta")),
+        "the recording and its description are on disk: {spooled:?}"
+    );
+    // At the next start the recording becomes a message.
+    let _server = Server::start_with(data, &["--rtp-ports", TEST_RTP_PORTS]);
+    let db = Db::open(data);
+    let messages = db.messages("202", 1, Duration::from_secs(20));
+    let m = &messages[0];
+    assert_eq!(m.caller_number, "201");
+    assert!(
+        (2_000..8_000).contains(&m.duration_ms),
+        "what was said up to the crash, to the last second: {m:?}"
+    );
+    let samples = support::baresip::wav_samples(&data.join("files").join(&m.wav_key));
+    assert!(power_at(&samples, 440.0) > 10.0 * power_at(&samples, 1000.0));
+}
