@@ -86,13 +86,8 @@ impl Endpoint {
         } = p;
         // A suspended account's phones do not register (they may still
         // call an emergency number).
-        let device = device.filter(|d| !d.suspended);
-        let ha1 = device.as_deref().map(|d| match credentials.algorithm {
-            Algorithm::Md5 => d.ha1_md5.as_str(),
-            Algorithm::Sha256 => d.ha1_sha256.as_str(),
-        });
-        let now_ms = unix_ms(now);
-        match self.digest.verify(&credentials, "REGISTER", ha1, now_ms) {
+        let (verdict, device) = self.verify_device(&credentials, "REGISTER", device, now);
+        match verdict {
             Verdict::Ok => {}
             Verdict::Stale => return self.challenge(now, random, key, source, &request, true),
             Verdict::Rejected(reason) => {
@@ -301,5 +296,26 @@ fn parse_q(q: &str) -> Option<u16> {
         "0" => Some(frac_val),
         "1" if frac_val == 0 => Some(1000),
         _ => None,
+    }
+}
+
+impl Endpoint {
+    /// Checks a device's digest answer to a REGISTER or SUBSCRIBE. A
+    /// suspended account's device counts as unknown; the device comes back
+    /// (`None` when unknown or suspended) with the verdict.
+    pub(super) fn verify_device(
+        &mut self,
+        credentials: &Credentials,
+        method: &str,
+        device: Option<Arc<DeviceCredentials>>,
+        now: UnixMillis,
+    ) -> (Verdict, Option<Arc<DeviceCredentials>>) {
+        let device = device.filter(|d| !d.suspended);
+        let ha1 = device.as_deref().map(|d| match credentials.algorithm {
+            Algorithm::Md5 => d.ha1_md5.as_str(),
+            Algorithm::Sha256 => d.ha1_sha256.as_str(),
+        });
+        let verdict = self.digest.verify(credentials, method, ha1, unix_ms(now));
+        (verdict, device)
     }
 }

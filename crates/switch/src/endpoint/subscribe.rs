@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use domain::{MessageCounts, UnixMillis};
-use sip::auth::{Algorithm, Credentials, Verdict};
+use sip::auth::{Credentials, Verdict};
 use sip::{Contact, HeaderName, Request, SipMessage, StatusCode};
 
 use super::retransmit::Key;
@@ -130,13 +130,8 @@ impl Endpoint {
             random,
             key,
         } = p;
-        let device = device.filter(|d| !d.suspended);
-        let ha1 = device.as_deref().map(|d| match credentials.algorithm {
-            Algorithm::Md5 => d.ha1_md5.as_str(),
-            Algorithm::Sha256 => d.ha1_sha256.as_str(),
-        });
-        let now_ms = u64::try_from(now.millis()).unwrap_or_default();
-        match self.digest.verify(&credentials, "SUBSCRIBE", ha1, now_ms) {
+        let (verdict, device) = self.verify_device(&credentials, "SUBSCRIBE", device, now);
+        match verdict {
             Verdict::Ok => {}
             Verdict::Stale => {
                 return self.subscribe_challenge(now, random, key, source, &request, true);
