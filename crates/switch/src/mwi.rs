@@ -140,6 +140,11 @@ pub struct Subscriptions {
     /// Each device's subscriptions, oldest first.
     by_device: HashMap<DeviceId, Vec<u64>>,
     pending: HashMap<TransactionKey, Sent>,
+    /// Devices that were last told, out of dialog, that messages wait: at
+    /// their next registration they are told again even when nothing
+    /// waits any more, so a lamp left on while the phone was away goes
+    /// out.
+    lit: HashMap<DeviceId, MessageCounts>,
     next_id: u64,
     rng: u64,
 }
@@ -151,6 +156,7 @@ impl Default for Subscriptions {
             by_dialog: HashMap::new(),
             by_device: HashMap::new(),
             pending: HashMap::new(),
+            lit: HashMap::new(),
             next_id: 1,
             rng: 0x6A09_E667_F3BC_C908,
         }
@@ -176,6 +182,11 @@ impl Subscriptions {
     /// Whether the device holds at least one subscription.
     pub fn is_subscribed(&self, device: DeviceId) -> bool {
         self.by_device.contains_key(&device)
+    }
+
+    /// Whether the device was last told out of dialog that messages wait.
+    pub fn was_lit(&self, device: DeviceId) -> bool {
+        self.lit.contains_key(&device)
     }
 
     /// Starts a subscription granted `expires` seconds (`0`: a fetch, ended
@@ -259,6 +270,13 @@ impl Subscriptions {
         let body = summary(counts, out.domain);
         let ids = self.ids_of(device.device);
         if ids.is_empty() {
+            if !bindings.is_empty() {
+                if counts == MessageCounts::default() {
+                    self.lit.remove(&device.device);
+                } else {
+                    self.lit.insert(device.device, counts);
+                }
+            }
             for b in bindings {
                 let Some(kind) = kind_of(&b.transport) else {
                     continue;

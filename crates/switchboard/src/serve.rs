@@ -38,21 +38,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
                 config.http_listen
             )
         })?;
-    let sip_udp = UdpSocket::bind(config.sip_listen).await.with_context(|| {
-        format!(
-            "cannot listen for SIP on UDP {} (sip_listen)",
-            config.sip_listen
-        )
-    })?;
-    // With port 0 the system picks the UDP port; TCP takes the same one.
-    let sip_tcp = TcpListener::bind(sip_udp.local_addr()?)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen for SIP on TCP {} (sip_listen)",
-                config.sip_listen
-            )
-        })?;
+    let (sip_udp, sip_tcp) = bind_sip(config.sip_listen).await?;
     let sip_addr = sip_udp.local_addr()?;
     // The demo's sign-in text names the addresses really bound (port 0
     // picks one).
@@ -232,6 +218,29 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("switchboard stopped");
     Ok(())
+}
+
+/// SIP's UDP socket and TCP listener on the same port. With port 0 the
+/// system picks the UDP port and TCP must get the same one; when another
+/// program holds that port on TCP, another port is tried.
+async fn bind_sip(addr: SocketAddr) -> anyhow::Result<(UdpSocket, TcpListener)> {
+    let mut attempts = 0;
+    loop {
+        let udp = UdpSocket::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen for SIP on UDP {addr} (sip_listen)"))?;
+        match TcpListener::bind(udp.local_addr()?).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(e) if addr.port() == 0 && attempts < 20 => {
+                attempts += 1;
+                tracing::debug!(error = %e, "TCP port taken, trying another");
+            }
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot listen for SIP on TCP {addr} (sip_listen)"));
+            }
+        }
+    }
 }
 
 async fn bind_tcp(addr: SocketAddr, key: &str) -> anyhow::Result<TcpListener> {

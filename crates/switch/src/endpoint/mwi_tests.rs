@@ -440,3 +440,57 @@ fn a_subscribed_phone_is_told_only_when_its_counts_change() {
     );
     assert!(ep.poll_action().is_none());
 }
+
+#[test]
+fn a_lamp_left_on_while_the_phone_was_away_goes_out_at_its_next_registration() {
+    let mut ep = endpoint();
+    registered(&mut ep);
+    assert_eq!(
+        notified(&mut ep, NOW, MessageCounts { new: 1, saved: 0 }).len(),
+        1,
+        "lit at registration"
+    );
+    // The message is deleted while the phone is away (no live binding),
+    // then the phone registers again: it is told nothing waits.
+    let device = MwiDevice {
+        device: device().device,
+        account: device().account,
+        user: device().user,
+        username: device().username.clone(),
+    };
+    let later = UnixMillis::from_millis(NOW.millis() + 7_200_000);
+    ep.mailbox_counts(
+        Instant::now(),
+        later,
+        8,
+        (&device, Occasion::MailboxChanged),
+        MessageCounts::default(),
+    );
+    assert!(ep.poll_action().is_none(), "nowhere to send it");
+    ep.mailbox_counts(
+        Instant::now(),
+        NOW,
+        9,
+        (&device, Occasion::Registered),
+        MessageCounts::default(),
+    );
+    let mut sent = Vec::new();
+    while let Some(a) = ep.poll_action() {
+        if let Action::SendTx(t) = a
+            && let Message::Request(r) = sip::parse(&t.bytes).unwrap()
+        {
+            sent.push(r);
+        }
+    }
+    assert_eq!(sent.len(), 1, "the lamp goes out");
+    assert!(String::from_utf8_lossy(&sent[0].body).contains("Messages-Waiting: no"));
+    // Told so, it is not told again at the next registration.
+    ep.mailbox_counts(
+        Instant::now(),
+        NOW,
+        10,
+        (&device, Occasion::Registered),
+        MessageCounts::default(),
+    );
+    assert!(ep.poll_action().is_none());
+}

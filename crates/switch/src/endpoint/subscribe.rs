@@ -180,8 +180,11 @@ impl Endpoint {
     ) {
         let subscribed = self.subscriptions.is_subscribed(device.device);
         // A new binding of a subscribed phone changes nothing it was told;
-        // one of a phone that does not subscribe is told only of messages.
-        if occasion == Occasion::Registered && (subscribed || counts == MessageCounts::default()) {
+        // one of a phone that does not subscribe is told of messages, or
+        // that none wait any more when it was last told some did.
+        let nothing_to_say =
+            counts == MessageCounts::default() && !self.subscriptions.was_lit(device.device);
+        if occasion == Occasion::Registered && (subscribed || nothing_to_say) {
             return;
         }
         self.subscriptions.seed(random);
