@@ -282,36 +282,11 @@ fn fifty_callers_leave_messages_at_once_and_every_message_is_whole() {
     seed_account(data, &[201, 202]);
     support::pcap::tone_pcap(440, 30);
     let server = Server::start_with(data, &["--rtp-ports", TEST_RTP_PORTS]);
-    support::sipp::register(&server, "dev201", support::free_port());
-    let auth_uri = format!("202@{}", server.sip);
     let calls = callers.to_string();
-    let load = support::sipp::Sipp::spawn(
-        "caller_message",
-        support::free_port(),
-        &[
-            &server.sip.to_string(),
-            "-s",
-            "202",
-            "-key",
-            "caller",
-            "dev201",
-            "-au",
-            "dev201",
-            "-ap",
-            "sippass201",
-            "-auth_uri",
-            &auth_uri,
-            "-d",
-            "16000",
-            "-m",
-            &calls,
-            "-l",
-            &calls,
-            "-r",
-            "25",
-            "-timeout",
-            "90s",
-        ],
+    let load = callers_leave_messages(
+        &server,
+        16_000,
+        &["-m", &calls, "-l", &calls, "-r", "25", "-timeout", "90s"],
     )
     .finish();
     assert!(load.ok, "every caller was answered and hung up");
@@ -476,30 +451,9 @@ fn a_message_being_recorded_when_the_switch_dies_is_kept() {
     seed_account(data, &[201, 202]);
     support::pcap::tone_pcap(440, 30);
     let mut server = Server::start_with(data, &["--rtp-ports", TEST_RTP_PORTS]);
-    support::sipp::register(&server, "dev201", support::free_port());
-    let auth_uri = format!("202@{}", server.sip);
     // The caller talks for 25 s; the switch is killed (SIGKILL, no
     // clean-up) after about 19 s: 12 s of greeting, then the message.
-    let caller = support::sipp::Sipp::spawn(
-        "caller_message",
-        support::free_port(),
-        &[
-            &server.sip.to_string(),
-            "-s",
-            "202",
-            "-key",
-            "caller",
-            "dev201",
-            "-au",
-            "dev201",
-            "-ap",
-            "sippass201",
-            "-auth_uri",
-            &auth_uri,
-            "-d",
-            "25000",
-        ],
-    );
+    let caller = callers_leave_messages(&server, 25_000, &[]);
     std::thread::sleep(Duration::from_secs(19));
     let mut child = server.child.take().expect("running");
     child.kill().unwrap();
@@ -526,4 +480,32 @@ fn a_message_being_recorded_when_the_switch_dies_is_kept() {
     );
     let samples = support::baresip::wav_samples(&data.join("files").join(&m.wav_key));
     assert!(power_at(&samples, 440.0) > 10.0 * power_at(&samples, 1000.0));
+}
+
+/// Device dev201 (registered first) calls 202, whose phone is not
+/// connected, and sends the 440 Hz capture for `talk_ms` after the answer;
+/// `extra` are more sipp options (several calls, a longer timeout).
+fn callers_leave_messages(server: &Server, talk_ms: u32, extra: &[&str]) -> support::sipp::Sipp {
+    support::sipp::register(server, "dev201", support::free_port());
+    let auth_uri = format!("202@{}", server.sip);
+    let talk = talk_ms.to_string();
+    let mut args = vec![
+        server.sip.to_string(),
+        "-s".into(),
+        "202".into(),
+        "-key".into(),
+        "caller".into(),
+        "dev201".into(),
+        "-au".into(),
+        "dev201".into(),
+        "-ap".into(),
+        "sippass201".into(),
+        "-auth_uri".into(),
+        auth_uri,
+        "-d".into(),
+        talk,
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    support::sipp::Sipp::spawn("caller_message", support::free_port(), &args)
 }
