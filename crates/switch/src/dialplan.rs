@@ -68,6 +68,20 @@ pub enum Target {
     Unknown,
 }
 
+impl Target {
+    /// Who the target is, for the record and the far end (`None` for a
+    /// mailbox code and for nothing).
+    pub fn party(&self) -> Option<&Party> {
+        match self {
+            Target::Devices { party, .. }
+            | Target::Group { party, .. }
+            | Target::Public { party, .. }
+            | Target::Unavailable { party, .. } => Some(party),
+            Target::Mailbox(_) | Target::Unknown => None,
+        }
+    }
+}
+
 /// A user's mailbox as calls need it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VoicemailBox {

@@ -100,13 +100,9 @@ impl Calls {
         let id = self.next_id;
         self.next_id += 1;
         self.counters.started += 1;
-        let callee = match &*o.target {
-            Target::Devices { party, .. }
-            | Target::Group { party, .. }
-            | Target::Public { party, .. }
-            | Target::Unavailable { party, .. } => party.clone(),
-            // A mailbox is for a phone's own keys, not a click.
-            Target::Mailbox(_) | Target::Unknown => return ended(self, CallEnd::Failed),
+        // A mailbox code is for a phone's own keys, not a click.
+        let Some(callee) = o.target.party().cloned() else {
+            return ended(self, CallEnd::Failed);
         };
         let direction = match &*o.target {
             Target::Public { .. } => CallDirection::Outbound,

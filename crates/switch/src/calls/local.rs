@@ -56,17 +56,6 @@ impl LocalApp {
     }
 }
 
-/// Who a target is, for the record and the far end.
-fn party_of(target: &Target) -> Option<Party> {
-    match target {
-        Target::Devices { party, .. }
-        | Target::Group { party, .. }
-        | Target::Public { party, .. }
-        | Target::Unavailable { party, .. } => Some(party.clone()),
-        Target::Mailbox(_) | Target::Unknown => None,
-    }
-}
-
 /// The mailbox that takes a target's unanswered calls.
 pub(super) fn fallback_of(target: &Target) -> Option<VoicemailBox> {
     match target {
@@ -106,8 +95,8 @@ impl super::Calls {
         self.locals.push_back(LocalEvent::Ended { call });
         c.local = None;
         c.fallback = None;
-        if let Some(party) = party_of(target) {
-            c.callee = party;
+        if let Some(party) = target.party() {
+            c.callee = party.clone();
         }
         c.click = Some(super::click::Click {
             id: CALL_BACK,

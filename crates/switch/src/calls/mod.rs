@@ -572,19 +572,14 @@ impl Calls {
         self.next_id += 1;
         self.counters.started += 1;
         use crate::dialplan::Target;
-        let callee_party = match &*resolution.target {
-            Target::Devices { party, .. }
-            | Target::Group { party, .. }
-            | Target::Public { party, .. }
-            | Target::Unavailable { party, .. } => party.clone(),
-            Target::Mailbox(mailbox) => Party {
-                extension: Some(mailbox.extension.clone()),
-                name: String::new(),
-                number: dialled(&request),
-                public: None,
-            },
-            Target::Unknown => Party {
-                extension: None,
+        let callee_party = match resolution.target.party() {
+            Some(party) => party.clone(),
+            // A mailbox code or nothing: the record shows what was dialled.
+            None => Party {
+                extension: match &*resolution.target {
+                    Target::Mailbox(mailbox) => Some(mailbox.extension.clone()),
+                    _ => None,
+                },
                 name: String::new(),
                 number: dialled(&request),
                 public: None,
