@@ -74,8 +74,9 @@ pub struct SipTask {
         Arc<voicemail::Voicemail>,
         mpsc::UnboundedReceiver<voicemail::MailboxChange>,
     )>,
-    /// The recorded prompts' folder (Debian's asterisk sounds).
-    pub sounds: std::path::PathBuf,
+    /// The recorded prompts (Debian's asterisk sounds), shared with the
+    /// relay's announcements.
+    pub sounds: Arc<crate::voicemail::sounds::Sounds>,
     /// The longest voicemail message.
     pub max_message: Duration,
 }
@@ -133,7 +134,7 @@ pub async fn run(task: SipTask) -> Counters {
     // commands, and where the relay's events for them go.
     let local_setup = vm_service.map(|service| crate::voicemail::runtime::Setup {
         service,
-        sounds: Arc::new(crate::voicemail::sounds::Sounds::new(&sounds)),
+        sounds,
         max_message,
         clock,
     });

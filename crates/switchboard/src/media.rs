@@ -1,13 +1,15 @@
 //! The media relay behind the call engine: `switch::media::Media` seen
 //! through the engine's `MediaPlane`.
 
-use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
-use media::prompt::{Playlist, Prompt};
+use media::prompt::Playlist;
 use media::tone::Tone;
 use switch::calls::{Announcement, LegMedia, MediaPlane, MediaPorts, Side};
 use switch::media::{Codec, Latching, Leg, LegParams, Media, MediaConfig, MediaEvent};
+use switch::voicemail::Clip;
+use switch::voicemail::sounds::Sounds;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::config::Config;
@@ -15,33 +17,26 @@ use crate::config::Config;
 /// A call whose legs sent nothing for this long is hung up.
 const RTP_TIMEOUT: Duration = Duration::from_secs(60);
 
-struct Relay(Media, PathBuf);
-
-/// One recorded prompt of a language, if installed.
-fn prompt(root: &Path, language: domain::Language, name: &str) -> Option<Prompt> {
-    let folder = switch::voicemail::sounds::language_folder(language);
-    Prompt::open(&root.join(folder).join(name)).ok()
-}
+struct Relay(Media, Arc<Sounds>);
 
 /// "Press 1", a pause, three times (the caller waits
 /// `switch::calls::KEY_PRESS_WAIT` for the key). Beeps when the prompts
 /// are not installed.
-fn press_one(root: &Path, language: domain::Language) -> Playlist {
-    let mut list = Playlist::new();
+fn press_one(sounds: &Sounds, language: domain::Language) -> Playlist {
+    let installed = ["vm-press", "digits/1"]
+        .iter()
+        .all(|name| sounds.prompt(language, name).is_some());
+    let mut clips = Vec::new();
     for _ in 0..3 {
-        match (
-            prompt(root, language, "vm-press.wav"),
-            prompt(root, language, "digits/1.wav"),
-        ) {
-            (Some(press), Some(one)) => {
-                list.push(press);
-                list.push(one);
-            }
-            _ => list.push(Tone::beep()),
+        if installed {
+            clips.push(Clip::prompt("vm-press"));
+            clips.push(Clip::prompt("digits/1"));
+        } else {
+            clips.push(Clip::Beep);
         }
-        list.push(Tone::silence(Duration::from_millis(1500)));
+        clips.push(Clip::Silence(Duration::from_millis(1500)));
     }
-    list
+    sounds.render(language, &clips).0
 }
 
 impl MediaPlane for Relay {
@@ -115,9 +110,11 @@ fn leg_of(side: Side) -> Leg {
     }
 }
 
-/// Starts the relay's threads on the configured address and port range.
+/// Starts the relay's threads on the configured address and port range;
+/// its announcements come from `sounds`.
 pub fn start(
     config: &Config,
+    sounds: Arc<Sounds>,
 ) -> anyhow::Result<(Box<dyn MediaPlane>, UnboundedReceiver<MediaEvent>)> {
     let (media, events) = Media::start(MediaConfig {
         bind: config.media_address,
@@ -128,5 +125,5 @@ pub fn start(
         rtp_timeout: RTP_TIMEOUT,
     })
     .map_err(|e| anyhow::anyhow!("cannot start the media relay (media_address, rtp_ports): {e}"))?;
-    Ok((Box::new(Relay(media, config.sounds_dir.clone())), events))
+    Ok((Box::new(Relay(media, sounds)), events))
 }

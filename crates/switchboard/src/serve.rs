@@ -101,7 +101,10 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
             sent_by.insert(kind, format!("{}:{}", config.public_host, a.port()));
         }
     }
-    let (media, media_events) = crate::media::start(&config)?;
+    // The recorded prompts, read once, for the relay's announcements and
+    // the voicemail scripts.
+    let sounds = Arc::new(switch::voicemail::sounds::Sounds::new(&config.sounds_dir));
+    let (media, media_events) = crate::media::start(&config, sounds.clone())?;
     listening.push(format!(
         "RTP {} ports {}-{}",
         config.media_address, config.rtp_ports.0, config.rtp_ports.1
@@ -184,7 +187,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         trunk_reload: config.trunk_reload,
         clicks: Some((clicks.clone(), click_requests)),
         voicemail: Some((voicemail.clone(), mailbox_changes)),
-        sounds: config.sounds_dir.clone(),
+        sounds,
         max_message: config.voicemail_max,
     }));
 
