@@ -3,28 +3,6 @@
 
 use std::path::PathBuf;
 
-/// µ-law encoding of one linear sample (G.711).
-fn ulaw(sample: i16) -> u8 {
-    const BIAS: i32 = 0x84;
-    const CLIP: i32 = 32_635;
-    let mut s = i32::from(sample);
-    let sign: u8 = if s < 0 {
-        s = -s;
-        0x80
-    } else {
-        0
-    };
-    s = s.min(CLIP) + BIAS;
-    let mut exponent = 7;
-    let mut mask = 0x4000;
-    while exponent > 0 && s & mask == 0 {
-        exponent -= 1;
-        mask >>= 1;
-    }
-    let mantissa = ((s >> (exponent + 3)) & 0x0f) as u8;
-    !(sign | ((exponent as u8) << 4) | mantissa)
-}
-
 /// A pcap of `seconds` of a `hz` sine in µ-law RTP (payload type 0), made
 /// once per tone at a fixed path that scenarios name.
 pub fn tone_pcap(hz: u32, seconds: u32) -> PathBuf {
@@ -51,7 +29,7 @@ pub fn tone_pcap(hz: u32, seconds: u32) -> PathBuf {
         for i in 0..160 {
             let t = f64::from(n * 160 + i) / 8000.0;
             let s = (std::f64::consts::TAU * f64::from(hz) * t).sin() * 8000.0;
-            rtp.push(ulaw(s as i16));
+            rtp.push(media::g711::linear_to_ulaw(s as i16));
         }
         let udp_len = 8 + rtp.len();
         let ip_len = 20 + udp_len;
@@ -73,7 +51,13 @@ pub fn tone_pcap(hz: u32, seconds: u32) -> PathBuf {
         out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
         out.extend_from_slice(&frame);
     }
-    let partial = path.with_extension(format!("{}.part", std::process::id()));
+    // Tests of one binary may write it at once: each its own part file,
+    // renamed in place (the contents are the same).
+    let partial = path.with_extension(format!(
+        "{}-{:?}.part",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     std::fs::write(&partial, out).unwrap();
     std::fs::rename(&partial, &path).unwrap();
     path
